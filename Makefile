@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`.
+# Both set up what is pinned (Python packages in .venv, front-end assets in
+# node_modules) and start a private PostgreSQL and Redis unless DATABASE_URL and
+# REDIS_URL point at real ones.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_PY := $(VENV)/.installed
+STAMP_JS := node_modules/.installed
+
+.PHONY: run test setup bench lint format clean
+
+run: setup
+	$(PY) -m massageclinic.devstack run
+
+test: setup
+	$(PY) -m massageclinic.devstack test $(ARGS)
+
+setup: $(STAMP_PY) $(STAMP_JS)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(STAMP_PY): requirements.txt $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(STAMP_JS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules var/staticfiles

@@ -1,0 +1,135 @@
+"""Clinic-wide things: locations, rooms and the clinic's policy."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import time, timedelta
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from massageclinic.validators import validate_time_zone
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    address_line1 = models.CharField("address", max_length=200)
+    address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=50)
+    postal_code = models.CharField(max_length=20)
+    phone = models.CharField(max_length=30)
+    email = models.EmailField(blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. America/New_York. Times are shown in this zone.",
+    )
+    opens_at = models.TimeField(default=time(8, 0))
+    closes_at = models.TimeField(default=time(20, 0))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens_at__lt=F("closes_at")), name="location_opens_before_closing"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def address(self) -> str:
+        parts = [self.address_line1, self.address_line2, f"{self.city}, {self.state} {self.postal_code}"]
+        return ", ".join(p for p in parts if p)
+
+
+class Room(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=80)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["location__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "name"], name="room_name_unique_per_location")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.location.name})"
+
+
+class BillingUnitRule(models.TextChoices):
+    CMS_8_MINUTE = "cms_8_minute", "CMS 8-minute rule (total timed minutes)"
+    PER_CODE = "per_code", "Per code (each code's own minutes)"
+
+
+def _default_session_lengths() -> list[int]:
+    return [30, 45, 60, 90]
+
+
+class ClinicPolicy(models.Model):
+    """The one row of settings a manager edits (id is always 1)."""
+
+    late_cancel_window = models.DurationField(
+        default=timedelta(hours=24),
+        help_text="Cancelling closer to the visit than this counts as a late cancellation.",
+    )
+    reminder_lead = models.DurationField(
+        default=timedelta(hours=48), help_text="When the reminder goes out before a visit."
+    )
+    second_reminder_lead = models.DurationField(
+        null=True, blank=True, help_text="Optional second reminder, e.g. 2 hours before."
+    )
+    message_grace = models.DurationField(
+        default=timedelta(minutes=3),
+        help_text="Messages wait this long after a change, so a quick correction sends one.",
+    )
+    session_lengths = ArrayField(
+        models.PositiveSmallIntegerField(),
+        default=_default_session_lengths,
+        help_text="Lengths offered when booking, in minutes (multiples of 15).",
+    )
+    travel_buffer = models.DurationField(
+        default=timedelta(minutes=30),
+        help_text="Blocked on the therapist's time before and after a home or workplace visit.",
+    )
+    billing_unit_rule = models.CharField(
+        max_length=20, choices=BillingUnitRule.choices, default=BillingUnitRule.CMS_8_MINUTE
+    )
+    intake_renewal_months = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="A medical history older than this is flagged for renewal.",
+    )
+    note_sign_deadline = models.DurationField(
+        default=timedelta(hours=48), help_text="Notes unsigned this long after the visit are flagged."
+    )
+    clinic_name = models.CharField(max_length=120, default="Clinic")
+
+    class Meta:
+        verbose_name = "clinic policy"
+        verbose_name_plural = "clinic policy"
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="clinic_policy_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return "Clinic policy"
+
+    def save(self, *args, **kwargs) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+
+def clinic_policy() -> ClinicPolicy:
+    policy, _ = ClinicPolicy.objects.get_or_create(pk=1)
+    return policy
