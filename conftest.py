@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 
@@ -12,13 +16,47 @@ from therapists.tests.factories import TherapistFactory
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    # Production uses the manifest storage, which needs collectstatic first.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_from_their_sources():
+    """Serve static files straight from their sources, without collectstatic.
+
+    Production uses the manifest storage, which needs collectstatic first. Session
+    scope, so that it is in place before the live server builds its middleware.
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
+    override = override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {
+                "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+            },
+        },
+        WHITENOISE_AUTOREFRESH=True,
+        WHITENOISE_USE_FINDERS=True,
+    )
+    override.enable()
+    yield
+    override.disable()
+
+
+def restore_reference_data() -> None:
+    """Put back what the data migrations seeded (modalities, safety rules, roles).
+
+    Transactional tests (the browser tests, whose live server needs committed data)
+    empty every table afterwards; the next one needs the reference data again.
+    """
+    from django.apps import apps
+
+    importlib.import_module("therapists.migrations.0002_seed_modalities").seed(apps, None)
+    importlib.import_module("clients.migrations.0002_seed_contraindication_rules").seed(apps, None)
+    importlib.import_module("sessions.migrations.0002_roles").grant_roles(apps)
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    restore_reference_data()
 
 
 def _user_with_role(username: str, role: Role, **extra):
@@ -52,3 +90,62 @@ def other_therapist(db):
 @pytest.fixture
 def anonymous():
     return AnonymousUser()
+
+
+# --- Browser tests: Playwright driving Debian's Chromium --------------------------
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parent / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the session. A missing browser fails the test, never skips it."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM_PATH).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM_PATH}: install it (apt-get install chromium) "
+            "or set CHROMIUM_PATH. Browser tests are never skipped."
+        )
+    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
+    # run while one is running unless told that this (test-only) use is safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, settings):
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page):
+    """Save what the person sees under test-artifacts/screenshots/ (git-ignored)."""
+
+    def take(name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

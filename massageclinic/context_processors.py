@@ -1,3 +1,17 @@
+"""Template context every page needs: the signed-in person's roles, for the navigation."""
+
 from __future__ import annotations
-def roles(request):
-    return {}
+
+from django.http import HttpRequest
+
+from massageclinic.roles import Role, user_roles
+
+
+def roles(request: HttpRequest) -> dict[str, object]:
+    mine = user_roles(request.user)
+    return {
+        "user_roles": sorted(role.value for role in mine),
+        "is_front_desk": Role.FRONT_DESK in mine,
+        "is_therapist": Role.THERAPIST in mine,
+        "is_manager": Role.MANAGER in mine,
+    }

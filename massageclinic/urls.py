@@ -1,8 +1,21 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from sessions.views import home
+
+admin.site.site_header = "Clinic administration"
+admin.site.site_title = "Clinic administration"
+
 urlpatterns = [
+    path("", home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]

@@ -75,6 +75,11 @@ def _grant(Permission, group, matrix) -> None:
 
 def create_roles(apps, schema_editor):
     _ensure_permissions_exist(apps)
+    grant_roles(apps)
+
+
+def grant_roles(apps) -> None:
+    """Create or complete the three groups (also used by tests after a flush)."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
 

@@ -1,0 +1,111 @@
+"""The home page: today's visits, per role, in the location's local time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from clients.tests.factories import ClientFactory
+from massageclinic.tests.factories import LocationFactory, RoomFactory
+from sessions.tests.factories import AppointmentFactory
+
+# 09:00 in New York on 1 December 2026 (UTC-5).
+NOW = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def location():
+    return LocationFactory(name="Riverside", time_zone="America/New_York")
+
+
+def _visit(location, therapist, hour_utc: int, **extra):
+    starts = datetime(2026, 12, 1, hour_utc, 0, tzinfo=UTC)
+    return AppointmentFactory(
+        location=location,
+        therapist=therapist,
+        room=RoomFactory(location=location),
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        **extra,
+    )
+
+
+def test_it_sends_an_anonymous_visitor_to_the_login_page(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_the_front_desk_sees_every_visit_in_local_time(
+    client, front_desk, therapist, other_therapist, location
+):
+    _visit(location, therapist, 15, client=ClientFactory(first_name="Ada", last_name="Ng"))
+    _visit(location, other_therapist, 16, client=ClientFactory(first_name="Bo", last_name="Li"))
+    client.force_login(front_desk)
+    page = client.get(reverse("home")).content.decode()
+    assert "Ada Ng" in page and "Bo Li" in page
+    assert "10:00 AM" in page  # 15:00 UTC is 10:00 in New York
+    assert "America/New_York" in page
+
+
+def test_a_therapist_sees_only_their_own_visits(client, therapist, other_therapist, location):
+    _visit(location, therapist, 15, client=ClientFactory(first_name="Ada", last_name="Ng"))
+    _visit(location, other_therapist, 16, client=ClientFactory(first_name="Bo", last_name="Li"))
+    client.force_login(therapist.user)
+    page = client.get(reverse("home")).content.decode()
+    assert "Ada Ng" in page
+    assert "Bo Li" not in page
+
+
+def test_today_is_the_locations_local_date(client, front_desk, therapist, location):
+    # 03:00 UTC on 2 December is still 1 December in New York (22:00).
+    late = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    AppointmentFactory(
+        location=location,
+        therapist=therapist,
+        room=RoomFactory(location=location),
+        client=ClientFactory(first_name="Late", last_name="Evening"),
+        starts_at=late,
+        ends_at=late + timedelta(hours=1),
+    )
+    _visit(
+        location,
+        therapist,
+        4,
+        client=ClientFactory(first_name="Early", last_name="Bird"),
+    )  # 04:00 UTC on 1 December = 23:00 on 30 November in New York
+    client.force_login(front_desk)
+    page = client.get(reverse("home")).content.decode()
+    assert "Late Evening" in page
+    assert "Early Bird" not in page
+
+
+def test_a_person_without_a_role_is_told_so(client, django_user_model):
+    user = django_user_model.objects.create_user("nobody", password="x-long-password-1")
+    client.force_login(user)
+    page = client.get(reverse("home")).content.decode()
+    assert "no role yet" in page
+
+
+def test_the_query_count_does_not_grow_with_visits(
+    client, front_desk, location, django_assert_max_num_queries
+):
+    from therapists.tests.factories import TherapistFactory
+
+    for hour in range(13, 21):
+        _visit(location, TherapistFactory(), hour)
+    client.force_login(front_desk)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("home"))
+    assert response.content.decode().count("<tr>") == 8 + 1  # header row
