@@ -15,6 +15,7 @@ before Django is configured.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import secrets
 import signal
@@ -67,6 +68,7 @@ def embedded_postgres() -> Iterator[str]:
     finally:
         _say("stopping the embedded PostgreSQL")
         server.cleanup()
+        atexit.unregister(server._cleanup)  # already done; do not run it again at exit
 
 
 @contextmanager
