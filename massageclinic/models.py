@@ -35,7 +35,8 @@ class Location(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(opens_at__lt=F("closes_at")), name="location_opens_before_closing"
+                condition=Q(opens_at__lt=F("closes_at")),
+                name="location_opens_before_closing",
             )
         ]
 
@@ -48,19 +49,27 @@ class Location(models.Model):
 
     @property
     def address(self) -> str:
-        parts = [self.address_line1, self.address_line2, f"{self.city}, {self.state} {self.postal_code}"]
+        parts = [
+            self.address_line1,
+            self.address_line2,
+            f"{self.city}, {self.state} {self.postal_code}",
+        ]
         return ", ".join(p for p in parts if p)
 
 
 class Room(models.Model):
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="rooms"
+    )
     name = models.CharField(max_length=80)
     is_active = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["location__name", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["location", "name"], name="room_name_unique_per_location")
+            models.UniqueConstraint(
+                fields=["location", "name"], name="room_name_unique_per_location"
+            )
         ]
 
     def __str__(self) -> str:
@@ -84,10 +93,13 @@ class ClinicPolicy(models.Model):
         help_text="Cancelling closer to the visit than this counts as a late cancellation.",
     )
     reminder_lead = models.DurationField(
-        default=timedelta(hours=48), help_text="When the reminder goes out before a visit."
+        default=timedelta(hours=48),
+        help_text="When the reminder goes out before a visit.",
     )
     second_reminder_lead = models.DurationField(
-        null=True, blank=True, help_text="Optional second reminder, e.g. 2 hours before."
+        null=True,
+        blank=True,
+        help_text="Optional second reminder, e.g. 2 hours before.",
     )
     message_grace = models.DurationField(
         default=timedelta(minutes=3),
@@ -103,7 +115,9 @@ class ClinicPolicy(models.Model):
         help_text="Blocked on the therapist's time before and after a home or workplace visit.",
     )
     billing_unit_rule = models.CharField(
-        max_length=20, choices=BillingUnitRule.choices, default=BillingUnitRule.CMS_8_MINUTE
+        max_length=20,
+        choices=BillingUnitRule.choices,
+        default=BillingUnitRule.CMS_8_MINUTE,
     )
     intake_renewal_months = models.PositiveSmallIntegerField(
         default=12,
@@ -111,7 +125,8 @@ class ClinicPolicy(models.Model):
         help_text="A medical history older than this is flagged for renewal.",
     )
     note_sign_deadline = models.DurationField(
-        default=timedelta(hours=48), help_text="Notes unsigned this long after the visit are flagged."
+        default=timedelta(hours=48),
+        help_text="Notes unsigned this long after the visit are flagged.",
     )
     clinic_name = models.CharField(max_length=120, default="Clinic")
 

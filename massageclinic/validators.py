@@ -15,9 +15,12 @@ validate_icd10 = RegexValidator(
     "Enter an ICD-10-CM code such as M54.50 or S13.4XXA (a letter, two characters, "
     "optionally a dot and 1-4 more).",
 )
-validate_cpt = RegexValidator(r"^[0-9]{5}$", "Enter a five-digit CPT code such as 97124.")
+validate_cpt = RegexValidator(
+    r"^[0-9]{5}$", "Enter a five-digit CPT code such as 97124."
+)
 validate_hex_colour = RegexValidator(
-    r"^#[0-9a-fA-F]{6}$", "Enter a colour as # followed by six hex digits, e.g. #3b82f6."
+    r"^#[0-9a-fA-F]{6}$",
+    "Enter a colour as # followed by six hex digits, e.g. #3b82f6.",
 )
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import (
+    ArrayField,
+    DateTimeRangeField,
+    RangeOperators,
+)
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
@@ -30,24 +34,40 @@ class TreatmentPlan(models.Model):
         COMPLETED = "completed", "Completed"
         DISCONTINUED = "discontinued", "Discontinued"
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="treatment_plans")
-    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="treatment_plans")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="treatment_plans"
+    )
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, related_name="treatment_plans"
+    )
     referral = models.ForeignKey(
-        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="treatment_plans"
+        Referral,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="treatment_plans",
     )
     problems = ArrayField(
-        models.CharField(max_length=8, validators=[validate_icd10]), default=list, blank=True,
+        models.CharField(max_length=8, validators=[validate_icd10]),
+        default=list,
+        blank=True,
         help_text="ICD-10-CM codes, usually from the referral.",
     )
-    planned_modalities = models.ManyToManyField(Modality, blank=True, related_name="treatment_plans")
+    planned_modalities = models.ManyToManyField(
+        Modality, blank=True, related_name="treatment_plans"
+    )
     visits_per_week = models.PositiveSmallIntegerField(default=1)
     visits_planned = models.PositiveSmallIntegerField()
     session_minutes = models.PositiveSmallIntegerField(default=60)
     starts_on = models.DateField()
     review_on = models.DateField()
-    status = models.CharField(max_length=15, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(
+        max_length=15, choices=Status.choices, default=Status.DRAFT
+    )
     discontinued_reason = models.CharField(max_length=250, blank=True)
-    home_care_plan = models.TextField(blank=True, help_text="Stretches and self-care, with instructions.")
+    home_care_plan = models.TextField(
+        blank=True, help_text="Stretches and self-care, with instructions."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -55,11 +75,16 @@ class TreatmentPlan(models.Model):
         ordering = ["client", "-starts_on"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(visits_planned__gte=1, visits_per_week__gte=1, session_minutes__gte=15),
+                condition=Q(
+                    visits_planned__gte=1,
+                    visits_per_week__gte=1,
+                    session_minutes__gte=15,
+                ),
                 name="plan_counts_positive",
             ),
             models.CheckConstraint(
-                condition=Q(review_on__gte=F("starts_on")), name="plan_review_after_start"
+                condition=Q(review_on__gte=F("starts_on")),
+                name="plan_review_after_start",
             ),
             models.CheckConstraint(
                 condition=~Q(status="discontinued") | ~Q(discontinued_reason=""),
@@ -68,7 +93,9 @@ class TreatmentPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client}: plan from {self.starts_on} ({self.get_status_display()})"
+        return (
+            f"{self.client}: plan from {self.starts_on} ({self.get_status_display()})"
+        )
 
 
 class Goal(models.Model):
@@ -78,14 +105,22 @@ class Goal(models.Model):
         FUNCTION = "function", "Function score"
         TEXT = "text", "Free text"
 
-    plan = models.ForeignKey(TreatmentPlan, on_delete=models.PROTECT, related_name="goals")
+    plan = models.ForeignKey(
+        TreatmentPlan, on_delete=models.PROTECT, related_name="goals"
+    )
     description = models.CharField(max_length=250)
     measure = models.CharField(max_length=10, choices=Measure.choices)
-    unit = models.CharField(max_length=30, blank=True, help_text="e.g. /10, degrees, points.")
-    movement = models.CharField(
-        max_length=80, blank=True, help_text="For range of motion: e.g. right shoulder flexion."
+    unit = models.CharField(
+        max_length=30, blank=True, help_text="e.g. /10, degrees, points."
     )
-    baseline = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    movement = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="For range of motion: e.g. right shoulder flexion.",
+    )
+    baseline = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True
+    )
     target = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
     baseline_text = models.CharField(max_length=250, blank=True)
     target_text = models.CharField(max_length=250, blank=True)
@@ -95,7 +130,8 @@ class Goal(models.Model):
         ordering = ["plan", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(measure="text") | Q(baseline__isnull=False, target__isnull=False),
+                condition=Q(measure="text")
+                | Q(baseline__isnull=False, target__isnull=False),
                 name="goal_numeric_has_baseline_and_target",
             ),
             models.CheckConstraint(
@@ -119,13 +155,21 @@ class AppointmentSeries(models.Model):
     """A recurrence rule that produced real appointment rows, one per visit."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="series")
-    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="series")
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, related_name="series"
+    )
     modality = models.ForeignKey(Modality, on_delete=models.PROTECT, related_name="+")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     place = models.CharField(max_length=10, choices=Place.choices, default=Place.ROOM)
     plan = models.ForeignKey(
-        TreatmentPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="series"
+        TreatmentPlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="series",
     )
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="series"
@@ -140,8 +184,12 @@ class AppointmentSeries(models.Model):
     starts_on = models.DateField()
     local_start_time = models.TimeField()
     duration_minutes = models.PositiveSmallIntegerField()
-    time_zone = models.CharField(max_length=64, help_text="The zone the rule was expanded in.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    time_zone = models.CharField(
+        max_length=64, help_text="The zone the rule was expanded in."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -152,8 +200,12 @@ class AppointmentSeries(models.Model):
                 condition=Q(count__isnull=False) | Q(until__isnull=False),
                 name="series_has_count_or_until",
             ),
-            models.CheckConstraint(condition=Q(interval_weeks__gte=1), name="series_interval_positive"),
-            models.CheckConstraint(condition=Q(weekdays__len__gte=1), name="series_has_weekdays"),
+            models.CheckConstraint(
+                condition=Q(interval_weeks__gte=1), name="series_interval_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekdays__len__gte=1), name="series_has_weekdays"
+            ),
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=15), name="series_duration_positive"
             ),
@@ -177,19 +229,33 @@ class Appointment(models.Model):
     NON_BLOCKING_STATUSES = (Status.CANCELLED, Status.LATE_CANCELLED)
     OPEN_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN)
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
-    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="appointments")
-    modality = models.ForeignKey(Modality, on_delete=models.PROTECT, related_name="appointments")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="appointments"
+    )
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, related_name="appointments"
+    )
+    modality = models.ForeignKey(
+        Modality, on_delete=models.PROTECT, related_name="appointments"
+    )
     location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, related_name="appointments",
+        Location,
+        on_delete=models.PROTECT,
+        related_name="appointments",
         help_text="The clinic the visit belongs to; its zone is the visit's local time.",
     )
     place = models.CharField(max_length=10, choices=Place.choices, default=Place.ROOM)
     room = models.ForeignKey(
-        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+        Room,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
     )
     visit_address = models.CharField(
-        max_length=250, blank=True, help_text="Where a home or workplace visit takes place."
+        max_length=250,
+        blank=True,
+        help_text="Where a home or workplace visit takes place.",
     )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -198,18 +264,36 @@ class Appointment(models.Model):
     # immutable expression and timestamptz - interval is not one.
     therapist_busy_from = models.DateTimeField()
     therapist_busy_until = models.DateTimeField()
-    status = models.CharField(max_length=15, choices=Status.choices, default=Status.BOOKED)
+    status = models.CharField(
+        max_length=15, choices=Status.choices, default=Status.BOOKED
+    )
     series = models.ForeignKey(
-        AppointmentSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+        AppointmentSeries,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
     )
     plan = models.ForeignKey(
-        TreatmentPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+        TreatmentPlan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
     )
     referral = models.ForeignKey(
-        Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+        Referral,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
     )
     authorization = models.ForeignKey(
-        Authorization, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+        Authorization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
     )
     safety_acknowledgement = models.TextField(
         blank=True, help_text="The modify/regional alerts the booker acknowledged."
@@ -217,7 +301,9 @@ class Appointment(models.Model):
     authorization_override_reason = models.CharField(max_length=250, blank=True)
     cancellation_reason = models.CharField(max_length=250, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -230,7 +316,8 @@ class Appointment(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(starts_at__lt=F("ends_at")), name="appointment_starts_before_end"
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="appointment_starts_before_end",
             ),
             models.CheckConstraint(
                 condition=Q(therapist_busy_from__lte=F("starts_at"))
@@ -238,18 +325,23 @@ class Appointment(models.Model):
                 name="appointment_busy_span_covers_visit",
             ),
             models.CheckConstraint(
-                condition=Q(place="room", room__isnull=False) | (~Q(place="room") & Q(room__isnull=True)),
+                condition=Q(place="room", room__isnull=False)
+                | (~Q(place="room") & Q(room__isnull=True)),
                 name="appointment_room_only_for_room_visits",
             ),
             models.CheckConstraint(
-                condition=~Q(status__in=["cancelled", "late_cancelled"]) | Q(cancelled_at__isnull=False),
+                condition=~Q(status__in=["cancelled", "late_cancelled"])
+                | Q(cancelled_at__isnull=False),
                 name="appointment_cancellation_has_time",
             ),
             ExclusionConstraint(
                 name="appointment_no_therapist_overlap",
                 expressions=[
                     ("therapist", RangeOperators.EQUAL),
-                    (TsTzRange("therapist_busy_from", "therapist_busy_until"), RangeOperators.OVERLAPS),
+                    (
+                        TsTzRange("therapist_busy_from", "therapist_busy_until"),
+                        RangeOperators.OVERLAPS,
+                    ),
                 ],
                 condition=~Q(status__in=["cancelled", "late_cancelled"]),
                 violation_error_message="The therapist already has a visit at that time.",
@@ -260,7 +352,8 @@ class Appointment(models.Model):
                     ("room", RangeOperators.EQUAL),
                     (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
                 ],
-                condition=~Q(status__in=["cancelled", "late_cancelled"]) & Q(room__isnull=False),
+                condition=~Q(status__in=["cancelled", "late_cancelled"])
+                & Q(room__isnull=False),
                 violation_error_message="The room is already booked at that time.",
             ),
             ExclusionConstraint(
@@ -305,8 +398,12 @@ class Appointment(models.Model):
 class SessionNote(models.Model):
     """The SOAP note of one visit. Draft until signed; a signed note never changes."""
 
-    appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="note")
-    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="notes")
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.PROTECT, related_name="note"
+    )
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, related_name="notes"
+    )
     # Subjective
     complaint = models.TextField(blank=True)
     pain_before = models.PositiveSmallIntegerField(
@@ -317,10 +414,14 @@ class SessionNote(models.Model):
     # Objective
     findings = models.TextField(blank=True, help_text="Palpation, posture, tissue.")
     measures = models.JSONField(
-        default=dict, blank=True, help_text="Goal measures taken this visit, by goal id."
+        default=dict,
+        blank=True,
+        help_text="Goal measures taken this visit, by goal id.",
     )
     areas_treated = ArrayField(
-        models.CharField(max_length=30, choices=BodyRegion.choices), default=list, blank=True
+        models.CharField(max_length=30, choices=BodyRegion.choices),
+        default=list,
+        blank=True,
     )
     pressure = models.CharField(max_length=10, choices=Pressure.choices, blank=True)
     # Assessment
@@ -336,7 +437,11 @@ class SessionNote(models.Model):
     # Signature
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     content_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -347,16 +452,21 @@ class SessionNote(models.Model):
         verbose_name = "SOAP note"
         constraints = [
             models.CheckConstraint(
-                condition=Q(pain_before__isnull=True) | Q(pain_before__gte=0, pain_before__lte=10),
+                condition=Q(pain_before__isnull=True)
+                | Q(pain_before__gte=0, pain_before__lte=10),
                 name="note_pain_before_0_to_10",
             ),
             models.CheckConstraint(
-                condition=Q(pain_after__isnull=True) | Q(pain_after__gte=0, pain_after__lte=10),
+                condition=Q(pain_after__isnull=True)
+                | Q(pain_after__gte=0, pain_after__lte=10),
                 name="note_pain_after_0_to_10",
             ),
             models.CheckConstraint(
                 condition=Q(signed_at__isnull=True)
-                | (Q(signed_by__isnull=False) & Q(content_sha256__regex=r"^[0-9a-f]{64}$")),
+                | (
+                    Q(signed_by__isnull=False)
+                    & Q(content_sha256__regex=r"^[0-9a-f]{64}$")
+                ),
                 name="note_signature_complete",
             ),
         ]
@@ -372,15 +482,21 @@ class SessionNote(models.Model):
 class NoteTechnique(models.Model):
     """Minutes spent on one technique during the visit: the basis of billing units."""
 
-    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="techniques")
+    note = models.ForeignKey(
+        SessionNote, on_delete=models.PROTECT, related_name="techniques"
+    )
     modality = models.ForeignKey(Modality, on_delete=models.PROTECT, related_name="+")
     minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
 
     class Meta:
         ordering = ["note", "-minutes"]
         constraints = [
-            models.CheckConstraint(condition=Q(minutes__gt=0), name="technique_minutes_positive"),
-            models.UniqueConstraint(fields=["note", "modality"], name="technique_once_per_note"),
+            models.CheckConstraint(
+                condition=Q(minutes__gt=0), name="technique_minutes_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["note", "modality"], name="technique_once_per_note"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -390,8 +506,12 @@ class NoteTechnique(models.Model):
 class NoteAddendum(models.Model):
     """An append-only correction to a signed note."""
 
-    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="addenda")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.ForeignKey(
+        SessionNote, on_delete=models.PROTECT, related_name="addenda"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     reason = models.CharField(max_length=250)
     text = models.TextField()
@@ -418,7 +538,10 @@ class Reminder(models.Model):
         RESCHEDULE = "reschedule", "Reschedule notice"
         CANCELLATION = "cancellation", "Cancellation notice"
         INTAKE_REQUEST = "intake_request", "Intake form request"
-        AUTHORIZATION_NOTICE = "authorization_notice", "Authorization nearing its end (internal)"
+        AUTHORIZATION_NOTICE = (
+            "authorization_notice",
+            "Authorization nearing its end (internal)",
+        )
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -430,17 +553,31 @@ class Reminder(models.Model):
 
     kind = models.CharField(max_length=25, choices=Kind.choices)
     appointment = models.ForeignKey(
-        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders"
+        Appointment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reminders",
     )
     series = models.ForeignKey(
-        AppointmentSeries, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders"
+        AppointmentSeries,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reminders",
     )
     client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, null=True, blank=True, related_name="reminders"
+        Client,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reminders",
     )
     to_email = models.EmailField(blank=True)
     send_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     skip_reason = models.CharField(max_length=120, blank=True)

@@ -19,7 +19,9 @@ class LocationDay:
     appointments: list[Appointment] = field(default_factory=list)
 
 
-def _local_day_bounds(location: Location, now: datetime) -> tuple[date, datetime, datetime]:
+def _local_day_bounds(
+    location: Location, now: datetime
+) -> tuple[date, datetime, datetime]:
     zone = location.zone
     day = now.astimezone(zone).date()
     start = datetime.combine(day, time.min, tzinfo=zone)
@@ -43,13 +45,17 @@ def _appointments_visible_to(user) -> QuerySet[Appointment]:
 def appointments_today(*, user, now: datetime) -> list[LocationDay]:
     """Today's visits per location, "today" being each location's own local date."""
     locations = list(Location.objects.filter(is_active=True))
-    days = {loc.pk: LocationDay(loc, _local_day_bounds(loc, now)[0]) for loc in locations}
+    days = {
+        loc.pk: LocationDay(loc, _local_day_bounds(loc, now)[0]) for loc in locations
+    }
     if not locations:
         return []
     window = Q()
     for loc in locations:
         _, start, end = _local_day_bounds(loc, now)
         window |= Q(location=loc, starts_at__gte=start, starts_at__lt=end)
-    for visit in _appointments_visible_to(user).filter(window).order_by("starts_at", "therapist"):
+    for visit in (
+        _appointments_visible_to(user).filter(window).order_by("starts_at", "therapist")
+    ):
         days[visit.location_id].appointments.append(visit)
     return [days[loc.pk] for loc in locations]

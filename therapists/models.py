@@ -19,11 +19,15 @@ class Modality(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     cpt_code = models.CharField(
-        "CPT code", max_length=5, blank=True, validators=[validate_cpt],
+        "CPT code",
+        max_length=5,
+        blank=True,
+        validators=[validate_cpt],
         help_text="97124 massage, 97140 manual therapy, 97112 neuromuscular re-education.",
     )
     is_timed = models.BooleanField(
-        default=True, help_text="Timed codes are billed in 15-minute units from minutes."
+        default=True,
+        help_text="Timed codes are billed in 15-minute units from minutes.",
     )
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
@@ -42,20 +46,29 @@ class Therapist(models.Model):
     )
     credentials = models.CharField(max_length=40, default="LMT")
     license_number = models.CharField(max_length=40)
-    license_state = models.CharField(max_length=2, help_text="Two-letter state code, e.g. NY.")
+    license_state = models.CharField(
+        max_length=2, help_text="Two-letter state code, e.g. NY."
+    )
     license_expires_on = models.DateField()
     npi = models.CharField(
-        "NPI", max_length=10, blank=True, validators=[validate_npi],
+        "NPI",
+        max_length=10,
+        blank=True,
+        validators=[validate_npi],
         help_text="Only for therapists who bill insurers.",
     )
-    colour = models.CharField(max_length=7, default="#3b82f6", validators=[validate_hex_colour])
+    colour = models.CharField(
+        max_length=7, default="#3b82f6", validators=[validate_hex_colour]
+    )
     bio = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     modalities = models.ManyToManyField(
         Modality, through="Training", related_name="therapists", blank=True
     )
     experienced_with = ArrayField(
-        models.CharField(max_length=80), default=list, blank=True,
+        models.CharField(max_length=80),
+        default=list,
+        blank=True,
         help_text="Conditions this therapist has experience treating (e.g. whiplash, TMJ).",
     )
 
@@ -63,13 +76,15 @@ class Therapist(models.Model):
         ordering = ["user__first_name", "user__last_name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["license_state", "license_number"], name="therapist_license_unique"
+                fields=["license_state", "license_number"],
+                name="therapist_license_unique",
             ),
             models.UniqueConstraint(
                 fields=["npi"], condition=~Q(npi=""), name="therapist_npi_unique"
             ),
             models.CheckConstraint(
-                condition=Q(colour__regex=r"^#[0-9a-fA-F]{6}$"), name="therapist_colour_is_hex"
+                condition=Q(colour__regex=r"^#[0-9a-fA-F]{6}$"),
+                name="therapist_colour_is_hex",
             ),
         ]
 
@@ -91,13 +106,19 @@ class Therapist(models.Model):
 class Training(models.Model):
     """A therapist is trained in a modality."""
 
-    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="trainings")
-    modality = models.ForeignKey(Modality, on_delete=models.PROTECT, related_name="trainings")
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.CASCADE, related_name="trainings"
+    )
+    modality = models.ForeignKey(
+        Modality, on_delete=models.PROTECT, related_name="trainings"
+    )
     certified_on = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["therapist", "modality"], name="training_unique")
+            models.UniqueConstraint(
+                fields=["therapist", "modality"], name="training_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -117,8 +138,12 @@ class Weekday(models.IntegerChoices):
 class WorkingHours(models.Model):
     """One block of a therapist's weekly pattern, in the location's local time."""
 
-    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="working_hours")
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="working_hours")
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="working_hours"
+    )
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     starts_at = models.TimeField()
     ends_at = models.TimeField()
@@ -128,13 +153,16 @@ class WorkingHours(models.Model):
         verbose_name_plural = "working hours"
         constraints = [
             models.CheckConstraint(
-                condition=Q(starts_at__lt=F("ends_at")), name="working_hours_start_before_end"
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="working_hours_start_before_end",
             ),
             models.CheckConstraint(
-                condition=Q(weekday__gte=0, weekday__lte=6), name="working_hours_weekday_range"
+                condition=Q(weekday__gte=0, weekday__lte=6),
+                name="working_hours_weekday_range",
             ),
             models.UniqueConstraint(
-                fields=["therapist", "weekday", "starts_at"], name="working_hours_unique_start"
+                fields=["therapist", "weekday", "starts_at"],
+                name="working_hours_unique_start",
             ),
         ]
 
@@ -146,7 +174,9 @@ class WorkingHours(models.Model):
 
 
 class TimeOff(models.Model):
-    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="time_off")
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.CASCADE, related_name="time_off"
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     reason = models.CharField(max_length=200, blank=True)
@@ -156,7 +186,8 @@ class TimeOff(models.Model):
         verbose_name_plural = "time off"
         constraints = [
             models.CheckConstraint(
-                condition=Q(starts_at__lt=F("ends_at")), name="time_off_start_before_end"
+                condition=Q(starts_at__lt=F("ends_at")),
+                name="time_off_start_before_end",
             ),
         ]
 

@@ -20,7 +20,10 @@ def test_the_cache_is_redis_and_round_trips_a_value():
 
 def test_celery_uses_redis_from_redis_url():
     assert celery_app.conf.broker_url == settings.REDIS_URL
-    assert celery_app.conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+    assert (
+        celery_app.conf.beat_scheduler
+        == "django_celery_beat.schedulers:DatabaseScheduler"
+    )
     assert celery_app.conf.task_acks_late is True
 
 
@@ -40,14 +43,21 @@ def test_the_embedded_redis_keeps_its_data_in_var_and_stops(private_var):
     assert (private_var / "redis").is_dir()
 
 
+def _run_sql(url: str, sql: str) -> list[tuple]:
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall() if cur.description else []
+    finally:
+        conn.close()
+
+
 def test_the_embedded_postgres_creates_the_database_and_keeps_it(private_var):
     private_var.chmod(0o755)  # the server may run as its own system user
     with devstack.embedded_postgres() as url:
-        with psycopg2.connect(url) as conn, conn.cursor() as cur:
-            cur.execute("CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)")
+        _run_sql(url, "CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)")
     with devstack.embedded_postgres() as url:
-        with psycopg2.connect(url) as conn, conn.cursor() as cur:
-            cur.execute("SELECT n FROM kept")
-            assert cur.fetchone() == (42,)
+        assert _run_sql(url, "SELECT n FROM kept") == [(42,)]
     with pytest.raises(psycopg2.OperationalError):
         psycopg2.connect(url, connect_timeout=2)

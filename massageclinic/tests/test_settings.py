@@ -49,7 +49,9 @@ def test_well_formed_settings_start():
     assert _start_django(DJANGO_DEBUG="false").returncode == 0
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("Yes", True), ("off", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("Yes", True), ("off", False)]
+)
 def test_env_bool_reads_yes_and_no(raw, expected):
     assert env_bool("FLAG", default=not expected, environ={"FLAG": raw}) is expected
 
@@ -64,12 +66,17 @@ def test_env_int_names_the_variable():
 
 
 def test_env_list_splits_on_commas_and_refuses_an_empty_list():
-    assert env_list("HOSTS", [], environ={"HOSTS": "a.org, b.org"}) == ["a.org", "b.org"]
+    assert env_list("HOSTS", [], environ={"HOSTS": "a.org, b.org"}) == [
+        "a.org",
+        "b.org",
+    ]
     with pytest.raises(ImproperlyConfigured, match="HOSTS is set but empty"):
         env_list("HOSTS", [], environ={"HOSTS": " , "})
 
 
 def test_env_url_checks_the_scheme():
-    assert env_url("R", "", ("redis",), environ={"R": "redis://h:1/0"}) == "redis://h:1/0"
+    assert (
+        env_url("R", "", ("redis",), environ={"R": "redis://h:1/0"}) == "redis://h:1/0"
+    )
     with pytest.raises(ImproperlyConfigured, match="R='http://h' is not a valid URL"):
         env_url("R", "", ("redis",), environ={"R": "http://h"})

@@ -70,11 +70,15 @@ def test_a_cancelled_visit_blocks_nothing(booked, status):
     booked.status = status
     booked.cancelled_at = timezone.now()
     booked.save()
-    _book_over(booked, therapist=booked.therapist, room=booked.room, client=booked.client)
+    _book_over(
+        booked, therapist=booked.therapist, room=booked.room, client=booked.client
+    )
     assert Appointment.objects.count() == 2
 
 
-@pytest.mark.parametrize("status", ["booked", "confirmed", "checked_in", "completed", "no_show"])
+@pytest.mark.parametrize(
+    "status", ["booked", "confirmed", "checked_in", "completed", "no_show"]
+)
 def test_every_other_status_blocks(booked, status):
     booked.status = status
     booked.save()

@@ -50,8 +50,15 @@ def test_it_sends_an_anonymous_visitor_to_the_login_page(client):
 def test_the_front_desk_sees_every_visit_in_local_time(
     client, front_desk, therapist, other_therapist, location
 ):
-    _visit(location, therapist, 15, client=ClientFactory(first_name="Ada", last_name="Ng"))
-    _visit(location, other_therapist, 16, client=ClientFactory(first_name="Bo", last_name="Li"))
+    _visit(
+        location, therapist, 15, client=ClientFactory(first_name="Ada", last_name="Ng")
+    )
+    _visit(
+        location,
+        other_therapist,
+        16,
+        client=ClientFactory(first_name="Bo", last_name="Li"),
+    )
     client.force_login(front_desk)
     page = client.get(reverse("home")).content.decode()
     assert "Ada Ng" in page and "Bo Li" in page
@@ -59,9 +66,18 @@ def test_the_front_desk_sees_every_visit_in_local_time(
     assert "America/New_York" in page
 
 
-def test_a_therapist_sees_only_their_own_visits(client, therapist, other_therapist, location):
-    _visit(location, therapist, 15, client=ClientFactory(first_name="Ada", last_name="Ng"))
-    _visit(location, other_therapist, 16, client=ClientFactory(first_name="Bo", last_name="Li"))
+def test_a_therapist_sees_only_their_own_visits(
+    client, therapist, other_therapist, location
+):
+    _visit(
+        location, therapist, 15, client=ClientFactory(first_name="Ada", last_name="Ng")
+    )
+    _visit(
+        location,
+        other_therapist,
+        16,
+        client=ClientFactory(first_name="Bo", last_name="Li"),
+    )
     client.force_login(therapist.user)
     page = client.get(reverse("home")).content.decode()
     assert "Ada Ng" in page

@@ -24,9 +24,13 @@ pytestmark = [
 @pytest.fixture
 def todays_visits(therapist, other_therapist):
     # Live-server tests run on the real clock: place visits in today's New York hours.
-    location = LocationFactory(name="Riverside Medical Massage", time_zone="America/New_York")
+    location = LocationFactory(
+        name="Riverside Medical Massage", time_zone="America/New_York"
+    )
     today = timezone.now().astimezone(location.zone).date()
-    noon = datetime(today.year, today.month, today.day, 12, tzinfo=location.zone).astimezone(UTC)
+    noon = datetime(
+        today.year, today.month, today.day, 12, tzinfo=location.zone
+    ).astimezone(UTC)
     mine = AppointmentFactory(
         location=location,
         therapist=therapist,
@@ -62,18 +66,26 @@ def _log_out(page) -> None:
     expect(page).to_have_url(re.compile(r"/login/"))
 
 
-def test_the_front_desk_sees_every_visit_of_the_day(page, screenshot, front_desk, todays_visits):
+def test_the_front_desk_sees_every_visit_of_the_day(
+    page, screenshot, front_desk, todays_visits
+):
     _log_in(page, "frontdesk")
     table = page.get_by_role("table", name=re.compile("Visits today at Riverside"))
-    expect(table.get_by_role("row", name=re.compile("Grace Okafor"))).to_contain_text("12:00 PM")
-    expect(table.get_by_role("row", name=re.compile("Henry Walsh"))).to_contain_text("Oscar")
+    expect(table.get_by_role("row", name=re.compile("Grace Okafor"))).to_contain_text(
+        "12:00 PM"
+    )
+    expect(table.get_by_role("row", name=re.compile("Henry Walsh"))).to_contain_text(
+        "Oscar"
+    )
     expect(page.get_by_text("America/New_York")).to_be_visible()
     expect(page.get_by_role("link", name="Administration")).to_have_count(0)
     screenshot("home-front-desk")
     _log_out(page)
 
 
-def test_a_therapist_sees_only_their_own_visits(page, screenshot, therapist, todays_visits):
+def test_a_therapist_sees_only_their_own_visits(
+    page, screenshot, therapist, todays_visits
+):
     _log_in(page, "therapist")
     expect(page.get_by_role("row", name=re.compile("Grace Okafor"))).to_be_visible()
     expect(page.get_by_text("Henry Walsh")).to_have_count(0)
@@ -88,7 +100,9 @@ def test_the_manager_sees_every_visit_and_the_administration(
     expect(page.get_by_role("row", name=re.compile("Grace Okafor"))).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("Henry Walsh"))).to_be_visible()
     page.get_by_role("link", name="Administration").click()
-    expect(page.get_by_role("heading", name=re.compile("Site administration"))).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=re.compile("Site administration"))
+    ).to_be_visible()
     page.goto("/")
     screenshot("home-manager")
     _log_out(page)
@@ -99,4 +113,6 @@ def test_a_wrong_password_gets_a_clear_message(page, front_desk):
     page.get_by_label("Username").fill("frontdesk")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text(re.compile("enter a correct username and password"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("enter a correct username and password"))
+    ).to_be_visible()
