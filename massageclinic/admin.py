@@ -1,0 +1,238 @@
+"""Admin for clinic-wide things, and the admin building blocks every app shares.
+
+The shared pieces sit here because this app is at the bottom of the app chain
+(DESIGN.md section 2): therapists, clients and sessions may import them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest
+from django.utils.text import capfirst
+
+from massageclinic.models import ClinicPolicy, Location, Room
+
+
+class ClinicModelAdmin(admin.ModelAdmin):
+    """The base of every admin in the project."""
+
+    list_per_page = 50
+    show_full_result_count = False  # one COUNT(*) fewer on every changelist
+    # The relations str(obj) reads, selected wherever the admin loads rows: the
+    # changelist, the change page, autocomplete results.
+    str_select_related: tuple[str, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        # Django ignores list_select_related once get_queryset selects anything, so
+        # both are applied here.
+        listed = self.list_select_related
+        related = {
+            *self.str_select_related,
+            *(listed if isinstance(listed, list | tuple) else ()),
+        }
+        return queryset.select_related(*sorted(related)) if related else queryset
+
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        return _choice_array_formfield(db_field) or super().formfield_for_dbfield(
+            db_field, request, **kwargs
+        )
+
+
+class ClinicalRecordAdmin(ClinicModelAdmin):
+    """Clinical records are never hard-deleted (DESIGN.md section 5), not even here."""
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+class ClinicTabularInline(admin.TabularInline):
+    extra = 0
+
+    def formfield_for_dbfield(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        return _choice_array_formfield(db_field) or super().formfield_for_dbfield(
+            db_field, request, **kwargs
+        )
+
+
+class ClinicalRecordInline(ClinicTabularInline):
+    can_delete = False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+
+def _choice_array_formfield(db_field: Any) -> forms.Field | None:
+    """Tick boxes for a list of choices (body regions, conditions), not CSV text."""
+    if not isinstance(db_field, ArrayField) or not db_field.base_field.choices:
+        return None
+    return forms.TypedMultipleChoiceField(
+        choices=db_field.base_field.choices,
+        coerce=db_field.base_field.to_python,
+        required=not db_field.blank,
+        widget=forms.CheckboxSelectMultiple,
+        label=capfirst(db_field.verbose_name),
+        help_text=db_field.help_text,
+    )
+
+
+class SelectRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A related-object filter whose labels read related rows, fetched in one query.
+
+    The stock filter calls str() on every choice; for a therapist (name on the user)
+    or a room (name of its location) that is a query per choice.
+    """
+
+    select_related: tuple[str, ...] = ()
+
+    def field_choices(
+        self, field: Any, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[Any, str]]:
+        queryset = field.related_model._default_manager.select_related(
+            *self.select_related
+        )
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
+class RoomListFilter(SelectRelatedFieldListFilter):
+    select_related = ("location",)
+
+
+class RoomInline(ClinicTabularInline):
+    model = Room
+    fields = ["name", "is_active"]
+
+
+@admin.register(Location)
+class LocationAdmin(ClinicModelAdmin):
+    list_display = [
+        "name",
+        "city",
+        "state",
+        "phone",
+        "time_zone",
+        "opens_at",
+        "closes_at",
+        "room_count",
+        "is_active",
+    ]
+    list_filter = ["is_active", "state", "time_zone"]
+    search_fields = ["name", "city", "postal_code", "phone", "email"]
+    inlines = [RoomInline]
+    fieldsets = [
+        (None, {"fields": ["name", "is_active"]}),
+        (
+            "Address and contact",
+            {
+                "fields": [
+                    "address_line1",
+                    "address_line2",
+                    ("city", "state", "postal_code"),
+                    ("phone", "email"),
+                ]
+            },
+        ),
+        ("Hours", {"fields": ["time_zone", ("opens_at", "closes_at")]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Location]:
+        return super().get_queryset(request).annotate(_room_count=Count("rooms"))
+
+    @admin.display(description="rooms", ordering="_room_count")
+    def room_count(self, obj: Location) -> int:
+        return obj._room_count
+
+
+@admin.register(Room)
+class RoomAdmin(ClinicModelAdmin):
+    list_display = ["name", "location", "is_active"]
+    list_filter = ["is_active", "location"]
+    list_select_related = ["location"]
+    search_fields = ["name", "location__name"]
+    autocomplete_fields = ["location"]
+    str_select_related = ("location",)
+
+
+class ClinicPolicyForm(forms.ModelForm):
+    def clean_session_lengths(self) -> list[int]:
+        lengths = self.cleaned_data["session_lengths"]
+        wrong = [n for n in lengths if n < 15 or n % 15]
+        if wrong:
+            raise forms.ValidationError(
+                "Session lengths are whole quarter hours (15, 30, 45...); "
+                f"fix: {', '.join(map(str, wrong))}."
+            )
+        return sorted(set(lengths))
+
+
+@admin.register(ClinicPolicy)
+class ClinicPolicyAdmin(ClinicModelAdmin):
+    """The one row of clinic settings (id 1): edited, never added twice or deleted."""
+
+    form = ClinicPolicyForm
+    list_display = [
+        "__str__",
+        "clinic_name",
+        "late_cancel_window",
+        "reminder_lead",
+        "second_reminder_lead",
+        "billing_unit_rule",
+    ]
+    fieldsets = [
+        (None, {"fields": ["clinic_name"]}),
+        (
+            "Booking and cancelling",
+            {"fields": ["session_lengths", "late_cancel_window", "travel_buffer"]},
+        ),
+        (
+            "Messages",
+            {"fields": ["reminder_lead", "second_reminder_lead", "message_grace"]},
+        ),
+        (
+            "Records and billing",
+            {
+                "fields": [
+                    "billing_unit_rule",
+                    "intake_renewal_months",
+                    "note_sign_deadline",
+                ]
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return (
+            super().has_add_permission(request)
+            and not ClinicPolicy.objects.filter(pk=1).exists()
+        )
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
