@@ -108,19 +108,19 @@ def embedded_redis() -> Iterator[str]:
         _stop(process)
 
 
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 15) -> None:
+def _wait_for_port(
+    port: int, process: subprocess.Popen, what: str = "Redis", timeout: float = 15
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(
-                f"Redis exited at start (code {process.returncode}); see var/redis/redis.log"
-            )
+            raise SystemExit(f"{what} exited at start (code {process.returncode}).")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit(f"Redis did not answer on port {port} within {timeout} seconds.")
+    raise SystemExit(f"{what} did not answer on port {port} within {timeout} seconds.")
 
 
 def _stop(process: subprocess.Popen, timeout: float = 10) -> None:
@@ -214,6 +214,8 @@ def run(port: int) -> int:
                     command, cwd=BASE_DIR, env=env, start_new_session=True
                 )
                 children.append(child)
+            # Announce once the web server answers, after the children's start-up noise.
+            _wait_for_port(port, children[0], what="The web server", timeout=60)
             _announce(port)
             while not stopping:
                 if any(child.poll() is not None for child in children):
