@@ -17,7 +17,7 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _static_files_from_their_sources():
+def _test_settings():
     """Serve static files straight from their sources, without collectstatic.
 
     Production uses the manifest storage, which needs collectstatic first. Session
@@ -35,6 +35,8 @@ def _static_files_from_their_sources():
         },
         WHITENOISE_AUTOREFRESH=True,
         WHITENOISE_USE_FINDERS=True,
+        # A deliberately slow hash protects real passwords; tests need speed.
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     )
     override.enable()
     yield
