@@ -156,6 +156,9 @@ class MedicalHistory(models.Model):
     clotting_disorder = models.BooleanField(default=False)
     dvt_history = models.BooleanField("history of DVT", default=False)
     long_term_corticosteroids = models.BooleanField(default=False)
+    fragile_skin = models.BooleanField(
+        default=False, help_text="Skin that tears or bruises easily."
+    )
     skin_conditions = models.TextField(blank=True)
     implanted_devices = models.TextField(
         blank=True, help_text="Pacemaker, port, pump, implants."
@@ -303,7 +306,16 @@ class Contraindication(models.Model):
         blank=True,
         related_name="+",
     )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.CharField(max_length=250, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -347,6 +359,42 @@ class Contraindication(models.Model):
 
     def needs_recheck_on(self, day: date) -> bool:
         return self.recheck_on is not None and self.recheck_on <= day
+
+
+class IntakeInvitation(models.Model):
+    """A signed link that lets one client fill in their intake form without logging in.
+
+    The link carries this row's id, signed; the row says whose form it is, until when
+    it may be used, and whether it was used. A used or expired link changes nothing.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="intake_invitations")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    expires_at = models.DateTimeField()
+    sent_to = models.EmailField(blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    history = models.OneToOneField(
+        "MedicalHistory",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitation",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(history__isnull=False),
+                name="intake_invitation_used_with_history",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake link for {self.client} (until {self.expires_at:%Y-%m-%d %H:%M})"
 
 
 class ReferringProvider(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import time, timedelta
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -148,3 +149,38 @@ class ClinicPolicy(models.Model):
 def clinic_policy() -> ClinicPolicy:
     policy, _ = ClinicPolicy.objects.get_or_create(pk=1)
     return policy
+
+
+class AuditEvent(models.Model):
+    """Who read or changed which health record, when, and from where (append-only)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CREATE = "create", "Created"
+        CHANGE = "change", "Changed"
+        DOWNLOAD = "download", "Downloaded"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # Plain ids, not foreign keys: this app sits below clients in the app chain, and
+    # an audit trail must outlive whatever it describes.
+    client_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    object_type = models.CharField(max_length=60)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    summary = models.CharField(max_length=250, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    path = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["client_id", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} {self.object_id}"

@@ -1,0 +1,1 @@
+"""Client pages, one module per part of the chart; each module has its urlpatterns."""
