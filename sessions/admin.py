@@ -27,6 +27,7 @@ from massageclinic.admin import (
 from massageclinic.models import Location, clinic_policy
 from sessions.models import (
     Appointment,
+    AppointmentEvent,
     AppointmentSeries,
     Goal,
     NoteAddendum,
@@ -35,6 +36,7 @@ from sessions.models import (
     Reminder,
     SessionNote,
     TreatmentPlan,
+    WaitlistEntry,
 )
 from therapists.admin import TherapistListFilter
 from therapists.models import Weekday
@@ -285,9 +287,66 @@ class AppointmentAdminForm(forms.ModelForm):
         return cleaned
 
 
+class AppointmentEventInline(ClinicalRecordInline):
+    """The visit's history: read-only, written by the booking services."""
+
+    model = AppointmentEvent
+    fields = ["at", "by", "kind", "summary"]
+    readonly_fields = fields
+
+    def has_add_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+
+@admin.register(AppointmentEvent)
+class AppointmentEventAdmin(ClinicalRecordAdmin):
+    list_display = ["at", "appointment", "kind", "summary", "by"]
+    list_filter = ["kind"]
+    list_select_related = ["appointment__client", "appointment__therapist__user", "by"]
+    search_fields = ["summary", "appointment__client__last_name"]
+    date_hierarchy = "at"
+    readonly_fields = ["appointment", "at", "by", "kind", "summary", "details"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(ClinicalRecordAdmin):
+    list_display = [
+        "client",
+        "modality",
+        "therapist",
+        "location",
+        "wanted_from",
+        "wanted_until",
+        "closed_at",
+    ]
+    list_filter = ["location", "modality"]
+    list_select_related = ["client", "modality", "therapist__user", "location"]
+    search_fields = ["client__first_name", "client__last_name", "note"]
+    autocomplete_fields = ["client", "therapist", "modality"]
+    readonly_fields = ["created_by", "created_at", "booked_appointment"]
+
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: Any, change: bool
+    ) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(ClinicalRecordAdmin):
     form = AppointmentAdminForm
+    inlines = [AppointmentEventInline]
     list_display = [
         "local_start",
         "client",

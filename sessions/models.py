@@ -610,3 +610,98 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.client or 'front desk'} at {self.send_at:%Y-%m-%d %H:%M} UTC"
+
+
+class AppointmentEvent(models.Model):
+    """The history of a visit: who booked, moved, confirmed or cancelled it, and when."""
+
+    class Kind(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+        STATUS = "status", "Status changed"
+        SAFETY_ACKNOWLEDGED = "safety_acknowledged", "Safety alerts acknowledged"
+        AUTHORIZATION_OVERRIDDEN = (
+            "authorization_overridden",
+            "Authorization overridden",
+        )
+
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, related_name="events"
+    )
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the client acted through a link.",
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    summary = models.CharField(max_length=250)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["appointment", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.summary}"
+
+
+class WaitlistEntry(models.Model):
+    """A client who wants an earlier or another slot, and what would suit them."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="waitlist"
+    )
+    modality = models.ForeignKey(
+        Modality, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    therapist = models.ForeignKey(
+        Therapist,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: any suitable therapist.",
+    )
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)]),
+        default=list,
+        blank=True,
+        help_text="0 = Monday ... 6 = Sunday; empty: any day.",
+    )
+    earliest_time = models.TimeField(null=True, blank=True)
+    latest_time = models.TimeField(null=True, blank=True)
+    wanted_from = models.DateField()
+    wanted_until = models.DateField()
+    note = models.CharField(max_length=250, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    booked_appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name_plural = "waitlist entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(wanted_from__lte=F("wanted_until")),
+                name="waitlist_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(earliest_time__isnull=True)
+                | Q(latest_time__isnull=True)
+                | Q(earliest_time__lt=F("latest_time")),
+                name="waitlist_times_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} waiting ({self.wanted_from} to {self.wanted_until})"

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from clients.safety import alerts_for_clients
 from massageclinic.roles import Role, user_roles
 from sessions.selectors import appointments_today
 
@@ -11,7 +12,14 @@ from sessions.selectors import appointments_today
 def home(request: HttpRequest) -> HttpResponse:
     """Today's visits: all of them for the desk and the manager, their own for a therapist."""
     roles = user_roles(request.user)
-    days = appointments_today(user=request.user, now=timezone.now())
+    now = timezone.now()
+    days = appointments_today(user=request.user, now=now)
+    client_ids = {visit.client_id for day in days for visit in day.appointments}
+    alerts = alerts_for_clients(client_ids, now.date()) if client_ids else {}
+    for day in days:
+        for visit in day.appointments:
+            # Headlines only (DESIGN section 6): every role may see them.
+            visit.alerts = alerts.get(visit.client_id, [])
     return render(
         request,
         "sessions/home.html",

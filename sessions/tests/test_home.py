@@ -125,3 +125,22 @@ def test_the_query_count_does_not_grow_with_visits(
     with django_assert_max_num_queries(8):
         response = client.get(reverse("home"))
     assert response.content.decode().count("<tr>") == 8 + 1  # header row
+
+
+def test_each_visit_shows_its_clients_safety_headline(
+    client, front_desk, therapist, location
+):
+    from clients.models import Condition
+    from clients.services import contraindication_add
+
+    visit = _visit(location, therapist, 15)
+    contraindication_add(
+        client=visit.client,
+        condition=Condition.objects.get(slug="anticoagulants"),
+        severity="modify",
+        by=front_desk,
+    )
+    client.force_login(front_desk)
+    page = client.get(reverse("home")).content.decode()
+    assert "no deep tissue, cupping, cross-fibre friction, gua sha" in page
+    assert "Warfarin" not in page  # headline only, no clinical detail
