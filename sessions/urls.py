@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from sessions.views import booking, calendar, series, visit
+
+app_name = "sessions"
+
+urlpatterns = [
+    *calendar.urlpatterns,
+    *booking.urlpatterns,
+    *series.urlpatterns,
+    *visit.urlpatterns,
+]
