@@ -18,5 +18,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("clients.urls")),
+    path("", include("sessions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,241 @@
+"""The day and week views: columns, local times, greyed hours, alerts, fixed queries."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from clients.models import Client, Condition
+from clients.services import contraindication_add
+from clients.tests.factories import ClientFactory
+from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
+from sessions.models import Appointment
+from sessions.tests.factories import AppointmentFactory
+from therapists.models import Therapist, TimeOff, WorkingHours
+from therapists.tests.factories import TherapistFactory, modality
+
+NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # Monday 08:00 in New York
+DAY = date(2026, 12, 1)  # Tuesday
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def location():
+    return LocationFactory(
+        name="Riverside",
+        time_zone="America/New_York",
+        opens_at=time(8),
+        closes_at=time(20),
+    )
+
+
+def _works(therapist, location, start=time(9), end=time(17), weekday=1):
+    WorkingHours.objects.create(
+        therapist=therapist,
+        location=location,
+        weekday=weekday,
+        starts_at=start,
+        ends_at=end,
+    )
+    return therapist
+
+
+def _day_page(client, location, day=DAY) -> str:
+    url = reverse("sessions:day") + f"?location={location.pk}&date={day:%Y-%m-%d}"
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_one_column_per_therapist_working_that_day(client, front_desk, location):
+    _works(
+        TherapistFactory(user=UserFactory(first_name="Ada", last_name="Lee")), location
+    )
+    _works(
+        TherapistFactory(user=UserFactory(first_name="Ben", last_name="Cole")),
+        location,
+        weekday=3,
+    )
+    client.force_login(front_desk)
+    page = _day_page(client, location)
+    assert "Ada Lee" in page
+    assert "Ben Cole" not in page  # works Thursdays only
+    assert "America/New_York" in page
+
+
+def test_a_visit_shows_in_local_time_with_its_alert_headline(
+    client, front_desk, location
+):
+    ada = _works(
+        TherapistFactory(user=UserFactory(first_name="Ada", last_name="Lee")), location
+    )
+    grace = ClientFactory(first_name="Grace", last_name="Okafor")
+    contraindication_add(
+        client=grace,
+        condition=Condition.objects.get(slug="anticoagulants"),
+        severity="modify",
+        by=front_desk,
+    )
+    AppointmentFactory(
+        client=grace,
+        therapist=ada,
+        location=location,
+        room=RoomFactory(location=location, name="Maple Room"),
+        starts_at=datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 1, 16, 0, tzinfo=UTC),
+    )
+    client.force_login(front_desk)
+    page = _day_page(client, location)
+    assert "10:00–11:00 AM" in page
+    assert "Grace Okafor" in page and "Maple Room" in page
+    assert 'rowspan="4"' in page
+    assert "no deep tissue, cupping, cross-fibre friction, gua sha" in page
+
+
+def test_free_slots_link_to_the_booking_form_for_the_desk_only(
+    client, front_desk, therapist, location
+):
+    _works(therapist, location)
+    client.force_login(front_desk)
+    page = _day_page(client, location)
+    assert "Book Tara Hands on Tue 1 Dec at 10:15 AM" in page
+    assert "starts=2026-12-01T10:15" in page
+    client.force_login(therapist.user)
+    assert "Book Tara Hands" not in _day_page(client, location)
+
+
+def test_off_hours_and_time_off_are_greyed(client, front_desk, therapist, location):
+    _works(therapist, location, start=time(9), end=time(12))
+    TimeOff.objects.create(
+        therapist=therapist,
+        starts_at=datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 1, 16, 0, tzinfo=UTC),
+    )
+    client.force_login(front_desk)
+    page = _day_page(client, location)
+    # 08:00-09:00 and 12:00-20:00 are off hours (4 + 32 cells), 10:00-11:00 time off (4)
+    assert page.count('<td class="off">') == 4 + 32 + 4
+    assert "Book Tara Hands on Tue 1 Dec at 9:00 AM" in page
+    assert "Book Tara Hands on Tue 1 Dec at 10:00 AM" not in page
+
+
+def test_a_referral_near_its_end_is_shown_on_the_block(
+    client, front_desk, therapist, location
+):
+    from clients.models import Referral, ReferringProvider
+
+    _works(therapist, location)
+    grace = ClientFactory()
+    referral = Referral.objects.create(
+        client=grace,
+        provider=ReferringProvider.objects.create(
+            name="Dr. Amara Singh", credentials="MD", npi="1234567893"
+        ),
+        referred_on=date(2026, 11, 1),
+        diagnosis_codes=["M54.50"],
+        diagnosis_text="Low back pain",
+        visits_authorized=8,
+        expires_on=date(2026, 12, 10),
+    )
+    AppointmentFactory(
+        client=grace,
+        therapist=therapist,
+        location=location,
+        room=RoomFactory(location=location),
+        referral=referral,
+        starts_at=datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 1, 16, 0, tzinfo=UTC),
+    )
+    client.force_login(front_desk)
+    assert "referral ends 10 Dec" in _day_page(client, location)
+
+
+def test_a_bad_date_shows_today_with_a_message(client, front_desk, location):
+    client.force_login(front_desk)
+    url = reverse("sessions:day") + f"?location={location.pk}&date=1900-13-45"
+    response = client.get(url, follow=True)
+    assert response.status_code == 200
+    assert "is not a date" in response.content.decode()
+
+
+def _fill_day(location, visits: int) -> None:
+    """`visits` 30-minute visits across therapists and rooms on DAY (bulk, for speed)."""
+    per_therapist = 20  # 08:00-18:00
+    therapists = -(-visits // per_therapist)
+    swedish = modality("swedish")
+    booker = UserFactory()
+    clients = Client.objects.bulk_create(
+        Client(first_name=f"Client{i}", last_name="Test") for i in range(visits)
+    )
+    rows = []
+    for t in range(therapists):
+        therapist = _works(TherapistFactory(), location, start=time(8), end=time(18))
+        room = RoomFactory(location=location)
+        for slot in range(per_therapist):
+            index = t * per_therapist + slot
+            if index >= visits:
+                break
+            starts = datetime(2026, 12, 1, 13, 0, tzinfo=UTC) + timedelta(
+                minutes=30 * slot
+            )
+            rows.append(
+                Appointment(
+                    client=clients[index],
+                    therapist=therapist,
+                    modality=swedish,
+                    location=location,
+                    room=room,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(minutes=30),
+                    therapist_busy_from=starts,
+                    therapist_busy_until=starts + timedelta(minutes=30),
+                    booked_by=booker,
+                )
+            )
+    Appointment.objects.bulk_create(rows)
+
+
+@pytest.mark.parametrize("visits", [10, 300])
+def test_the_day_view_query_count_does_not_grow(
+    client, front_desk, location, visits, django_assert_max_num_queries
+):
+    _fill_day(location, visits)
+    client.force_login(front_desk)
+    with django_assert_max_num_queries(14):
+        page = _day_page(client, location)
+    assert page.count('class="block status-booked"') == visits
+    assert Therapist.objects.count() == -(-visits // 20)
+
+
+def test_the_week_view_of_a_therapist_and_of_a_room(
+    client, front_desk, therapist, location
+):
+    for weekday in range(5):
+        _works(therapist, location, weekday=weekday)
+    room = RoomFactory(location=location, name="Cedar Room")
+    AppointmentFactory(
+        client=ClientFactory(first_name="Grace", last_name="Okafor"),
+        therapist=therapist,
+        location=location,
+        room=room,
+        starts_at=datetime(2026, 12, 3, 15, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 3, 16, 0, tzinfo=UTC),
+    )
+    client.force_login(front_desk)
+    base = reverse("sessions:week")
+    by_therapist = client.get(
+        f"{base}?therapist={therapist.pk}&date=2026-12-01"
+    ).content
+    assert b"Thu 03 Dec" in by_therapist and b"Grace Okafor" in by_therapist
+    by_room = client.get(f"{base}?room={room.pk}&date=2026-12-02").content
+    assert b"Cedar Room" in by_room and b"Grace Okafor" in by_room
