@@ -21,6 +21,7 @@ from clients.models import (
     Contraindication,
     ContraindicationRule,
     InsurancePolicy,
+    IntakeInvitation,
     MedicalHistory,
     Payer,
     Referral,
@@ -580,3 +581,25 @@ class AuthorizationAdmin(ClinicalRecordAdmin):
     @admin.display(description="visits used", ordering="_visits_used")
     def visits_used(self, obj: Authorization) -> int:
         return obj._visits_used
+
+
+@admin.register(IntakeInvitation)
+class IntakeInvitationAdmin(ClinicalRecordAdmin):
+    """Intake links are made from the chart; here they are only looked up."""
+
+    list_display = ["client", "created_at", "created_by", "expires_at", "used_at"]
+    list_select_related = ["client", "created_by"]
+    search_fields = ["client__first_name", "client__last_name", "sent_to"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "client",
+        "created_at",
+        "created_by",
+        "expires_at",
+        "sent_to",
+        "used_at",
+        "history",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

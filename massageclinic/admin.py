@@ -15,7 +15,7 @@ from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.utils.text import capfirst
 
-from massageclinic.models import ClinicPolicy, Location, Room
+from massageclinic.models import AuditEvent, ClinicPolicy, Location, Room
 
 
 class ClinicModelAdmin(admin.ModelAdmin):
@@ -236,3 +236,35 @@ class ClinicPolicyAdmin(ClinicModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ClinicModelAdmin):
+    """The audit log: read-only, for the manager (DESIGN.md section 6)."""
+
+    list_display = [
+        "at",
+        "user",
+        "action",
+        "object_type",
+        "object_id",
+        "client_id",
+        "summary",
+    ]
+    list_filter = ["action", "object_type"]
+    list_select_related = ["user"]
+    search_fields = ["summary", "user__username", "path"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False

@@ -287,24 +287,6 @@ class AppointmentAdminForm(forms.ModelForm):
         return cleaned
 
 
-class AppointmentEventInline(ClinicalRecordInline):
-    """The visit's history: read-only, written by the booking services."""
-
-    model = AppointmentEvent
-    fields = ["at", "by", "kind", "summary"]
-    readonly_fields = fields
-
-    def has_add_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
-
-
 @admin.register(AppointmentEvent)
 class AppointmentEventAdmin(ClinicalRecordAdmin):
     list_display = ["at", "appointment", "kind", "summary", "by"]
@@ -346,7 +328,6 @@ class WaitlistEntryAdmin(ClinicalRecordAdmin):
 @admin.register(Appointment)
 class AppointmentAdmin(ClinicalRecordAdmin):
     form = AppointmentAdminForm
-    inlines = [AppointmentEventInline]
     list_display = [
         "local_start",
         "client",

@@ -16,17 +16,19 @@ from clients.models import (
     Condition,
     Contraindication,
     InsurancePolicy,
+    IntakeInvitation,
     MedicalHistory,
     Payer,
     Referral,
     ReferringProvider,
 )
 from clients.tests.factories import ClientFactory
-from massageclinic.models import ClinicPolicy, clinic_policy
+from massageclinic.models import AuditEvent, ClinicPolicy, clinic_policy
 from massageclinic.tests.factories import LocationFactory, RoomFactory
 from massageclinic.validators import npi_is_valid
 from sessions.models import (
     Appointment,
+    AppointmentEvent,
     AppointmentSeries,
     Goal,
     NoteAddendum,
@@ -34,6 +36,7 @@ from sessions.models import (
     Reminder,
     SessionNote,
     TreatmentPlan,
+    WaitlistEntry,
 )
 from sessions.tests.factories import AppointmentFactory
 from therapists.models import TimeOff, Training, WorkingHours
@@ -49,7 +52,10 @@ REGISTERED = sorted(
 # Adding is switched off on purpose: the policy is one row (made below); a series is
 # expanded into visits by the booking service; messages are made by the services.
 ADD_DISABLED = {
+    "clinic.AuditEvent",
     "clinic.ClinicPolicy",
+    "clients.IntakeInvitation",
+    "clinic_sessions.AppointmentEvent",
     "clinic_sessions.AppointmentSeries",
     "clinic_sessions.Reminder",
 }
@@ -199,6 +205,32 @@ def _make_records(created_by, n: int = 0) -> dict[str, models.Model]:
         status=Reminder.Status.FAILED,
         attempts=3,
         last_error="SMTP timeout",
+    )
+    AppointmentEvent.objects.create(
+        appointment=appointment,
+        at=starts_at - timedelta(days=3),
+        by=created_by,
+        kind=AppointmentEvent.Kind.BOOKED,
+        summary="Booked Swedish",
+    )
+    WaitlistEntry.objects.create(
+        client=client,
+        location=appointment.location,
+        wanted_from=date(2026, 12, 1),
+        wanted_until=date(2026, 12, 31),
+        created_by=created_by,
+    )
+    IntakeInvitation.objects.create(
+        client=client,
+        created_by=created_by,
+        expires_at=starts_at,
+    )
+    AuditEvent.objects.create(
+        user=created_by,
+        action=AuditEvent.Action.VIEW,
+        client_id=client.pk,
+        object_type="clients.MedicalHistory",
+        object_id=history.pk,
     )
     return {"appointment": appointment, "note": note, "history": history}
 

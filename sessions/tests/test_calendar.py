@@ -99,7 +99,7 @@ def test_a_visit_shows_in_local_time_with_its_alert_headline(
     assert "10:00–11:00 AM" in page
     assert "Grace Okafor" in page and "Maple Room" in page
     assert 'rowspan="4"' in page
-    assert "no deep tissue, cupping, cross-fibre friction, gua sha" in page
+    assert "no cross-fibre friction, cupping, deep tissue, gua sha" in page
 
 
 def test_free_slots_link_to_the_booking_form_for_the_desk_only(

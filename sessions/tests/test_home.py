@@ -142,5 +142,5 @@ def test_each_visit_shows_its_clients_safety_headline(
     )
     client.force_login(front_desk)
     page = client.get(reverse("home")).content.decode()
-    assert "no deep tissue, cupping, cross-fibre friction, gua sha" in page
+    assert "no cross-fibre friction, cupping, deep tissue, gua sha" in page
     assert "Warfarin" not in page  # headline only, no clinical detail
