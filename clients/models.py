@@ -368,7 +368,9 @@ class IntakeInvitation(models.Model):
     it may be used, and whether it was used. A used or expired link changes nothing.
     """
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="intake_invitations")
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="intake_invitations"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -1,5 +1,262 @@
+"""The client list and the chart's own tabs: overview, edit, archive, plans, notes.
+
+The intake/history tab and the referrals tab live in their own modules.
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from clients.access import (
+    can_edit_demographics,
+    can_read_health_data,
+    get_client_for_user,
+)
+from clients.client_services import (
+    client_archive,
+    client_create,
+    client_unarchive,
+    client_update,
+)
+from clients.forms.chart import ClientForm, ClientSearchForm
+from clients.intake_services import client_today
+from clients.models import Client
+from clients.safety import client_alerts
+from clients.selectors import (
+    client_notes,
+    client_overview,
+    client_plans,
+    client_rows,
+    clients_for_list,
+)
+from massageclinic.audit import audit
+from massageclinic.models import AuditEvent
+from massageclinic.roles import Role, role_required, user_roles
+
+CLIENTS_PER_PAGE = 25
+STAFF = (Role.FRONT_DESK, Role.THERAPIST, Role.MANAGER)
+DESK = (Role.FRONT_DESK, Role.MANAGER)
+
+
+def _chart_context(
+    request: HttpRequest, client: Client, tab: str, **extra: Any
+) -> dict[str, Any]:
+    now = timezone.now()
+    today = client_today(client, now)
+    return {
+        "client": client,
+        "alerts": client_alerts(client, today),
+        "chart_tab": tab,
+        "can_edit": can_edit_demographics(request.user),
+        "now": now,
+        "today": today,
+        **extra,
+    }
+
+
+# --- The list --------------------------------------------------------------------
+
+
+@role_required(*STAFF)
+@vary_on_headers("HX-Request")
+def client_list(request: HttpRequest) -> HttpResponse:
+    """Search and filter the clients this person may see; htmx swaps only the rows."""
+    roles = user_roles(request.user)
+    sees_everyone = bool(roles & set(DESK))
+    form = ClientSearchForm(request.GET, show_therapists=sees_everyone)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    filters = form.filters()
+    clients = clients_for_list(user=request.user, now=now, today=today, **filters)
+    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page_obj": page,
+        "rows": client_rows(list(page.object_list), today=today),
+        "can_create": sees_everyone,
+        "sees_everyone": sees_everyone,
+        "filtered": ClientSearchForm.is_filtered(filters),
+    }
+    htmx = getattr(request, "htmx", None)
+    if htmx and not htmx.history_restore_request:
+        return render(request, "clients/_chart_list_rows.html", context)
+    return render(request, "clients/list.html", context)
+
+
+# --- The chart -------------------------------------------------------------------
+
+
+def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Overview: contact, preferences, visits, intake status, the active referral."""
+    client = get_client_for_user(request, pk)
+    context = _chart_context(request, client, "overview")
+    reads_health = can_read_health_data(request.user, client)
+    context["overview"] = client_overview(
+        client=client, now=context["now"], today=context["today"]
+    )
+    context["reads_health"] = reads_health
+    if reads_health:
+        audit(
+            request,
+            AuditEvent.Action.VIEW,
+            client,
+            client_id=client.pk,
+            summary="Opened the chart overview",
+        )
+    return render(request, "clients/detail.html", context)
+
+
+def _plans_or_notes(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
+    client = get_client_for_user(request, pk)
+    reads_health = can_read_health_data(request.user, client)
+    context = _chart_context(request, client, tab, reads_health=reads_health)
+    if tab == "plans":
+        context["plans"] = client_plans(client, with_goals=reads_health)
+        what = "treatment plans"
+    else:
+        context["visits"] = client_notes(client)
+        what = "SOAP notes"
+    if reads_health:
+        audit(
+            request,
+            AuditEvent.Action.VIEW,
+            client,
+            client_id=client.pk,
+            summary=f"Viewed the {what}",
+        )
+    return render(request, f"clients/{tab}.html", context)
+
+
+def client_plans_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Treatment plans: status and dates for the desk; goals for those who treat."""
+    return _plans_or_notes(request, pk, "plans")
+
+
+def client_notes_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """SOAP notes: only signed / unsigned for the desk; pain scores for clinicians."""
+    return _plans_or_notes(request, pk, "notes")
+
+
+# --- Register, edit, archive ---------------------------------------------------
+
+
+def _save_form(request: HttpRequest, form: ClientForm, client: Client | None):
+    """Call the service; its errors go onto the form. The saved client, or None."""
+    today = timezone.localdate()
+    try:
+        if client is None:
+            return client_create(by=request.user, today=today, **form.service_fields())
+        return client_update(
+            client=client, by=request.user, today=today, **form.service_fields()
+        )
+    except ValidationError as e:
+        form.add_error(None, e)
+        return None
+
+
+@role_required(*DESK)
+def client_new(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        client = _save_form(request, form, None)
+        if client is not None:
+            audit(
+                request,
+                AuditEvent.Action.CREATE,
+                client,
+                client_id=client.pk,
+                summary="Registered the client",
+            )
+            messages.success(request, f"{client.full_name} is registered.")
+            return redirect("clients:detail", client.pk)
+    return render(request, "clients/edit.html", {"form": form, "client": None})
+
+
+@role_required(*DESK)
+def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_client_for_user(request, pk)
+    form = ClientForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        changed = form.changed_data
+        saved = _save_form(request, form, client)
+        if saved is not None:
+            if changed:
+                audit(
+                    request,
+                    AuditEvent.Action.CHANGE,
+                    saved,
+                    client_id=saved.pk,
+                    summary="Changed " + ", ".join(changed),
+                )
+            messages.success(request, f"Saved the details of {saved.full_name}.")
+            return redirect("clients:detail", saved.pk)
+    if form.is_bound:
+        # Validation copied the typed values onto the instance; the page's heading
+        # shows the name as stored.
+        client.refresh_from_db(fields=["first_name", "last_name", "preferred_name"])
+    return render(request, "clients/edit.html", {"form": form, "client": client})
+
+
+@require_POST
+@role_required(*DESK)
+def client_archive_view(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_client_for_user(request, pk)
+    try:
+        client_archive(client=client, by=request.user, now=timezone.now())
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        audit(
+            request,
+            AuditEvent.Action.CHANGE,
+            client,
+            client_id=client.pk,
+            summary="Archived the client",
+        )
+        messages.success(
+            request,
+            f"{client.full_name} is archived: hidden from the lists, records kept.",
+        )
+    return redirect("clients:detail", client.pk)
+
+
+@require_POST
+@role_required(*DESK)
+def client_unarchive_view(request: HttpRequest, pk: int) -> HttpResponse:
+    client = get_client_for_user(request, pk)
+    try:
+        client_unarchive(client=client, by=request.user)
+    except ValidationError as e:
+        messages.error(request, " ".join(e.messages))
+    else:
+        audit(
+            request,
+            AuditEvent.Action.CHANGE,
+            client,
+            client_id=client.pk,
+            summary="Unarchived the client",
+        )
+        messages.success(request, f"{client.full_name} is active again.")
+    return redirect("clients:detail", client.pk)
+
+
+urlpatterns: list[URLPattern] = [
+    path("clients/", client_list, name="list"),
+    path("clients/new/", client_new, name="new"),
+    path("clients/<int:pk>/", client_detail, name="detail"),
+    path("clients/<int:pk>/edit/", client_edit, name="edit"),
+    path("clients/<int:pk>/archive/", client_archive_view, name="archive"),
+    path("clients/<int:pk>/unarchive/", client_unarchive_view, name="unarchive"),
+    path("clients/<int:pk>/plans/", client_plans_view, name="plans"),
+    path("clients/<int:pk>/notes/", client_notes_view, name="notes"),
+]

@@ -1,0 +1,435 @@
+"""Reads for referrals and authorizations, with the usage derived from signed notes.
+
+Used visits and units are never typed in: a visit counts once its note is signed, and
+its units come from the note's timed technique minutes by CPT code, under the payer's
+billing-unit rule (or the clinic's). Visits and notes live in the sessions app, which
+sits above this one, so they are read here only through reverse relations
+(`appointments__note__...`). Every function reads a whole page in a fixed number of
+queries, however many rows it shows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+
+from clients.models import (
+    Authorization,
+    Client,
+    InsurancePolicy,
+    Referral,
+)
+from massageclinic.billing import billing_units
+from massageclinic.choices import BodyRegion
+from massageclinic.models import clinic_policy
+
+WARN_USED_FRACTION = 0.8
+WARN_EXPIRY_DAYS = 14
+
+# Names of the diagnoses common in massage referrals (DESIGN.md section 7), shown
+# beside a code; any other well-formed code is shown on its own.
+COMMON_DIAGNOSES = {
+    "M54.50": "Low back pain",
+    "M54.2": "Cervicalgia",
+    "M79.18": "Myalgia, other site",
+    "M62.830": "Muscle spasm of back",
+    "G44.209": "Tension-type headache",
+    "G43.909": "Migraine",
+    "M75.01": "Adhesive capsulitis, right shoulder",
+    "M75.02": "Adhesive capsulitis, left shoulder",
+    "S13.4XXA": "Whiplash (cervical sprain), initial encounter",
+    "M79.7": "Fibromyalgia",
+    "G56.01": "Carpal tunnel syndrome, right",
+    "G56.02": "Carpal tunnel syndrome, left",
+    "M26.609": "Temporomandibular joint disorder",
+    "M17.11": "Osteoarthritis of knee, right",
+    "M17.12": "Osteoarthritis of knee, left",
+}
+
+_SIGNED = Q(appointments__note__signed_at__isnull=False)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Used out of authorized, for a bar."""
+
+    used: int
+    authorized: int
+
+    @property
+    def fraction(self) -> float:
+        return self.used / self.authorized if self.authorized else 1.0
+
+    @property
+    def percent(self) -> int:
+        """Width of the bar: 0-100, however far over the count is."""
+        return min(100, round(self.fraction * 100))
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.authorized - self.used)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.authorized
+
+    @property
+    def near_limit(self) -> bool:
+        """At 80 % or more, not yet all used."""
+        return not self.exhausted and self.fraction >= WARN_USED_FRACTION
+
+    @property
+    def level(self) -> str:
+        """Bootstrap colour of the bar."""
+        if self.exhausted:
+            return "danger"
+        return "warning" if self.near_limit else "success"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str
+    name: str
+
+
+def _days_phrase(days: int) -> str:
+    if days < 0:
+        return "expired"
+    if days == 0:
+        return "expires today"
+    return f"expires in {days} day{'s' if days != 1 else ''}"
+
+
+def _expiry_warning(days: int) -> str:
+    if days < 0:
+        return ""
+    if days <= WARN_EXPIRY_DAYS:
+        return _days_phrase(days).capitalize() + "."
+    return ""
+
+
+@dataclass
+class AuthorizationStatus:
+    authorization: Authorization
+    today: date
+    visits: Usage | None
+    units: Usage | None
+
+    @property
+    def days_left(self) -> int:
+        return (self.authorization.valid_to - self.today).days
+
+    @property
+    def expired(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def not_started(self) -> bool:
+        return self.authorization.valid_from > self.today
+
+    @property
+    def expiry_phrase(self) -> str:
+        return _days_phrase(self.days_left)
+
+    @property
+    def expiring_soon(self) -> bool:
+        return 0 <= self.days_left <= WARN_EXPIRY_DAYS
+
+    @property
+    def usages(self) -> list[tuple[str, Usage]]:
+        return [
+            (n, u) for n, u in (("visits", self.visits), ("units", self.units)) if u
+        ]
+
+    @property
+    def exhausted(self) -> bool:
+        return any(u.exhausted for _, u in self.usages)
+
+    @property
+    def near_limit(self) -> bool:
+        return any(u.near_limit for _, u in self.usages)
+
+    @property
+    def warnings(self) -> list[str]:
+        if self.expired:
+            return []
+        found = []
+        for name, usage in self.usages:
+            if usage.exhausted:
+                found.append(
+                    f"All {usage.authorized} authorized {name} are used: ask the payer "
+                    "for more before the next visit."
+                )
+            elif usage.near_limit:
+                found.append(
+                    f"{usage.used} of {usage.authorized} authorized {name} used "
+                    f"({usage.percent}%): {usage.remaining} left."
+                )
+        expiry = _expiry_warning(self.days_left)
+        if expiry:
+            found.append(expiry)
+        return found
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.warnings)
+
+
+@dataclass
+class ReferralStatus:
+    referral: Referral
+    today: date
+    visits: Usage
+    diagnoses: list[Diagnosis] = field(default_factory=list)
+
+    @property
+    def period_ends_on(self) -> date:
+        return self.referral.referred_on + timedelta(weeks=self.referral.duration_weeks)
+
+    @property
+    def days_left(self) -> int:
+        return (self.referral.expires_on - self.today).days
+
+    @property
+    def expired(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def expiry_phrase(self) -> str:
+        return _days_phrase(self.days_left)
+
+    @property
+    def expiring_soon(self) -> bool:
+        return 0 <= self.days_left <= WARN_EXPIRY_DAYS
+
+    @property
+    def body_area_names(self) -> list[str]:
+        labels = dict(BodyRegion.choices)
+        return [labels.get(area, area) for area in self.referral.body_areas]
+
+    @property
+    def progress_report_due(self) -> bool:
+        """The prescribed round is over: by the calendar or by the visit count."""
+        return self.today >= self.period_ends_on or self.visits.exhausted
+
+    @property
+    def progress_report_reason(self) -> str:
+        if self.visits.exhausted:
+            return (
+                f"all {self.visits.authorized} prescribed visits are done; send the "
+                "referring provider a progress report"
+            )
+        return (
+            f"the prescribed {self.referral.duration_weeks} weeks ended on "
+            f"{self.period_ends_on:%b %-d, %Y}; send the referring provider a "
+            "progress report"
+        )
+
+    @property
+    def warnings(self) -> list[str]:
+        found = []
+        if self.visits.near_limit:
+            found.append(
+                f"{self.visits.used} of {self.visits.authorized} prescribed visits "
+                f"used: {self.visits.remaining} left."
+            )
+        if not self.expired:
+            expiry = _expiry_warning(self.days_left)
+            if expiry:
+                found.append(expiry)
+        return found
+
+
+# --- Usage ------------------------------------------------------------------------
+
+
+def with_used_visits(
+    authorizations: QuerySet[Authorization],
+) -> QuerySet[Authorization]:
+    return authorizations.annotate(
+        used_visits=Count("appointments", filter=_SIGNED, distinct=True)
+    )
+
+
+def units_used_by_authorization(
+    authorizations: Sequence[Authorization],
+) -> dict[int, int]:
+    """Billing units of the signed notes of each authorization's visits: one query.
+
+    The payer's rule applies (or the clinic's), over the timed minutes of each note
+    by CPT code; codes the payer refuses are not billed to it and use none of its units.
+    """
+    if not authorizations:
+        return {}
+    by_id = {a.pk: a for a in authorizations}
+    technique = "appointments__note__techniques"
+    # One filter() call, so the aggregate below runs over these very joins.
+    rows = (
+        Authorization.objects.filter(
+            pk__in=by_id,
+            appointments__note__signed_at__isnull=False,
+            **{
+                f"{technique}__modality__is_timed": True,
+                f"{technique}__modality__cpt_code__gt": "",
+            },
+        )
+        .values(
+            auth_id=F("pk"),
+            note_id=F("appointments__note"),
+            code=F(f"{technique}__modality__cpt_code"),
+        )
+        .annotate(minutes=Sum(f"{technique}__minutes"))
+        .order_by()
+    )
+    minutes: dict[int, dict[int, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    for row in rows:
+        minutes[row["auth_id"]][row["note_id"]][row["code"]] = row["minutes"]
+    clinic_rule = None
+    units: dict[int, int] = {}
+    for auth_id, notes in minutes.items():
+        payer = by_id[auth_id].policy.payer
+        if payer.billing_unit_rule:
+            rule = payer.billing_unit_rule
+        else:
+            clinic_rule = clinic_rule or clinic_policy().billing_unit_rule
+            rule = clinic_rule
+        refused = set(payer.refused_cpt_codes)
+        units[auth_id] = sum(
+            sum(
+                billing_units(
+                    {c: m for c, m in by_code.items() if c not in refused}, rule
+                ).values()
+            )
+            for by_code in notes.values()
+        )
+    return units
+
+
+def authorization_statuses(
+    authorizations: Iterable[Authorization], *, today: date
+) -> list[AuthorizationStatus]:
+    """Statuses of authorizations annotated by `with_used_visits`, with payer loaded."""
+    authorizations = list(authorizations)
+    units = units_used_by_authorization(authorizations)
+    return [
+        AuthorizationStatus(
+            authorization=auth,
+            today=today,
+            visits=(
+                Usage(auth.used_visits, auth.visits_authorized)
+                if auth.visits_authorized is not None
+                else None
+            ),
+            units=(
+                Usage(units.get(auth.pk, 0), auth.units_authorized)
+                if auth.units_authorized is not None
+                else None
+            ),
+        )
+        for auth in authorizations
+    ]
+
+
+# --- Pages ------------------------------------------------------------------------
+
+
+@dataclass
+class PolicyWithAuthorizations:
+    policy: InsurancePolicy
+    authorizations: list[AuthorizationStatus]
+
+
+@dataclass
+class ClientReferrals:
+    referrals: list[ReferralStatus]
+    policies: list[PolicyWithAuthorizations]
+
+    @property
+    def authorization_count(self) -> int:
+        return sum(len(p.authorizations) for p in self.policies)
+
+
+def referral_statuses(
+    referrals: Iterable[Referral], *, today: date
+) -> list[ReferralStatus]:
+    """For referrals annotated with `used_visits` (see `client_referrals`)."""
+    return [
+        ReferralStatus(
+            referral=referral,
+            today=today,
+            visits=Usage(referral.used_visits, referral.visits_authorized),
+            diagnoses=[
+                Diagnosis(code, COMMON_DIAGNOSES.get(code, ""))
+                for code in referral.diagnosis_codes
+            ],
+        )
+        for referral in referrals
+    ]
+
+
+def client_referrals(*, client: Client, today: date) -> ClientReferrals:
+    """Everything the referrals tab of the chart shows, in a fixed number of queries."""
+    referrals = (
+        Referral.objects.filter(client=client)
+        .select_related("provider")
+        .prefetch_related("prescribed_modalities")
+        .annotate(used_visits=Count("appointments", filter=_SIGNED, distinct=True))
+        .order_by("-referred_on", "-pk")
+    )
+    authorizations = with_used_visits(
+        Authorization.objects.select_related("referral", "policy__payer")
+    ).order_by("-valid_to", "-pk")
+    policies = list(
+        InsurancePolicy.objects.filter(client=client)
+        .select_related("payer")
+        .prefetch_related(Prefetch("authorizations", queryset=authorizations))
+        .order_by("-is_active", "payer__name", "pk")
+    )
+    all_authorizations = [a for p in policies for a in p.authorizations.all()]
+    statuses = {
+        s.authorization.pk: s
+        for s in authorization_statuses(all_authorizations, today=today)
+    }
+    return ClientReferrals(
+        referrals=referral_statuses(referrals, today=today),
+        policies=[
+            PolicyWithAuthorizations(
+                policy=policy,
+                authorizations=[statuses[a.pk] for a in policy.authorizations.all()],
+            )
+            for policy in policies
+        ],
+    )
+
+
+SORTS = {
+    "expiry": ("valid_to", "policy__client__last_name", "pk"),
+    "client": (
+        "policy__client__last_name",
+        "policy__client__first_name",
+        "valid_to",
+        "pk",
+    ),
+    "payer": ("policy__payer__name", "valid_to", "pk"),
+}
+
+
+def active_authorizations(
+    *, today: date, sort: str = "expiry", needs_attention: bool = False
+) -> list[AuthorizationStatus]:
+    """Authorizations still valid today (or later) across clients: the desk's list."""
+    queryset = with_used_visits(
+        Authorization.objects.filter(valid_to__gte=today).select_related(
+            "policy__client", "policy__payer", "referral"
+        )
+    ).order_by(*SORTS.get(sort, SORTS["expiry"]))
+    statuses = authorization_statuses(queryset, today=today)
+    if needs_attention:
+        statuses = [s for s in statuses if s.needs_attention]
+    return statuses

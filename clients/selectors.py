@@ -1,0 +1,335 @@
+"""Reads for the client list and the client chart, each a fixed number of queries.
+
+Visits, plans and notes live in the sessions app, above this one in the app chain
+(DESIGN.md section 2), so they are read through the reverse relations of `Client`
+(`client.appointments`, `client.treatment_plans`) and never imported.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from django.db.models import (
+    Exists,
+    F,
+    Func,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.utils import timezone
+
+from clients.access import clients_visible_to
+from clients.models import Client, MedicalHistory, Referral
+from clients.safety import Alert, alerts_for_clients
+from massageclinic.models import clinic_policy
+
+REFERRAL_EXPIRY_WARNING = timedelta(days=14)
+PAST_VISITS_SHOWN = 10
+UPCOMING_VISITS_SHOWN = 20
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_PHONE_LIKE = re.compile(r"^[\d\s().+-]+$")
+_MIN_PHONE_DIGITS = 3
+
+
+def _appointment_model() -> type[Model]:
+    # The model behind `client.appointments`, without importing the sessions app.
+    return Client._meta.get_field("appointments").related_model
+
+
+def open_visit_statuses() -> tuple[str, ...]:
+    """Statuses of a visit that is still to happen (booked, confirmed, checked in)."""
+    return tuple(str(s) for s in _appointment_model().OPEN_STATUSES)
+
+
+def non_blocking_visit_statuses() -> tuple[str, ...]:
+    """Statuses of a cancelled visit."""
+    return tuple(str(s) for s in _appointment_model().NON_BLOCKING_STATUSES)
+
+
+# --- Intake status -------------------------------------------------------------
+
+
+class IntakeStatus(StrEnum):
+    COMPLETE = "complete"
+    MISSING = "missing"
+    NEEDS_RENEWAL = "needs_renewal"
+
+    @property
+    def label(self) -> str:
+        return {
+            IntakeStatus.COMPLETE: "Complete",
+            IntakeStatus.MISSING: "Missing",
+            IntakeStatus.NEEDS_RENEWAL: "Needs renewal",
+        }[self]
+
+
+def renewal_due_on(submitted_at: datetime, renewal_months: int) -> date:
+    """The day after which a history counts as too old.
+
+    The same rule as `clients.intake_services.history_renewal_due_on`, without a
+    query for the clinic policy per row.
+    """
+    day = timezone.localdate(submitted_at)
+    month_index = day.month - 1 + renewal_months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def intake_status(
+    submitted_at: datetime | None, *, today: date, renewal_months: int
+) -> IntakeStatus:
+    """Complete, missing, or older than the clinic's renewal period."""
+    if submitted_at is None:
+        return IntakeStatus.MISSING
+    if today > renewal_due_on(submitted_at, renewal_months):
+        return IntakeStatus.NEEDS_RENEWAL
+    return IntakeStatus.COMPLETE
+
+
+# --- The client list -------------------------------------------------------------
+
+
+class ListStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+    ALL = "all"
+
+
+def parse_date_of_birth(text: str) -> date | None:
+    """A date typed as YYYY-MM-DD or MM/DD/YYYY; None when it is not one."""
+    text = text.strip()
+    try:
+        if _ISO_DATE.match(text):
+            return date.fromisoformat(text)
+        match = _US_DATE.match(text)
+        if match:
+            month, day, year = (int(g) for g in match.groups())
+            return date(year, month, day)
+    except ValueError:
+        return None
+    return None
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+class _DigitsOnly(Func):
+    """regexp_replace(column, '\\D', '', 'g'): a phone number as its digits."""
+
+    function = "REGEXP_REPLACE"
+
+    def __init__(self, expression: str) -> None:
+        super().__init__(F(expression), Value(r"\D"), Value(""), Value("g"))
+
+
+def _search(clients: QuerySet[Client], query: str) -> QuerySet[Client]:
+    query = query.strip()
+    if not query:
+        return clients
+    born = parse_date_of_birth(query)
+    if born is not None:
+        return clients.filter(date_of_birth=born)
+    digits = _digits(query)
+    if _PHONE_LIKE.match(query) and len(digits) >= _MIN_PHONE_DIGITS:
+        return clients.alias(phone_digits=_DigitsOnly("phone")).filter(
+            phone_digits__contains=digits
+        )
+    # Every word must match a name or the email ("grace oka" finds Grace Okafor).
+    for word in query.replace(",", " ").split():
+        clients = clients.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(phone__icontains=word)
+        )
+    return clients
+
+
+def _treated_by_therapist(therapist_id: int) -> Exists:
+    return Exists(
+        Client.objects.filter(pk=OuterRef("pk")).filter(
+            Q(appointments__therapist_id=therapist_id)
+            | Q(treatment_plans__therapist_id=therapist_id)
+        )
+    )
+
+
+def _referral_expiring(today: date) -> Exists:
+    return Exists(
+        Referral.objects.filter(
+            client=OuterRef("pk"),
+            expires_on__gte=today,
+            expires_on__lte=today + REFERRAL_EXPIRY_WARNING,
+        )
+    )
+
+
+def _has_history() -> Exists:
+    return Exists(MedicalHistory.objects.filter(client=OuterRef("pk")))
+
+
+def _next_visits(now: datetime) -> QuerySet:
+    return (
+        _appointment_model()
+        .objects.filter(
+            client=OuterRef("pk"),
+            starts_at__gte=now,
+            status__in=open_visit_statuses(),
+        )
+        .order_by("starts_at")
+    )
+
+
+def clients_for_list(
+    *,
+    user,
+    now: datetime,
+    today: date,
+    query: str = "",
+    status: str = ListStatus.ACTIVE,
+    therapist_id: int | None = None,
+    referral_expiring: bool = False,
+    intake_missing: bool = False,
+) -> QuerySet[Client]:
+    """The clients this person may see, searched and filtered, with list columns.
+
+    Each row carries `next_visit_at` and `next_visit_zone` (the zone of that visit's
+    location) and `last_history_at`, all as subqueries of the one list query.
+    """
+    clients = clients_visible_to(user)
+    if status == ListStatus.ACTIVE:
+        clients = clients.filter(archived_at__isnull=True)
+    elif status == ListStatus.ARCHIVED:
+        clients = clients.filter(archived_at__isnull=False)
+    clients = _search(clients, query)
+    if therapist_id is not None:
+        clients = clients.filter(_treated_by_therapist(therapist_id))
+    if referral_expiring:
+        clients = clients.filter(_referral_expiring(today))
+    if intake_missing:
+        clients = clients.exclude(_has_history())
+    next_visits = _next_visits(now)
+    return clients.annotate(
+        next_visit_at=Subquery(next_visits.values("starts_at")[:1]),
+        next_visit_zone=Subquery(next_visits.values("location__time_zone")[:1]),
+        last_history_at=Subquery(
+            MedicalHistory.objects.filter(client=OuterRef("pk"))
+            .order_by("-version")
+            .values("submitted_at")[:1]
+        ),
+    ).order_by("last_name", "first_name", "pk")
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    client: Client
+    alerts: list[Alert]
+    intake: IntakeStatus
+
+
+def client_rows(clients: list[Client], *, today: date) -> list[ClientRow]:
+    """Alerts and intake status for a page of clients (three queries, any page size)."""
+    alerts = alerts_for_clients([c.pk for c in clients], today)
+    renewal_months = clinic_policy().intake_renewal_months
+    return [
+        ClientRow(
+            client=c,
+            alerts=alerts.get(c.pk, []),
+            intake=intake_status(
+                c.last_history_at, today=today, renewal_months=renewal_months
+            ),
+        )
+        for c in clients
+    ]
+
+
+# --- The chart -------------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    upcoming: list[Model] = field(default_factory=list)
+    past: list[Model] = field(default_factory=list)
+    latest_history: MedicalHistory | None = None
+    intake: IntakeStatus = IntakeStatus.MISSING
+    active_referral: Referral | None = None
+    renewal_months: int = 12
+
+
+def _visits(client: Client) -> QuerySet:
+    return client.appointments.select_related(
+        "therapist__user", "modality", "location", "room"
+    )
+
+
+def client_overview(*, client: Client, now: datetime, today: date) -> Overview:
+    """Upcoming and recent visits, intake status and the active referral."""
+    upcoming = list(
+        _visits(client)
+        .filter(starts_at__gte=now)
+        .exclude(status__in=non_blocking_visit_statuses())
+        .order_by("starts_at")[:UPCOMING_VISITS_SHOWN]
+    )
+    past = list(
+        _visits(client)
+        .select_related("note")
+        .filter(starts_at__lt=now)
+        .order_by("-starts_at")[:PAST_VISITS_SHOWN]
+    )
+    latest = (
+        client.histories.only("id", "client_id", "version", "submitted_at")
+        .order_by("-version")
+        .first()
+    )
+    renewal_months = clinic_policy().intake_renewal_months
+    referral = (
+        client.referrals.select_related("provider")
+        .filter(referred_on__lte=today, expires_on__gte=today)
+        .order_by("-referred_on", "-pk")
+        .first()
+    )
+    return Overview(
+        upcoming=upcoming,
+        past=past,
+        latest_history=latest,
+        intake=intake_status(
+            latest.submitted_at if latest else None,
+            today=today,
+            renewal_months=renewal_months,
+        ),
+        active_referral=referral,
+        renewal_months=renewal_months,
+    )
+
+
+def client_plans(client: Client, *, with_goals: bool) -> list[Model]:
+    """The client's treatment plans, newest first; goals only when they are shown."""
+    plans = client.treatment_plans.select_related("therapist__user").order_by(
+        "-starts_on", "-pk"
+    )
+    if with_goals:
+        plans = plans.prefetch_related("goals", "planned_modalities")
+    return list(plans)
+
+
+def client_notes(client: Client) -> list[Model]:
+    """Visits with a SOAP note, and completed visits still waiting for one."""
+    completed = _appointment_model().Status.COMPLETED
+    return list(
+        _visits(client)
+        .select_related("note", "note__therapist__user")
+        .filter(Q(note__isnull=False) | Q(status=completed))
+        .order_by("-starts_at", "-pk")
+    )
