@@ -33,6 +33,7 @@ from sessions.models import (
     NoteAddendum,
     NoteTechnique,
     Place,
+    ProgressReport,
     Reminder,
     SessionNote,
     TreatmentPlan,
@@ -889,3 +890,20 @@ class ReminderAdmin(ClinicalRecordAdmin):
             status=Reminder.Status.CANCELLED, updated_at=timezone.now()
         )
         self.message_user(request, f"Stopped {count} message(s).", messages.SUCCESS)
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(ClinicalRecordAdmin):
+    list_display = ["plan", "therapist", "period_start", "period_end", "sent_at"]
+    list_select_related = ["plan__client", "therapist__user"]
+    search_fields = ["plan__client__first_name", "plan__client__last_name"]
+    date_hierarchy = "period_end"
+    readonly_fields = ["created_at", "created_by"]
+    autocomplete_fields = ["plan", "therapist"]
+
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: Any, change: bool
+    ) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -13,7 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 
-from clients.models import Authorization, Client, Referral
+from clients.models import Authorization, Client, IntakeInvitation, Referral
 from massageclinic.choices import BodyRegion, Pressure
 from massageclinic.models import Location, Room
 from massageclinic.validators import validate_icd10
@@ -303,6 +303,10 @@ class Appointment(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    ics_sequence = models.PositiveIntegerField(
+        default=0,
+        help_text="The calendar-invitation SEQUENCE: grows with every change the client sees.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -705,3 +709,33 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} waiting ({self.wanted_from} to {self.wanted_until})"
+
+
+class ProgressReport(models.Model):
+    """The therapist's report to the referring physician at the end of a round."""
+
+    plan = models.ForeignKey(
+        TreatmentPlan, on_delete=models.PROTECT, related_name="progress_reports"
+    )
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    assessment = models.TextField(help_text="How the client responded to treatment.")
+    recommendation = models.TextField(help_text="What you recommend next.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "-period_end"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_start__lte=F("period_end")),
+                name="progress_report_period_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Progress report for {self.plan.client} ({self.period_start} to {self.period_end})"

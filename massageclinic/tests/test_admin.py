@@ -33,6 +33,7 @@ from sessions.models import (
     Goal,
     NoteAddendum,
     NoteTechnique,
+    ProgressReport,
     Reminder,
     SessionNote,
     TreatmentPlan,
@@ -225,6 +226,15 @@ def _make_records(created_by, n: int = 0) -> dict[str, models.Model]:
         created_by=created_by,
         expires_at=starts_at,
     )
+    ProgressReport.objects.create(
+        plan=plan,
+        therapist=therapist,
+        period_start=date(2026, 12, 1),
+        period_end=date(2027, 1, 12),
+        assessment="Pain down from 7 to 4.",
+        recommendation="Six more visits.",
+        created_by=created_by,
+    )
     AuditEvent.objects.create(
         user=created_by,
         action=AuditEvent.Action.VIEW,
@@ -348,10 +358,9 @@ def test_a_signed_note_is_read_only(admin_client, records):
 
 
 def test_a_draft_note_can_be_edited(admin_client, records):
-    note = records["note"]
-    SessionNote.objects.filter(pk=note.pk).update(
-        signed_at=None, signed_by=None, content_sha256=""
-    )
+    visit = AppointmentFactory(status="completed")
+    note = SessionNote.objects.create(appointment=visit, therapist=visit.therapist)
+    NoteTechnique.objects.create(note=note, modality=modality("swedish"), minutes=30)
 
     page = admin_client.get(_url(SessionNote, "change", note.pk)).content.decode()
 

@@ -1328,6 +1328,7 @@ class DemoSeeder:
         visit_number: dict[int, int] = defaultdict(int)
         notes: list[SessionNote] = []
         techniques: list[list[tuple[Modality, int]]] = []
+        signatures: list[tuple[SessionNote, object, object, str]] = []
         for appointment in completed:
             care = cares[appointment.client_id]
             number = visit_number[care.client.pk]
@@ -1336,18 +1337,35 @@ class DemoSeeder:
             signed_at = appointment.ends_at + self.rng.randint(10, 300) * MINUTE
             if appointment.pk not in drafts and signed_at <= self.now:
                 content = note_content(note, [(m.slug, n) for m, n in used])
-                note.signed_at = signed_at
-                note.signed_by = appointment.therapist.user
-                note.content_sha256 = content_sha256(content)
+                signatures.append(
+                    (
+                        note,
+                        signed_at,
+                        appointment.therapist.user,
+                        content_sha256(content),
+                    )
+                )
             notes.append(note)
             techniques.append(used)
+        # Written as a therapist would: draft and techniques first, then the signature
+        # (the database refuses any change to a signed note, techniques included).
         SessionNote.objects.bulk_create(notes)
         NoteTechnique.objects.bulk_create(
             NoteTechnique(note=note, modality=modality, minutes=minutes)
             for note, used in zip(notes, techniques, strict=True)
             for modality, minutes in used
         )
-        signed = sum(1 for n in notes if n.signed_at)
+        for note, signed_at, signer, digest in signatures:
+            note.signed_at, note.signed_by, note.content_sha256 = (
+                signed_at,
+                signer,
+                digest,
+            )
+        SessionNote.objects.bulk_update(
+            [note for note, *_ in signatures],
+            ["signed_at", "signed_by", "content_sha256"],
+        )
+        signed = len(signatures)
         self.say(
             f"{len(notes)} SOAP notes ({signed} signed, {len(notes) - signed} drafts)."
         )
