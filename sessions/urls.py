@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sessions.views import booking, calendar, series, visit
+from sessions.views import booking, calendar, messages, notes, plans, series, visit
 
 app_name = "sessions"
 
@@ -9,4 +9,7 @@ urlpatterns = [
     *booking.urlpatterns,
     *series.urlpatterns,
     *visit.urlpatterns,
+    *notes.urlpatterns,
+    *plans.urlpatterns,
+    *messages.urlpatterns,
 ]
