@@ -166,17 +166,18 @@ def _fill(
         covered.update(range(index + 1, index + block.rows))
     for index, moment in enumerate(slots):
         end = moment + STEP
+        outside = working is not None and not any(
+            s <= moment and end <= e for s, e in working
+        )
         if index in starts:
-            column.cells.append(Cell(moment, "block", starts[index]))
+            kind = "block"
         elif index in covered:
-            column.cells.append(Cell(moment, "covered"))
-        elif (
-            working is not None
-            and not any(s <= moment and end <= e for s, e in working)
-        ) or any(s < end and e > moment for s, e in off):
-            column.cells.append(Cell(moment, "off"))
+            kind = "covered"
+        elif outside or any(s < end and e > moment for s, e in off):
+            kind = "off"
         else:
-            column.cells.append(Cell(moment, "free"))
+            kind = "free" if moment >= now else "past"
+        column.cells.append(Cell(moment, kind, starts.get(index), column))
 
 
 def _working_spans(blocks: list[WorkingHours], day: date, location: Location):
