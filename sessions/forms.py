@@ -24,7 +24,8 @@ class LocalStartMixin(forms.Form):
 
     day = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time", "step": 900})
+        label="Start time",
+        widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
     )
 
     location: Location
