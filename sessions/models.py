@@ -17,7 +17,7 @@ from clients.models import Authorization, Client, IntakeInvitation, Referral
 from massageclinic.choices import BodyRegion, Pressure
 from massageclinic.models import Location, Room
 from massageclinic.validators import validate_icd10
-from therapists.models import Modality, Therapist
+from therapists.models import Modality, Therapist, Weekday
 
 
 class TsTzRange(Func):
@@ -709,6 +709,11 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} waiting ({self.wanted_from} to {self.wanted_until})"
+
+    @property
+    def weekday_names(self) -> str:
+        names = dict(Weekday.choices)
+        return ", ".join(names[d][:3] for d in sorted(self.weekdays))
 
 
 class ProgressReport(models.Model):

@@ -17,7 +17,13 @@ from django.db import IntegrityError, transaction
 from clients.models import Authorization, Client, Referral
 from clients.safety import modality_safety
 from massageclinic.models import Location, Room, clinic_policy
-from sessions.models import Appointment, AppointmentEvent, Place, TreatmentPlan
+from sessions.models import (
+    Appointment,
+    AppointmentEvent,
+    Place,
+    TreatmentPlan,
+    WaitlistEntry,
+)
 from sessions.scheduling import (
     ProposedVisit,
     busy_span,
@@ -464,3 +470,35 @@ def appointment_cancel(
         summary=f"{appointment.get_status_display()}: {appointment.cancellation_reason}",
     )
     return appointment
+
+
+# --- waitlist ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def waitlist_add(*, entry: WaitlistEntry, by: AbstractBaseUser) -> WaitlistEntry:
+    """Put a client on the waitlist with what would suit them."""
+    if entry.wanted_until < entry.wanted_from:
+        raise ValidationError("The last date is before the first one.")
+    if (
+        entry.earliest_time
+        and entry.latest_time
+        and entry.latest_time <= entry.earliest_time
+    ):
+        raise ValidationError("'Not after' must be later than 'not before'.")
+    if entry.duration_minutes % 15 or not 15 <= entry.duration_minutes <= 240:
+        raise ValidationError(
+            "A visit lasts 15 minutes to 4 hours, in steps of 15 minutes."
+        )
+    entry.created_by = by
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def waitlist_close(*, entry: WaitlistEntry, now: datetime) -> WaitlistEntry:
+    if entry.closed_at is not None:
+        raise ValidationError("This waitlist entry is already closed.")
+    entry.closed_at = now
+    entry.save(update_fields=["closed_at"])
+    return entry

@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from sessions.views import booking, calendar, messages, notes, plans, series, visit
+from sessions.views import (
+    booking,
+    calendar,
+    messages,
+    notes,
+    plans,
+    series,
+    visit,
+    waitlist,
+)
 
 app_name = "sessions"
 
@@ -12,4 +21,5 @@ urlpatterns = [
     *notes.urlpatterns,
     *plans.urlpatterns,
     *messages.urlpatterns,
+    *waitlist.urlpatterns,
 ]
