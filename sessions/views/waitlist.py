@@ -69,6 +69,26 @@ class WaitlistForm(forms.ModelForm):
         self.fields["modality"].required = False
         self.fields["therapist"].required = False
 
+    def clean(self) -> dict:
+        # Said here, on the fields, so the model's own constraint check (which would
+        # only name the constraint) is skipped for them.
+        cleaned = super().clean()
+        start, end = cleaned.get("wanted_from"), cleaned.get("wanted_until")
+        if start and end and end < start:
+            self.add_error("wanted_until", "The last date is before the first one.")
+        earliest, latest = cleaned.get("earliest_time"), cleaned.get("latest_time")
+        if earliest and latest and latest <= earliest:
+            self.add_error(
+                "latest_time", "'Not after' must be later than 'not before'."
+            )
+        length = cleaned.get("duration_minutes")
+        if length is not None and (length % 15 or not 15 <= length <= 240):
+            self.add_error(
+                "duration_minutes",
+                "A visit lasts 15 minutes to 4 hours, in steps of 15 minutes.",
+            )
+        return cleaned
+
 
 def waitlist(request: HttpRequest) -> HttpResponse:
     require_booking_rights(request.user)

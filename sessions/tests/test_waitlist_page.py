@@ -1,0 +1,65 @@
+"""The waitlist page: add with clear messages, list, remove."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from clients.tests.factories import ClientFactory
+from massageclinic.tests.factories import LocationFactory
+from sessions.models import WaitlistEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def _data(client_pk, location_pk, **changes):
+    data = {
+        "client": client_pk,
+        "location": location_pk,
+        "duration_minutes": 60,
+        "weekdays": ["1", "3"],
+        "earliest_time": "09:00",
+        "latest_time": "12:00",
+        "wanted_from": "2026-12-01",
+        "wanted_until": "2026-12-31",
+        "note": "Prefers mornings",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_desk_adds_and_removes_an_entry(client, front_desk):
+    person, location = ClientFactory(first_name="Wanda"), LocationFactory()
+    client.force_login(front_desk)
+    response = client.post(reverse("sessions:waitlist"), _data(person.pk, location.pk))
+    assert response.status_code == 302
+    entry = WaitlistEntry.objects.get()
+    assert entry.weekdays == [1, 3] and entry.created_by == front_desk
+    page = client.get(reverse("sessions:waitlist")).content.decode()
+    assert "Wanda" in page and "Tue, Thu" in page
+    client.post(reverse("sessions:waitlist_remove", args=[entry.pk]))
+    entry.refresh_from_db()
+    assert entry.closed_at is not None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"wanted_until": "2026-11-01"}, "The last date is before the first one."),
+        ({"latest_time": "08:00"}, "must be later than"),
+        ({"duration_minutes": 50}, "in steps of 15 minutes"),
+        ({"client": "99999"}, "Select a valid choice"),
+    ],
+)
+def test_bad_input_is_a_message_and_adds_nothing(client, front_desk, changes, message):
+    client.force_login(front_desk)
+    data = _data(ClientFactory().pk, LocationFactory().pk, **changes)
+    response = client.post(reverse("sessions:waitlist"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_therapists_do_not_manage_the_waitlist(client, therapist):
+    client.force_login(therapist.user)
+    assert client.get(reverse("sessions:waitlist")).status_code == 403
