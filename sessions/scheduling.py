@@ -67,6 +67,128 @@ def local_datetime(day: date, at: time, location: Location) -> datetime:
     return aware.astimezone(UTC).astimezone(location.zone)
 
 
+class LiveSchedule:
+    """Reads what the rules need straight from the database, one check at a time."""
+
+    def is_trained(self, therapist: Therapist, modality: Modality) -> bool:
+        return Training.objects.filter(therapist=therapist, modality=modality).exists()
+
+    def working_hours(
+        self, therapist: Therapist, location: Location, weekday: int
+    ) -> list[WorkingHours]:
+        return list(
+            WorkingHours.objects.filter(
+                therapist=therapist, location=location, weekday=weekday
+            ).order_by("starts_at")
+        )
+
+    def time_off(
+        self, therapist: Therapist, start: datetime, end: datetime
+    ) -> list[TimeOff]:
+        return list(
+            TimeOff.objects.filter(
+                therapist=therapist, starts_at__lt=end, ends_at__gt=start
+            ).order_by("starts_at")
+        )
+
+    def visits_near(self, visit: ProposedVisit, start: datetime, end: datetime) -> list:
+        """Blocking visits of the therapist, the room or the client within [start, end)."""
+        who = Q(therapist=visit.therapist) | Q(client=visit.client)
+        if visit.room is not None:
+            who |= Q(room=visit.room)
+        return list(
+            _blocking(
+                Appointment.objects.filter(
+                    who, starts_at__lt=end, therapist_busy_until__gt=start
+                )
+            )
+            .select_related("client", "therapist__user", "room", "location")
+            .order_by("starts_at")
+        )
+
+
+class ScheduleSnapshot(LiveSchedule):
+    """The same reads for one therapist, room and client over a window, loaded once.
+
+    A series preview checks dozens of dates (and their alternatives) against it in
+    memory, so its query count does not grow with the number of visits.
+    """
+
+    def __init__(
+        self,
+        *,
+        therapist: Therapist,
+        client: Client,
+        room: Room | None,
+        start: datetime,
+        end: datetime,
+    ) -> None:
+        self.therapist, self.client, self.room = therapist, client, room
+        self.start, self.end = start - timedelta(days=1), end + timedelta(days=1)
+        self._trained = set(
+            Training.objects.filter(therapist=therapist).values_list(
+                "modality_id", flat=True
+            )
+        )
+        self._hours = list(
+            WorkingHours.objects.filter(therapist=therapist).order_by("starts_at")
+        )
+        self._off = LiveSchedule.time_off(self, therapist, self.start, self.end)
+        probe = ProposedVisit(
+            client, therapist, None, None, start, end, Place.ROOM, room
+        )
+        self._visits = LiveSchedule.visits_near(self, probe, self.start, self.end)
+
+    def _covers(self, visit: ProposedVisit, start: datetime, end: datetime) -> bool:
+        return (
+            visit.therapist.pk == self.therapist.pk
+            and visit.client.pk == self.client.pk
+            and (
+                visit.room is None
+                or (self.room is not None and visit.room.pk == self.room.pk)
+            )
+            and self.start <= start
+            and end <= self.end
+        )
+
+    def is_trained(self, therapist: Therapist, modality: Modality) -> bool:
+        if therapist.pk != self.therapist.pk:
+            return super().is_trained(therapist, modality)
+        return modality.pk in self._trained
+
+    def working_hours(
+        self, therapist: Therapist, location: Location, weekday: int
+    ) -> list[WorkingHours]:
+        if therapist.pk != self.therapist.pk:
+            return super().working_hours(therapist, location, weekday)
+        return [
+            h
+            for h in self._hours
+            if h.location_id == location.pk and h.weekday == weekday
+        ]
+
+    def time_off(
+        self, therapist: Therapist, start: datetime, end: datetime
+    ) -> list[TimeOff]:
+        if therapist.pk != self.therapist.pk or not (
+            self.start <= start and end <= self.end
+        ):
+            return super().time_off(therapist, start, end)
+        return [o for o in self._off if o.starts_at < end and o.ends_at > start]
+
+    def visits_near(self, visit: ProposedVisit, start: datetime, end: datetime) -> list:
+        if not self._covers(visit, start, end):
+            return super().visits_near(visit, start, end)
+        return [
+            v
+            for v in self._visits
+            if v.starts_at < end and v.therapist_busy_until > start
+        ]
+
+
+LIVE = LiveSchedule()
+
+
 def _fmt(moment: datetime, location: Location) -> str:
     return moment.astimezone(location.zone).strftime("%a %d %b %H:%M")
 
@@ -91,34 +213,24 @@ def _describe(visit: Appointment) -> str:
 
 
 def conflicting_visits(
-    visit: ProposedVisit, *, exclude: Iterable[int] = ()
+    visit: ProposedVisit, *, exclude: Iterable[int] = (), source: LiveSchedule = LIVE
 ) -> list[tuple[str, Appointment]]:
     """Blocking visits that overlap: ('therapist' | 'room' | 'client', appointment)."""
     busy_from, busy_until = busy_span(visit.starts_at, visit.ends_at, visit.place)
-    therapist_q = Q(
-        therapist=visit.therapist,
-        therapist_busy_from__lt=busy_until,
-        therapist_busy_until__gt=busy_from,
-    )
-    overlap = Q(starts_at__lt=visit.ends_at, ends_at__gt=visit.starts_at)
-    client_q = Q(client=visit.client) & overlap
-    room_q = (Q(room=visit.room) & overlap) if visit.room is not None else Q(pk__in=[])
-    found = (
-        _blocking(Appointment.objects.filter(therapist_q | client_q | room_q))
-        .exclude(pk__in=list(exclude))
-        .select_related("client", "therapist__user", "room", "location")
-        .order_by("starts_at")
-    )
+    excluded = set(exclude)
     conflicts = []
-    for other in found:
+    for other in source.visits_near(visit, busy_from, busy_until):
+        if other.pk in excluded:
+            continue
+        overlaps = other.starts_at < visit.ends_at and other.ends_at > visit.starts_at
         if other.therapist_id == visit.therapist.pk and (
             other.therapist_busy_from < busy_until
             and other.therapist_busy_until > busy_from
         ):
             conflicts.append(("therapist", other))
-        elif visit.room is not None and other.room_id == visit.room.pk:
+        elif visit.room is not None and other.room_id == visit.room.pk and overlaps:
             conflicts.append(("room", other))
-        elif other.client_id == visit.client.pk:
+        elif other.client_id == visit.client.pk and overlaps:
             conflicts.append(("client", other))
     return conflicts
 
@@ -133,29 +245,21 @@ def conflict_message(kind: str, other: Appointment, visit: ProposedVisit) -> str
     return f"{visit.client.full_name} already has a visit then: {_describe(other)}."
 
 
-def _working_block(visit: ProposedVisit) -> WorkingHours | None:
+def _working_block(visit: ProposedVisit, source: LiveSchedule) -> WorkingHours | None:
     start, end = visit.local_start, visit.local_end
     if start.date() != end.date() and end.time() != time(0, 0):
         return None
-    return (
-        WorkingHours.objects.filter(
-            therapist=visit.therapist,
-            location=visit.location,
-            weekday=start.weekday(),
-            starts_at__lte=start.time(),
-            ends_at__gte=end.time(),
-        )
-        .order_by("starts_at")
-        .first()
+    blocks = source.working_hours(visit.therapist, visit.location, start.weekday())
+    return next(
+        (b for b in blocks if b.starts_at <= start.time() and end.time() <= b.ends_at),
+        None,
     )
 
 
-def _hours_message(visit: ProposedVisit) -> str:
-    blocks = WorkingHours.objects.filter(
-        therapist=visit.therapist,
-        location=visit.location,
-        weekday=visit.local_start.weekday(),
-    ).order_by("starts_at")
+def _hours_message(visit: ProposedVisit, source: LiveSchedule) -> str:
+    blocks = source.working_hours(
+        visit.therapist, visit.location, visit.local_start.weekday()
+    )
     day = visit.local_start.strftime("%A")
     if not blocks:
         return (
@@ -170,15 +274,10 @@ def _hours_message(visit: ProposedVisit) -> str:
     )
 
 
-def _time_off(visit: ProposedVisit) -> TimeOff | None:
+def _time_off(visit: ProposedVisit, source: LiveSchedule) -> TimeOff | None:
     busy_from, busy_until = busy_span(visit.starts_at, visit.ends_at, visit.place)
-    return (
-        TimeOff.objects.filter(
-            therapist=visit.therapist, starts_at__lt=busy_until, ends_at__gt=busy_from
-        )
-        .order_by("starts_at")
-        .first()
-    )
+    found = source.time_off(visit.therapist, busy_from, busy_until)
+    return found[0] if found else None
 
 
 def _shape_problems(visit: ProposedVisit, now: datetime) -> list[str]:
@@ -195,7 +294,7 @@ def _shape_problems(visit: ProposedVisit, now: datetime) -> list[str]:
     return problems
 
 
-def _people_problems(visit: ProposedVisit) -> list[str]:
+def _people_problems(visit: ProposedVisit, source: LiveSchedule) -> list[str]:
     problems = []
     therapist, local_day = visit.therapist, visit.local_start.date()
     if visit.client.is_archived:
@@ -212,9 +311,7 @@ def _people_problems(visit: ProposedVisit) -> list[str]:
         )
     if not visit.modality.is_active:
         problems.append(f"{visit.modality.name} is no longer offered.")
-    elif not Training.objects.filter(
-        therapist=therapist, modality=visit.modality
-    ).exists():
+    elif not source.is_trained(therapist, visit.modality):
         problems.append(f"{therapist.full_name} does not offer {visit.modality.name}.")
     return problems
 
@@ -238,17 +335,25 @@ def _place_problems(visit: ProposedVisit) -> list[str]:
 
 
 def scheduling_problems(
-    visit: ProposedVisit, *, now: datetime, exclude: Iterable[int] = ()
+    visit: ProposedVisit,
+    *,
+    now: datetime,
+    exclude: Iterable[int] = (),
+    source: LiveSchedule = LIVE,
 ) -> list[str]:
-    """Every reason the visit cannot be booked, as sentences; empty when it can."""
+    """Every reason the visit cannot be booked, as sentences; empty when it can.
+
+    `source` is where hours, time off and other visits are read: the database by
+    default, or a ScheduleSnapshot loaded once for many checks.
+    """
     problems = _shape_problems(visit, now)
     if problems and visit.ends_at <= visit.starts_at:
         return problems
-    problems += _people_problems(visit)
+    problems += _people_problems(visit, source)
     problems += _place_problems(visit)
-    if _working_block(visit) is None:
-        problems.append(_hours_message(visit))
-    off = _time_off(visit)
+    if _working_block(visit, source) is None:
+        problems.append(_hours_message(visit, source))
+    off = _time_off(visit, source)
     if off is not None:
         reason = f" ({off.reason})" if off.reason else ""
         problems.append(
@@ -257,6 +362,6 @@ def scheduling_problems(
         )
     problems += [
         conflict_message(kind, other, visit)
-        for kind, other in conflicting_visits(visit, exclude=exclude)
+        for kind, other in conflicting_visits(visit, exclude=exclude, source=source)
     ]
     return problems

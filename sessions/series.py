@@ -17,10 +17,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clients.models import Client, Referral
-from clients.safety import modality_safety
+from clients.safety import flags_in_force, modality_safety
 from massageclinic.models import Location, Room
 from sessions.models import Appointment, AppointmentSeries, Place, TreatmentPlan
-from sessions.scheduling import ProposedVisit, local_datetime, scheduling_problems
+from sessions.scheduling import (
+    LiveSchedule,
+    ProposedVisit,
+    ScheduleSnapshot,
+    local_datetime,
+    scheduling_problems,
+)
 from sessions.services import (
     BookingNeedsConfirmation,
     Confirmation,
@@ -122,7 +128,7 @@ class SeriesRequest:
 
 
 def _alternative(
-    request: SeriesRequest, wanted: datetime, now: datetime
+    request: SeriesRequest, wanted: datetime, now: datetime, source: LiveSchedule
 ) -> datetime | None:
     """The nearest free start: the same day first (closest in time), then later days."""
     zone = request.location.zone
@@ -140,7 +146,7 @@ def _alternative(
         for days in range(1, ALTERNATIVE_DAYS + 1)
     ]
     for candidate in same_day + later_days:
-        if not scheduling_problems(request.visit_at(candidate), now=now):
+        if not scheduling_problems(request.visit_at(candidate), now=now, source=source):
             return candidate
     return None
 
@@ -154,25 +160,39 @@ def series_preview(*, request: SeriesRequest, now: datetime) -> list[Occurrence]
     first_day = request.rule.starts_on
     referral = referral or current_referral(request.client, first_day)
     authorization = current_authorization(request.client, first_day)
+    days = list(expand(request.rule))
+    starts = [
+        local_datetime(d, request.rule.local_start_time, request.location) for d in days
+    ]
+    # Everything the rules read, loaded once for the whole series and its alternatives.
+    source = ScheduleSnapshot(
+        therapist=request.therapist,
+        client=request.client,
+        room=request.room if request.place == Place.ROOM else None,
+        start=starts[0] - timedelta(hours=ALTERNATIVE_STEPS // 4 + 1),
+        end=starts[-1] + timedelta(days=ALTERNATIVE_DAYS + 1),
+    )
+    flags = flags_in_force(request.client, first_day)
     occurrences = []
-    for number, day in enumerate(expand(request.rule), start=1):
-        starts_at = local_datetime(day, request.rule.local_start_time, request.location)
+    for number, (day, starts_at) in enumerate(zip(days, starts, strict=True), start=1):
         occurrence = Occurrence(
             number=number,
             day=day,
             starts_at=starts_at,
             ends_at=starts_at + timedelta(minutes=request.duration_minutes),
         )
-        occurrence.problems = scheduling_problems(request.visit_at(starts_at), now=now)
+        occurrence.problems = scheduling_problems(
+            request.visit_at(starts_at), now=now, source=source
+        )
         verdict = modality_safety(
-            client=request.client, modality=request.modality, on=day
+            client=request.client, modality=request.modality, on=day, flags=flags
         )
         if verdict.blocked:
             occurrence.problems.append(verdict.summary())
         else:
             occurrence.safety = verdict.reasons
         if occurrence.problems and not verdict.blocked:
-            occurrence.alternative = _alternative(request, starts_at, now)
+            occurrence.alternative = _alternative(request, starts_at, now, source)
         occurrences.append(occurrence)
     _number_against_authorization(occurrences, referral, authorization)
     return occurrences

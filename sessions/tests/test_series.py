@@ -357,3 +357,26 @@ def test_a_rule_without_an_end_is_refused():
         "Choose at least one weekday.",
         "Give a number of visits or an end date.",
     ]
+
+
+def _preview_queries(count: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    location, therapist, room = _setup("America/New_York")
+    rule = SeriesRule(
+        weekdays=(1, 3),
+        interval_weeks=1,
+        starts_on=date(2026, 3, 3),
+        local_start_time=time(10),
+        count=count,
+    )
+    request = _request(location, therapist, room, rule)
+    with CaptureQueriesContext(connection) as queries:
+        occurrences = series_preview(request=request, now=NOW)
+    assert len(occurrences) == count
+    return len(queries)
+
+
+def test_the_preview_query_count_does_not_grow_with_the_visits():
+    assert _preview_queries(4) == _preview_queries(24)
