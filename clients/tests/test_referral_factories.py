@@ -130,17 +130,16 @@ def visit_with_note(
         ends_at=starts_at + timedelta(minutes=60),
     )
     signer = visit.therapist.user
-    note = SessionNote.objects.create(
-        appointment=visit,
-        therapist=visit.therapist,
-        signed_at=starts_at + timedelta(hours=2) if signed else None,
-        signed_by=signer if signed else None,
-        content_sha256="ab" * 32 if signed else "",
-    )
+    note = SessionNote.objects.create(appointment=visit, therapist=visit.therapist)
     for slug, spent in (minutes or {"swedish": 60}).items():
         NoteTechnique.objects.create(
             note=note, modality=Modality.objects.get(slug=slug), minutes=spent
         )
+    if signed:  # signed last: the database refuses changes to a signed note
+        note.signed_at = starts_at + timedelta(hours=2)
+        note.signed_by = signer
+        note.content_sha256 = "ab" * 32
+        note.save()
     return visit
 
 

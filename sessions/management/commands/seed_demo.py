@@ -8,8 +8,6 @@ client exists (what `make run` uses).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import time as clock
 from collections import defaultdict
@@ -59,6 +57,7 @@ from sessions.models import (
     SessionNote,
     TreatmentPlan,
 )
+from sessions.notes_services import content_sha256, note_content
 from therapists.models import Modality, Therapist, Training, WorkingHours
 
 SEED = 2026
@@ -96,36 +95,6 @@ def npi_from_stem(stem: str) -> str:
         if npi_is_valid(stem + digit):
             return stem + digit
     raise ValueError(f"no check digit makes {stem} a valid NPI")
-
-
-def note_content(
-    note: SessionNote, techniques: list[tuple[str, int]]
-) -> dict[str, Any]:
-    """What a signature covers: every clinical field of the note and its techniques."""
-    return {
-        "appointment": note.appointment_id,
-        "therapist": note.therapist_id,
-        "complaint": note.complaint,
-        "pain_before": note.pain_before,
-        "changes_since_last": note.changes_since_last,
-        "home_care_report": note.home_care_report,
-        "findings": note.findings,
-        "measures": note.measures,
-        "areas_treated": list(note.areas_treated),
-        "pressure": note.pressure,
-        "response": note.response,
-        "pain_after": note.pain_after,
-        "adverse_reactions": note.adverse_reactions,
-        "next_focus": note.next_focus,
-        "home_care_given": note.home_care_given,
-        "safety_acknowledgement": note.safety_acknowledgement,
-        "techniques": sorted([slug, minutes] for slug, minutes in techniques),
-    }
-
-
-def content_sha256(content: dict[str, Any]) -> str:
-    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()
 
 
 def model_counts() -> dict[str, int]:
