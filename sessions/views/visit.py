@@ -10,8 +10,10 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clients.access import treats
 from clients.safety import client_alerts
 from massageclinic.models import clinic_policy
+from massageclinic.roles import Role, user_roles
 from sessions.access import (
     can_book,
     can_change_status,
@@ -31,10 +33,34 @@ from sessions.services import (
 )
 
 
+def _note_links(
+    request: HttpRequest, visit: Appointment, note_signed: bool | None
+) -> dict:
+    """Who gets a link to the note and to the superbill (DESIGN.md section 6)."""
+    roles = user_roles(request.user)
+    manager = Role.MANAGER in roles
+    therapist = Role.THERAPIST in roles
+    own = therapist and visit.therapist.user_id == request.user.pk
+    treating = therapist and (own or treats(request.user, visit.client))
+    writable = visit.status in {
+        Appointment.Status.CHECKED_IN,
+        Appointment.Status.COMPLETED,
+    }
+    exists = note_signed is not None
+    return {
+        "can_open_note": (own and (writable or exists))
+        or ((manager or treating) and exists),
+        "can_superbill": bool(note_signed)
+        and (can_book(request.user) or manager or treating),
+    }
+
+
 def _detail_context(request: HttpRequest, visit: Appointment) -> dict:
     local_day = visit.starts_at.astimezone(visit.location.zone).date()
     freed = visit.status in Appointment.NON_BLOCKING_STATUSES
+    note_signed = _note_signed(visit)
     return {
+        **_note_links(request, visit, note_signed),
         "visit": visit,
         "alerts": client_alerts(visit.client, local_day),
         "events": visit.events.select_related("by").order_by("at", "id"),
@@ -48,7 +74,7 @@ def _detail_context(request: HttpRequest, visit: Appointment) -> dict:
         "late_window_hours": int(
             clinic_policy().late_cancel_window.total_seconds() // 3600
         ),
-        "note_signed": _note_signed(visit),
+        "note_signed": note_signed,
     }
 
 
