@@ -178,3 +178,14 @@ def test_moving_with_bad_input_changes_nothing(
 def test_an_unknown_visit_is_a_404(client, front_desk):
     client.force_login(front_desk)
     assert client.get(reverse("sessions:visit", args=[424242])).status_code == 404
+
+
+def test_the_visits_therapist_gets_a_link_to_write_the_note(
+    client, therapist, front_desk, visit
+):
+    Appointment.objects.filter(pk=visit.pk).update(status=Appointment.Status.CHECKED_IN)
+    client.force_login(therapist.user)
+    assert "Write the note" in client.get(_url("visit", visit)).content.decode()
+    client.force_login(front_desk)
+    page = client.get(_url("visit", visit)).content.decode()
+    assert "Write the note" not in page and "not written yet" in page
