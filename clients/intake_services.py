@@ -376,6 +376,7 @@ def intake_invitation_create(
     # Through the reverse relation: clients sits below sessions and never imports it.
     client.reminders.create(
         kind=INTAKE_EMAIL_KIND,
+        intake_invitation=invitation,
         to_email=client.email,
         send_at=now,
         status="skipped" if skip_reason else "pending",

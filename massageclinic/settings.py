@@ -179,6 +179,16 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+# Client messages: the links in them point here (the address clients reach the app
+# at), and internal notices go to the location's email, else to this address.
+CLINIC_BASE_URL = env_url(
+    "CLINIC_BASE_URL", default="http://127.0.0.1:8000", schemes=("http", "https")
+).rstrip("/")
+CLINIC_FRONT_DESK_EMAIL = env_str("CLINIC_FRONT_DESK_EMAIL")
+# Rows handed to one worker task, each batch sent over one SMTP connection.
+CLINIC_MESSAGE_BATCH_SIZE = env_int("CLINIC_MESSAGE_BATCH_SIZE", default=50)
+if CLINIC_MESSAGE_BATCH_SIZE < 1:
+    raise ImproperlyConfigured("CLINIC_MESSAGE_BATCH_SIZE must be 1 or more.")
 
 # --- Security --------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import (
     DateTimeRangeField,
     RangeOperators,
 )
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
@@ -478,6 +479,19 @@ class SessionNote(models.Model):
     def __str__(self) -> str:
         return f"Note for {self.appointment}"
 
+    def save(self, *args, **kwargs) -> None:
+        # Read-only everywhere once signed: the page, the service, this save() and,
+        # underneath, a database trigger. Signing itself is the last allowed save.
+        if (
+            self.pk
+            and SessionNote.objects.filter(pk=self.pk, signed_at__isnull=False).exists()
+        ):
+            raise ValidationError(
+                "This note is signed and can no longer be changed. To correct or "
+                "complete it, add an addendum."
+            )
+        super().save(*args, **kwargs)
+
     @property
     def is_signed(self) -> bool:
         return self.signed_at is not None
@@ -526,6 +540,9 @@ class NoteAddendum(models.Model):
 
     def __str__(self) -> str:
         return f"Addendum to {self.note} ({self.created_at:%Y-%m-%d})"
+
+
+LIVE_STATUSES = ["pending", "sending", "failed"]
 
 
 class Reminder(models.Model):
@@ -577,6 +594,22 @@ class Reminder(models.Model):
         blank=True,
         related_name="reminders",
     )
+    intake_invitation = models.ForeignKey(
+        IntakeInvitation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        help_text="The intake link an intake-form request carries.",
+    )
+    authorization = models.ForeignKey(
+        Authorization,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        help_text="The authorization an internal notice is about.",
+    )
     to_email = models.EmailField(blank=True)
     send_at = models.DateTimeField()
     status = models.CharField(
@@ -595,16 +628,25 @@ class Reminder(models.Model):
         ordering = ["send_at"]
         verbose_name = "outbound message"
         indexes = [models.Index(fields=["status", "send_at"])]
+        # One *live* message (not yet sent, in flight, or failed and retryable) per
+        # visit or series and kind: a change re-times that row, so a quick correction
+        # sends one message. Sent, skipped and cancelled rows stay as history, so a
+        # visit moved twice over its life can get two reschedule notices.
         constraints = [
             models.UniqueConstraint(
                 fields=["appointment", "kind"],
-                condition=Q(appointment__isnull=False),
+                condition=Q(appointment__isnull=False) & Q(status__in=LIVE_STATUSES),
                 name="reminder_once_per_appointment_and_kind",
             ),
             models.UniqueConstraint(
                 fields=["series", "kind"],
-                condition=Q(series__isnull=False),
+                condition=Q(series__isnull=False) & Q(status__in=LIVE_STATUSES),
                 name="reminder_once_per_series_and_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["authorization", "kind"],
+                condition=Q(authorization__isnull=False),
+                name="reminder_once_per_authorization_and_kind",
             ),
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False),

@@ -19,6 +19,11 @@ from django.db import transaction
 from clients.models import Client, Referral
 from clients.safety import flags_in_force, modality_safety
 from massageclinic.models import Location, Room
+from sessions.messaging.outbox import (
+    messages_series_booked,
+    messages_series_cancelled,
+    messages_series_changed,
+)
 from sessions.models import Appointment, AppointmentSeries, Place, TreatmentPlan
 from sessions.scheduling import (
     LiveSchedule,
@@ -319,6 +324,7 @@ def series_book(
         booked += 1
     if booked == 0:
         raise ValidationError("Every visit was skipped: nothing to book.")
+    messages_series_booked(series=series, now=now)
     return series
 
 
@@ -376,6 +382,10 @@ def series_change(
                 [f"{local:%a %d %b}: {m}" for m in error.messages]
                 + ["Nothing was changed."]
             ) from None
+    if appointment.series_id is not None:
+        messages_series_changed(
+            series=appointment.series, appointments=changed, now=now
+        )
     return changed
 
 
@@ -384,7 +394,12 @@ def series_cancel_rest(
     *, appointment: Appointment, by: AbstractBaseUser, reason: str, now: datetime
 ) -> list[Appointment]:
     """Cancel this visit and every later open visit of its series, in one step."""
-    return [
+    cancelled = [
         appointment_cancel(appointment=visit, by=by, reason=reason, now=now)
         for visit in _in_scope(appointment, SCOPE_FOLLOWING)
     ]
+    if appointment.series_id is not None:
+        messages_series_cancelled(
+            series=appointment.series, appointments=cancelled, now=now
+        )
+    return cancelled

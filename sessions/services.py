@@ -17,6 +17,11 @@ from django.db import IntegrityError, transaction
 from clients.models import Authorization, Client, Referral
 from clients.safety import modality_safety
 from massageclinic.models import Location, Room, clinic_policy
+from sessions.messaging.outbox import (
+    messages_visit_booked,
+    messages_visit_cancelled,
+    messages_visit_moved,
+)
 from sessions.models import (
     Appointment,
     AppointmentEvent,
@@ -293,6 +298,7 @@ def appointment_book(
             + confirmation.authorization_override_reason,
             details={"warnings": auth_warnings},
         )
+    messages_visit_booked(appointment=appointment, now=now)
     return appointment
 
 
@@ -371,6 +377,7 @@ def appointment_reschedule(
         summary=f"Moved from {before} to {after}",
         details={"from": before, "to": after},
     )
+    messages_visit_moved(appointment=appointment, now=now)
     return appointment
 
 
@@ -469,6 +476,7 @@ def appointment_cancel(
         now=now,
         summary=f"{appointment.get_status_display()}: {appointment.cancellation_reason}",
     )
+    messages_visit_cancelled(appointment=appointment, now=now)
     return appointment
 
 

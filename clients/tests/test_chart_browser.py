@@ -133,7 +133,7 @@ def test_a_therapist_sees_the_alert_headline_on_a_chart(
 
     page.get_by_role("link", name="Treatment plans").click()
     expect(page.get_by_text("No treatment plans yet.")).to_be_visible()
-    page.get_by_role("link", name="Notes").click()
+    page.get_by_role("link", name="Notes", exact=True).click()
     expect(page.get_by_text("No notes yet.")).to_be_visible()
 
 
@@ -184,7 +184,7 @@ def test_the_plans_and_notes_tabs_show_each_role_what_it_may_see(
     expect(goals).to_contain_text("Less neck pain at work")
     expect(goals).to_contain_text("7/10 → 3/10")
     screenshot("client-plans-therapist")
-    page.get_by_role("link", name="Notes").click()
+    page.get_by_role("link", name="Notes", exact=True).click()
     row = page.get_by_role("row", name=re.compile("Tara Hands"))
     expect(row).to_contain_text("Unsigned")
     expect(row).to_contain_text("7/10")
@@ -198,7 +198,7 @@ def test_the_plans_and_notes_tabs_show_each_role_what_it_may_see(
     ).to_contain_text("Active")
     expect(page.get_by_text("Less neck pain")).to_have_count(0)
     screenshot("client-plans-front-desk")
-    page.get_by_role("link", name="Notes").click()
+    page.get_by_role("link", name="Notes", exact=True).click()
     expect(page.get_by_role("row", name=re.compile("Tara Hands"))).to_contain_text(
         "Unsigned"
     )

@@ -90,3 +90,11 @@ def test_addenda_are_append_only(signed_note):
         [addendum.pk],
     )
     assert signed_note.addenda.count() == 2
+
+
+def test_the_model_refuses_to_save_a_signed_note(signed_note):
+    from django.core.exceptions import ValidationError
+
+    signed_note.findings = "rewritten through the ORM"
+    with pytest.raises(ValidationError, match="This note is signed"):
+        signed_note.save()

@@ -1,5 +1,151 @@
+"""The outbox page for the desk, and the client's confirm and cancel link pages.
+
+The link pages need no login. Opening a link only shows what it would do and a
+button: mail scanners and link previews open links too, and must not confirm or
+cancel anybody's visit. The button posts; using it twice shows the same result.
+"""
+
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
-urlpatterns: list[URLPattern] = []
+from massageclinic.models import clinic_policy
+from massageclinic.roles import Role, role_required, user_roles
+from sessions.messaging.links import (
+    Action,
+    LinkResult,
+    Outcome,
+    VisitLinkError,
+    visit_link_open,
+    visit_link_use,
+)
+from sessions.messaging.outbox import message_retry
+from sessions.messaging.render import long_date, short_time
+from sessions.messaging.selectors import SHOWN, messages_visible_to, outbox_for
+
+# --- the outbox -------------------------------------------------------------------------
+
+
+@role_required(Role.FRONT_DESK, Role.MANAGER, Role.THERAPIST)
+def outbox(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "open")
+    if show not in SHOWN:
+        show = "open"
+    can_retry = bool(user_roles(request.user) & {Role.FRONT_DESK, Role.MANAGER})
+    return render(
+        request,
+        "sessions/outbox.html",
+        {
+            "outbox": outbox_for(user=request.user, show=show),
+            "show": show,
+            "can_retry": can_retry,
+            "filters": [
+                ("open", "Failed and pending"),
+                ("failed", "Failed"),
+                ("pending", "Pending"),
+                ("skipped", "Not sent (skipped)"),
+                ("sent", "Sent"),
+            ],
+        },
+    )
+
+
+@require_POST
+@role_required(Role.FRONT_DESK, Role.MANAGER, Role.THERAPIST)
+def outbox_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(messages_visible_to(request.user), pk=pk)
+    if not user_roles(request.user) & {Role.FRONT_DESK, Role.MANAGER}:
+        raise PermissionDenied("Only the front desk and the manager retry messages.")
+    try:
+        message_retry(message=message, by=request.user, now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        who = message.client.full_name if message.client else "the front desk"
+        messages.success(
+            request,
+            f"The {message.get_kind_display().lower()} to {who} is being sent again.",
+        )
+    return redirect("sessions:outbox")
+
+
+# --- the client's links -------------------------------------------------------------------
+
+
+def _link_page(
+    request: HttpRequest,
+    action: Action,
+    result: LinkResult,
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    visit = result.appointment
+    policy = clinic_policy()
+    local = visit.local_starts_at
+    return render(
+        request,
+        f"sessions/link_{action}.html",
+        {
+            "clinic_name": policy.clinic_name,
+            "phone": visit.location.phone,
+            "outcome": str(result.outcome),
+            "visit": visit,
+            "when": f"{long_date(local)} at {short_time(local)} ({local.tzname()})",
+            "therapist": visit.therapist.first_name,
+            "late_hours": int(policy.late_cancel_window.total_seconds() // 3600),
+        },
+        status=status,
+    )
+
+
+def _refused(request: HttpRequest, error: VisitLinkError) -> HttpResponse:
+    return render(
+        request,
+        "sessions/link_invalid.html",
+        {"clinic_name": clinic_policy().clinic_name, "message": error.message},
+        status=410 if error.code == "expired" else 400,
+    )
+
+
+def _link_view(request: HttpRequest, token: str, action: Action) -> HttpResponse:
+    now = timezone.now()
+    try:
+        if request.method == "POST":
+            result = visit_link_use(token=token, action=action, now=now)
+        else:
+            result = visit_link_open(token=token, action=action, now=now)
+    except VisitLinkError as error:
+        return _refused(request, error)
+    refused = request.method == "POST" and result.outcome == Outcome.TOO_LATE
+    status = 409 if refused else 200
+    return _link_page(request, action, result, status=status)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def link_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    return _link_view(request, token, Action.CONFIRM)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def link_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    return _link_view(request, token, Action.CANCEL)
+
+
+urlpatterns: list[URLPattern] = [
+    path("messages/", outbox, name="outbox"),
+    path("messages/<int:pk>/retry/", outbox_retry, name="outbox_retry"),
+    path("visit-link/<str:token>/confirm/", link_confirm, name="link_confirm"),
+    path("visit-link/<str:token>/cancel/", link_cancel, name="link_cancel"),
+]

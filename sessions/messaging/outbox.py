@@ -1,0 +1,384 @@
+"""Which message rows a visit has, and when each goes out.
+
+The booking services call these hooks inside their own transaction, so a visit and
+its message rows commit together or not at all. Nothing is released before the
+transaction's `now` plus the clinic's grace period (3 minutes by default): a
+correction made within it re-times the same row, so the client gets one message
+carrying the final state, not two.
+
+One *live* row (pending, sending or failed) exists per visit or series and kind; the
+database enforces it. A change re-times that row; a row already sent stays as
+history and a new one is made when the client must hear again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from clients.intake_services import intake_invitation_create
+from massageclinic.models import ClinicPolicy, clinic_policy
+from sessions.models import (
+    LIVE_STATUSES,
+    Appointment,
+    AppointmentSeries,
+    Reminder,
+)
+
+logger = logging.getLogger(__name__)
+
+Kind = Reminder.Kind
+Status = Reminder.Status
+
+# An authorization "nears its end" when this booking leaves this few visits, or when
+# the visit falls this close to its last valid day.
+AUTHORIZATION_VISITS_LEFT = 1
+AUTHORIZATION_DAYS_LEFT = timedelta(days=14)
+
+# Kinds that tell the client about a visit's time; one of these sent means the client
+# knows the visit, so a later change or cancellation needs a notice.
+_ANNOUNCING = (Kind.CONFIRMATION, Kind.REMINDER, Kind.SECOND_REMINDER, Kind.RESCHEDULE)
+
+
+def _live(**lookup) -> Reminder | None:
+    """The live row for `lookup`, locked: waits for a worker that is sending it."""
+    return (
+        Reminder.objects.select_for_update(of=("self",))
+        .filter(status__in=LIVE_STATUSES, **lookup)
+        .first()
+    )
+
+
+def _retime(row: Reminder, send_at: datetime) -> None:
+    row.status = Status.PENDING
+    row.send_at = send_at
+    row.claimed_at = None
+    row.attempts = 0
+    row.last_error = ""
+    row.save(
+        update_fields=[
+            "status",
+            "send_at",
+            "claimed_at",
+            "attempts",
+            "last_error",
+            "updated_at",
+        ]
+    )
+
+
+def _cancel(row: Reminder, reason: str) -> None:
+    row.status = Status.CANCELLED
+    row.skip_reason = reason[:120]
+    row.claimed_at = None
+    row.save(update_fields=["status", "skip_reason", "claimed_at", "updated_at"])
+
+
+def _arm(
+    *,
+    kind: str,
+    send_at: datetime,
+    client,
+    appointment: Appointment | None = None,
+    series: AppointmentSeries | None = None,
+) -> Reminder:
+    """Re-time the live row of this kind, or make one."""
+    row = _live(kind=kind, appointment=appointment, series=series)
+    if row is not None:
+        _retime(row, send_at)
+        return row
+    return Reminder.objects.create(
+        kind=kind,
+        appointment=appointment,
+        series=series,
+        client=client,
+        to_email=client.email,
+        send_at=send_at,
+    )
+
+
+def _release(now: datetime, policy: ClinicPolicy) -> datetime:
+    return now + policy.message_grace
+
+
+def _bump_sequence(appointment: Appointment) -> None:
+    """The calendar SEQUENCE grows with every change the client can see."""
+    appointment.ics_sequence += 1
+    appointment.save(update_fields=["ics_sequence"])
+
+
+def _arm_reminders(
+    appointment: Appointment, policy: ClinicPolicy, release: datetime
+) -> None:
+    leads = (
+        (Kind.REMINDER, policy.reminder_lead),
+        (Kind.SECOND_REMINDER, policy.second_reminder_lead),
+    )
+    for kind, lead in leads:
+        row = _live(kind=kind, appointment=appointment)
+        # In UTC: a lead of 48 hours is 48 real hours, also across a DST change
+        # (arithmetic on a local time would count wall-clock hours).
+        send_at = appointment.starts_at.astimezone(UTC) - lead if lead else None
+        if send_at is None or send_at < release:
+            # No such reminder in the policy, or its time has passed: the
+            # confirmation (or the notice of the change) tells the client instead.
+            if row is not None:
+                _cancel(row, "its time passed before the visit was booked or moved")
+            continue
+        if row is not None:
+            _retime(row, send_at)
+        else:
+            Reminder.objects.create(
+                kind=kind,
+                appointment=appointment,
+                client=appointment.client,
+                to_email=appointment.client.email,
+                send_at=send_at,
+            )
+
+
+def _request_intake(appointment: Appointment, now: datetime) -> None:
+    """Before the first visit: the intake link, unless one is open or done."""
+    client = appointment.client
+    if client.is_archived or client.histories.exists():
+        return
+    if client.intake_invitations.filter(
+        used_at__isnull=True, expires_at__gt=now
+    ).exists():
+        return
+    try:
+        intake_invitation_create(client=client, by=appointment.booked_by, now=now)
+    except ValidationError:  # pragma: no cover - archived is checked above
+        logger.warning("No intake link for client %s", client.pk)
+
+
+def _authorization_notice(
+    appointment: Appointment, release: datetime, policy: ClinicPolicy
+) -> None:
+    """Tell the front desk once when an authorization nears its end."""
+    authorization = appointment.authorization
+    if authorization is None:
+        return
+    if Reminder.objects.filter(
+        authorization=authorization, kind=Kind.AUTHORIZATION_NOTICE
+    ).exists():
+        return
+    day = appointment.local_starts_at.date()
+    near = authorization.valid_to - day <= AUTHORIZATION_DAYS_LEFT
+    if authorization.visits_authorized is not None:
+        booked = authorization.appointments.exclude(
+            status__in=Appointment.NON_BLOCKING_STATUSES
+        ).count()
+        near = near or authorization.visits_authorized - booked <= (
+            AUTHORIZATION_VISITS_LEFT
+        )
+    if not near:
+        return
+    try:
+        with transaction.atomic():  # another desk may have made it a moment ago
+            Reminder.objects.create(
+                kind=Kind.AUTHORIZATION_NOTICE,
+                client=appointment.client,
+                authorization=authorization,
+                appointment=appointment,
+                to_email=front_desk_address(appointment),
+                send_at=release,
+            )
+    except IntegrityError:
+        pass
+
+
+def front_desk_address(appointment: Appointment | None) -> str:
+    location_email = appointment.location.email if appointment else ""
+    return location_email or settings.CLINIC_FRONT_DESK_EMAIL
+
+
+# --- hooks called by the booking services --------------------------------------------
+
+
+@transaction.atomic
+def messages_visit_booked(*, appointment: Appointment, now: datetime) -> None:
+    """A new visit: its confirmation (unless a series confirms it) and reminders."""
+    policy = clinic_policy()
+    release = _release(now, policy)
+    if appointment.series_id is None:
+        _arm(
+            kind=Kind.CONFIRMATION,
+            send_at=release,
+            client=appointment.client,
+            appointment=appointment,
+        )
+    _arm_reminders(appointment, policy, release)
+    _request_intake(appointment, now)
+    _authorization_notice(appointment, release, policy)
+
+
+@transaction.atomic
+def messages_series_booked(*, series: AppointmentSeries, now: datetime) -> None:
+    """One confirmation for the whole series, every visit in it."""
+    _arm(
+        kind=Kind.SERIES_CONFIRMATION,
+        send_at=_release(now, clinic_policy()),
+        client=series.client,
+        series=series,
+    )
+
+
+def _unsent_confirmation(appointment: Appointment) -> Reminder | None:
+    if appointment.series_id is not None:
+        found = _live(kind=Kind.SERIES_CONFIRMATION, series_id=appointment.series_id)
+        if found is not None:
+            return found
+    return _live(kind=Kind.CONFIRMATION, appointment=appointment)
+
+
+@transaction.atomic
+def messages_visit_moved(*, appointment: Appointment, now: datetime) -> None:
+    """A moved visit: re-time its reminders; one message with the new time.
+
+    While its confirmation has not gone out, that confirmation is simply held for
+    another grace period (it is rendered when sent, so it carries the new time);
+    otherwise the client gets a reschedule notice with the updated calendar entry.
+    """
+    _bump_sequence(appointment)
+    policy = clinic_policy()
+    release = _release(now, policy)
+    _arm_reminders(appointment, policy, release)
+    unsent = _unsent_confirmation(appointment)
+    if unsent is not None:
+        _retime(unsent, release)
+        return
+    _arm(
+        kind=Kind.RESCHEDULE,
+        send_at=release,
+        client=appointment.client,
+        appointment=appointment,
+    )
+
+
+def _client_knows(appointment: Appointment) -> bool:
+    """Whether any message about this visit has reached (or may have reached) them."""
+    told = appointment.reminders.filter(kind__in=_ANNOUNCING, status=Status.SENT)
+    if told.exists():
+        return True
+    return bool(
+        appointment.series_id
+        and Reminder.objects.filter(
+            series_id=appointment.series_id,
+            kind__in=(Kind.SERIES_CONFIRMATION, Kind.RESCHEDULE),
+            status=Status.SENT,
+        ).exists()
+    )
+
+
+@transaction.atomic
+def messages_visit_cancelled(*, appointment: Appointment, now: datetime) -> None:
+    """A cancelled visit gets no reminder; a client who knew of it gets a notice."""
+    _bump_sequence(appointment)
+    live = Reminder.objects.select_for_update(of=("self",)).filter(
+        appointment=appointment, status__in=LIVE_STATUSES
+    )
+    for row in live.exclude(kind=Kind.AUTHORIZATION_NOTICE):
+        _cancel(row, f"the visit was {appointment.get_status_display().lower()}")
+    if appointment.series_id is not None:
+        open_left = appointment.series.appointments.filter(
+            status__in=Appointment.OPEN_STATUSES
+        ).exists()
+        confirmation = _live(
+            kind=Kind.SERIES_CONFIRMATION, series_id=appointment.series_id
+        )
+        if confirmation is not None and not open_left:
+            _cancel(confirmation, "every visit of the series was cancelled")
+    if _client_knows(appointment):
+        _arm(
+            kind=Kind.CANCELLATION,
+            send_at=_release(now, clinic_policy()),
+            client=appointment.client,
+            appointment=appointment,
+        )
+
+
+def _merge_into_series(
+    *, series: AppointmentSeries, appointments: list[Appointment], kind: str, now
+) -> None:
+    """Replace the per-visit notices of one series-wide change by a single one."""
+    if len(appointments) < 2:
+        return
+    AppointmentSeries.objects.select_for_update().get(pk=series.pk)
+    covered = 0
+    for appointment in appointments:
+        row = _live(kind=kind, appointment=appointment)
+        if row is not None:
+            _cancel(row, "covered by one notice for the series")
+            covered += 1
+    if covered:
+        _arm(
+            kind=kind,
+            send_at=_release(now, clinic_policy()),
+            client=series.client,
+            series=series,
+        )
+
+
+@transaction.atomic
+def messages_series_changed(
+    *, series: AppointmentSeries, appointments: list[Appointment], now: datetime
+) -> None:
+    """Several visits of a series moved at once: one notice, not one per visit."""
+    _merge_into_series(
+        series=series, appointments=appointments, kind=Kind.RESCHEDULE, now=now
+    )
+
+
+@transaction.atomic
+def messages_series_cancelled(
+    *, series: AppointmentSeries, appointments: list[Appointment], now: datetime
+) -> None:
+    """The rest of a series cancelled at once: one notice, not one per visit."""
+    _merge_into_series(
+        series=series, appointments=appointments, kind=Kind.CANCELLATION, now=now
+    )
+
+
+# --- the outbox page -------------------------------------------------------------------
+
+
+@transaction.atomic
+def message_retry(
+    *, message: Reminder, by: AbstractBaseUser, now: datetime
+) -> Reminder:
+    """Send a failed message again now, with a fresh set of attempts."""
+    row = (
+        Reminder.objects.select_for_update(of=("self",))
+        .select_related("appointment")
+        .get(pk=message.pk)
+    )
+    if row.status != Status.FAILED:
+        raise ValidationError(
+            f"This message is {row.get_status_display().lower()}; only a failed "
+            "message can be retried."
+        )
+    visit = row.appointment
+    if (
+        visit is not None
+        and visit.status in Appointment.NON_BLOCKING_STATUSES
+        and row.kind != Kind.CANCELLATION
+    ):
+        raise ValidationError(
+            "The visit is cancelled: its messages are not sent again."
+        )
+    _retime(row, now)
+    logger.info("Message %s retried by user %s", row.pk, by.pk)
+    transaction.on_commit(lambda: _hand_over([row.pk], now), robust=True)
+    return row
+
+
+def _hand_over(ids: list[int], now: datetime) -> None:
+    from sessions.tasks import send_messages
+
+    send_messages.delay(ids, now.isoformat())
