@@ -33,6 +33,7 @@ from massageclinic.admin import (
     ClinicModelAdmin,
     ClinicTabularInline,
 )
+from massageclinic.models import clinic_today
 
 
 class ArchivedListFilter(admin.SimpleListFilter):
@@ -406,7 +407,7 @@ class ReferralCurrentListFilter(admin.SimpleListFilter):
         return [("yes", "Not expired"), ("no", "Expired")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        today = timezone.localdate()
+        today = clinic_today()
         if self.value() == "yes":
             return queryset.filter(expires_on__gte=today)
         if self.value() == "no":

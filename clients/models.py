@@ -12,7 +12,12 @@ from django.db.models import F, Q
 
 from massageclinic.choices import BodyRegion, Pressure
 from massageclinic.models import BillingUnitRule, Location
-from massageclinic.validators import validate_cpt, validate_icd10, validate_npi
+from massageclinic.validators import (
+    validate_clinic_date,
+    validate_cpt,
+    validate_icd10,
+    validate_npi,
+)
 from therapists.models import Modality, Therapist
 
 
@@ -286,8 +291,12 @@ class Contraindication(models.Model):
         max_length=30, choices=BodyRegion.choices, blank=True
     )
     detail = models.CharField(max_length=250, blank=True)
-    onset_on = models.DateField(null=True, blank=True)
-    recheck_on = models.DateField(null=True, blank=True)
+    onset_on = models.DateField(
+        null=True, blank=True, validators=[validate_clinic_date]
+    )
+    recheck_on = models.DateField(
+        null=True, blank=True, validators=[validate_clinic_date]
+    )
     source = models.CharField(
         max_length=10, choices=FlagSource.choices, default=FlagSource.STAFF
     )
@@ -324,7 +333,10 @@ class Contraindication(models.Model):
         related_name="+",
     )
     cleared_on = models.DateField(
-        null=True, blank=True, help_text="Physician clearance date."
+        null=True,
+        blank=True,
+        help_text="Physician clearance date.",
+        validators=[validate_clinic_date],
     )
     cleared_by_physician = models.CharField(max_length=160, blank=True)
     clearance_document = models.FileField(upload_to="clearances/%Y/", blank=True)
@@ -423,7 +435,7 @@ class Referral(models.Model):
     provider = models.ForeignKey(
         ReferringProvider, on_delete=models.PROTECT, related_name="referrals"
     )
-    referred_on = models.DateField()
+    referred_on = models.DateField(validators=[validate_clinic_date])
     diagnosis_codes = ArrayField(
         models.CharField(max_length=8, validators=[validate_icd10]),
         help_text="ICD-10-CM codes, e.g. M54.50, S13.4XXA.",
@@ -446,7 +458,7 @@ class Referral(models.Model):
     duration_weeks = models.PositiveSmallIntegerField(default=6)
     session_minutes = models.PositiveSmallIntegerField(default=60)
     visits_authorized = models.PositiveSmallIntegerField()
-    expires_on = models.DateField()
+    expires_on = models.DateField(validators=[validate_clinic_date])
     precautions = models.TextField(blank=True)
     document = models.FileField(upload_to="referrals/%Y/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -544,8 +556,8 @@ class Authorization(models.Model):
     number = models.CharField("authorization number", max_length=60)
     visits_authorized = models.PositiveSmallIntegerField(null=True, blank=True)
     units_authorized = models.PositiveSmallIntegerField(null=True, blank=True)
-    valid_from = models.DateField()
-    valid_to = models.DateField()
+    valid_from = models.DateField(validators=[validate_clinic_date])
+    valid_to = models.DateField(validators=[validate_clinic_date])
 
     class Meta:
         ordering = ["policy", "-valid_from"]

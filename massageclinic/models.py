@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from massageclinic.validators import validate_time_zone
 
@@ -184,3 +185,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} {self.object_id}"
+
+
+def clinic_today(now: datetime | None = None) -> date:
+    """Today's date where the clinic is: in its first location's zone (UTC without one).
+
+    The database and `timezone.now()` are UTC; in New York the UTC date turns over at
+    7 or 8 pm, so "today" on a page must come from here (or from a visit's location).
+    """
+    now = now or timezone.now()
+    location = Location.objects.filter(is_active=True).order_by("pk").first()
+    return now.astimezone(location.zone).date() if location else now.date()

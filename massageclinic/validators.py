@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from datetime import date
 from functools import cache
 
 from django.core.exceptions import ValidationError
@@ -60,3 +61,34 @@ def validate_npi(value: str) -> None:
             "%(value)s is not a valid NPI: it must be 10 digits with a correct check digit.",
             params={"value": value},
         )
+
+
+def parse_id(raw: object) -> int | None:
+    """A database id from a query string or a hidden field, or None if it is not one.
+
+    `int()` accepts any Unicode decimal digit and any length; a tampered value must
+    not reach the database as a number it cannot hold.
+    """
+    text = str(raw or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        return None
+    return int(text)
+
+
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
+def validate_clinic_date(value: date) -> None:
+    """Dates of care and paperwork: a year like 1900 or 0001 is a typing slip."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            "Enter a date between %(start)s and %(end)s.",
+            params={"start": EARLIEST_DATE.year, "end": LATEST_DATE.year},
+        )
+
+
+def validate_life_event_date(value: date) -> None:
+    """A date in a person's history (a birth, an operation): not before 1900."""
+    if not date(1900, 1, 1) <= value <= LATEST_DATE:
+        raise ValidationError("Enter a date from 1900 on.")

@@ -63,7 +63,7 @@ def _pk(value: Any) -> int | None:
     value = getattr(value, "pk", value)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit() and len(value) < 12:
+    if isinstance(value, str) and value.isdecimal() and len(value) < 12:
         return int(value)
     return None
 

@@ -17,7 +17,7 @@ from django.db.models import F, Func, Q
 from clients.models import Authorization, Client, IntakeInvitation, Referral
 from massageclinic.choices import BodyRegion, Pressure
 from massageclinic.models import Location, Room
-from massageclinic.validators import validate_icd10
+from massageclinic.validators import validate_clinic_date, validate_icd10
 from therapists.models import Modality, Therapist, Weekday
 
 
@@ -60,8 +60,8 @@ class TreatmentPlan(models.Model):
     visits_per_week = models.PositiveSmallIntegerField(default=1)
     visits_planned = models.PositiveSmallIntegerField()
     session_minutes = models.PositiveSmallIntegerField(default=60)
-    starts_on = models.DateField()
-    review_on = models.DateField()
+    starts_on = models.DateField(validators=[validate_clinic_date])
+    review_on = models.DateField(validators=[validate_clinic_date])
     status = models.CharField(
         max_length=15, choices=Status.choices, default=Status.DRAFT
     )
@@ -181,8 +181,8 @@ class AppointmentSeries(models.Model):
     )
     interval_weeks = models.PositiveSmallIntegerField(default=1)
     count = models.PositiveSmallIntegerField(null=True, blank=True)
-    until = models.DateField(null=True, blank=True)
-    starts_on = models.DateField()
+    until = models.DateField(null=True, blank=True, validators=[validate_clinic_date])
+    starts_on = models.DateField(validators=[validate_clinic_date])
     local_start_time = models.TimeField()
     duration_minutes = models.PositiveSmallIntegerField()
     time_zone = models.CharField(
@@ -721,8 +721,8 @@ class WaitlistEntry(models.Model):
     )
     earliest_time = models.TimeField(null=True, blank=True)
     latest_time = models.TimeField(null=True, blank=True)
-    wanted_from = models.DateField()
-    wanted_until = models.DateField()
+    wanted_from = models.DateField(validators=[validate_clinic_date])
+    wanted_until = models.DateField(validators=[validate_clinic_date])
     note = models.CharField(max_length=250, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -765,8 +765,8 @@ class ProgressReport(models.Model):
         TreatmentPlan, on_delete=models.PROTECT, related_name="progress_reports"
     )
     therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="+")
-    period_start = models.DateField()
-    period_end = models.DateField()
+    period_start = models.DateField(validators=[validate_clinic_date])
+    period_end = models.DateField(validators=[validate_clinic_date])
     assessment = models.TextField(help_text="How the client responded to treatment.")
     recommendation = models.TextField(help_text="What you recommend next.")
     created_at = models.DateTimeField(auto_now_add=True)

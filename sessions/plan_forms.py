@@ -19,6 +19,7 @@ from clients.models import Client, Referral
 from clients.referral_selectors import COMMON_DIAGNOSES
 from clients.safety import SafetyVerdict
 from massageclinic.models import clinic_policy
+from massageclinic.validators import validate_clinic_date
 from sessions.models import Goal, TreatmentPlan
 from sessions.plan_services import (
     MAX_VISITS,
@@ -301,7 +302,7 @@ class GoalForm(forms.Form):
             del self.fields["remove"]
             del self.fields["achieved_on"]
         number = (self.prefix or "").rsplit("-", 1)[-1]
-        legend = f"Goal {int(number) + 1}" if number.isdigit() else "Goal"
+        legend = f"Goal {int(number) + 1}" if number.isdecimal() else "Goal"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -430,8 +431,12 @@ class PlanStatusForm(forms.Form):
 
 
 class ProgressReportForm(forms.Form):
-    period_start = forms.DateField(label="From", widget=_date_input())
-    period_end = forms.DateField(label="To", widget=_date_input())
+    period_start = forms.DateField(
+        label="From", widget=_date_input(), validators=[validate_clinic_date]
+    )
+    period_end = forms.DateField(
+        label="To", widget=_date_input(), validators=[validate_clinic_date]
+    )
     assessment = forms.CharField(
         label="Assessment",
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -472,8 +477,12 @@ class SuperbillPeriodForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["from"] = forms.DateField(label="From", widget=_date_input())
-        self.fields["to"] = forms.DateField(label="To", widget=_date_input())
+        self.fields["from"] = forms.DateField(
+            label="From", widget=_date_input(), validators=[validate_clinic_date]
+        )
+        self.fields["to"] = forms.DateField(
+            label="To", widget=_date_input(), validators=[validate_clinic_date]
+        )
 
     def clean(self) -> dict:
         data = super().clean()

@@ -350,7 +350,9 @@ def series_change(
     by: AbstractBaseUser,
     now: datetime,
     local_start_time: time | None = None,
+    duration_minutes: int | None = None,
     therapist: Therapist | None = None,
+    place: str | None = None,
     room: Room | None = None,
     confirmation: Confirmation | None = None,
 ) -> list[Appointment]:
@@ -370,7 +372,9 @@ def series_change(
                     by=by,
                     now=now,
                     starts_at=starts_at,
+                    duration_minutes=duration_minutes,
                     therapist=therapist,
+                    place=place,
                     room=room,
                     confirmation=confirmation,
                 )

@@ -20,6 +20,7 @@ from django.http import QueryDict
 from clients.models import Client
 from clients.selectors import clients_for_list
 from massageclinic.models import Location, Room
+from massageclinic.validators import parse_id
 from sessions.forms import EARLIEST, LATEST, duration_choices
 from sessions.models import Place, TreatmentPlan
 from sessions.series import (
@@ -214,10 +215,9 @@ class SeriesForm(forms.Form):
 
     def _initial_or_posted_int(self, name: str) -> int | None:
         raw = self.data.get(name) if self.is_bound else self.initial.get(name)
-        try:
-            return int(raw) if raw not in (None, "") else None
-        except (TypeError, ValueError):
-            return None
+        if isinstance(raw, int):
+            return raw
+        return parse_id(raw)
 
     def _current(self, name: str, queryset: QuerySet):
         """The row chosen so far (posted or initial), or None."""
@@ -442,9 +442,10 @@ class SeriesForm(forms.Form):
         cleaned["plan"] = None
         if not raw:
             return
+        plan_id = parse_id(raw)
         plan = (
-            TreatmentPlan.objects.select_related("referral").filter(pk=int(raw)).first()
-            if raw.isdigit()
+            TreatmentPlan.objects.select_related("referral").filter(pk=plan_id).first()
+            if plan_id is not None
             else None
         )
         if plan is None:

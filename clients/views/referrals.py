@@ -14,7 +14,6 @@ from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
-from django.utils import timezone
 
 from clients.access import (
     can_read_referrals,
@@ -42,7 +41,7 @@ from clients.referral_services import (
 from clients.safety import client_alerts
 from clients.uploads import document_response
 from massageclinic.audit import audit
-from massageclinic.models import AuditEvent
+from massageclinic.models import AuditEvent, clinic_today
 from massageclinic.roles import Role, role_required
 
 WRITE_DENIED = (
@@ -65,7 +64,7 @@ def _client_for_writing(request: HttpRequest, pk: int) -> Client:
 def _chart_context(client: Client, **extra: object) -> dict[str, object]:
     return {
         "client": client,
-        "alerts": client_alerts(client, timezone.localdate()),
+        "alerts": client_alerts(client, clinic_today()),
         "chart_tab": "referrals",
         **extra,
     }
@@ -90,7 +89,7 @@ def _file_lost(request: HttpRequest, form: Form) -> bool:
 
 def referrals_tab(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client_for_reading(request, pk)
-    today = timezone.localdate()
+    today = clinic_today()
     data = client_referrals(client=client, today=today)
     audit(
         request,
@@ -145,7 +144,7 @@ def _referral_form_page(
                 "provider": form.cleaned_data["provider"],
                 "new_provider": form.new_provider(),
                 "document": form.cleaned_data["document"] or None,
-                "today": timezone.localdate(),
+                "today": clinic_today(),
             }
             try:
                 if referral is None:
@@ -314,7 +313,7 @@ def authorization_edit(request: HttpRequest, pk: int, auth_pk: int) -> HttpRespo
 
 @role_required(Role.FRONT_DESK, Role.MANAGER)
 def authorizations(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = clinic_today()
     sort = request.GET.get("sort", "expiry")
     if sort not in SORTS:
         sort = "expiry"

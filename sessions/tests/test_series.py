@@ -380,3 +380,27 @@ def _preview_queries(count: int) -> int:
 
 def test_the_preview_query_count_does_not_grow_with_the_visits():
     assert _preview_queries(4) == _preview_queries(24)
+
+
+def test_changing_the_whole_series_keeps_the_new_length():
+    location, therapist, room = _setup("America/New_York")
+    desk = UserFactory()
+    rule = SeriesRule(
+        weekdays=(1,),
+        interval_weeks=1,
+        starts_on=date(2026, 3, 3),
+        local_start_time=time(10),
+        count=3,
+    )
+    series = series_book(
+        request=_request(location, therapist, room, rule),
+        choices={},
+        alternatives={},
+        created_by=desk,
+        now=NOW,
+    )
+    first = series.appointments.order_by("starts_at").first()
+    series_change(
+        appointment=first, scope=SCOPE_ALL, by=desk, now=NOW, duration_minutes=90
+    )
+    assert {v.duration_minutes for v in series.appointments.all()} == {90}

@@ -29,7 +29,7 @@ from clients.models import Client
 from clients.safety import client_alerts
 from clients.selectors import ListStatus, clients_for_list
 from massageclinic.audit import audit
-from massageclinic.models import AuditEvent, Location, clinic_policy
+from massageclinic.models import AuditEvent, Location, clinic_policy, clinic_today
 from sessions.access import require_booking_rights
 from sessions.booking_forms import (
     DEFAULT_LENGTH,
@@ -83,12 +83,12 @@ def _default_length(lengths: list[int]) -> int:
 
 def _local_today(location: Location | None) -> date:
     now = timezone.now()
-    return now.astimezone(location.zone).date() if location else timezone.localdate()
+    return now.astimezone(location.zone).date() if location else clinic_today()
 
 
 def _client_or_none(value: Any) -> Client | None:
     raw = str(value or "")
-    if not raw.isdigit() or len(raw) > 12:
+    if not raw.isdecimal() or len(raw) > 12:
         return None
     return Client.objects.filter(pk=int(raw)).first()
 
@@ -117,7 +117,7 @@ def _client_context(
     waitlist = None
     if client is not None:
         waitlist_id = str(values.get("waitlist") or "")
-        if waitlist_id.isdigit():
+        if waitlist_id.isdecimal():
             waitlist = WaitlistEntry.objects.filter(
                 pk=int(waitlist_id), client=client, closed_at__isnull=True
             ).first()
@@ -160,7 +160,7 @@ def _register_client(request: HttpRequest, quick: QuickClientForm) -> Client | N
     try:
         client = client_create(
             by=request.user,
-            today=timezone.localdate(),
+            today=clinic_today(),
             first_name=data["first_name"],
             last_name=data["last_name"],
             phone=data["phone"],
@@ -195,7 +195,7 @@ def _initial_from_query(request: HttpRequest, lengths: list[int]) -> dict[str, A
     initial: dict[str, Any] = {}
     for name in ("location", "therapist", "room", "modality", "client", "waitlist"):
         raw = query.get(name, "")
-        if raw.isdigit() and len(raw) < 12:
+        if raw.isdecimal() and len(raw) < 12:
             initial[name] = raw
         elif raw:
             unclear.append(name)
@@ -212,7 +212,7 @@ def _initial_from_query(request: HttpRequest, lengths: list[int]) -> dict[str, A
     duration = query.get("duration", "")
     initial["duration"] = (
         int(duration)
-        if duration.isdigit() and len(duration) < 5
+        if duration.isdecimal() and len(duration) < 5
         else _default_length(lengths)
     )
     initial["day"], initial["start_time"] = _local_start(query.get("starts", ""))

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from massageclinic.models import Location, Room
 from massageclinic.roles import Role, user_roles
+from massageclinic.validators import parse_id
 from sessions.access import can_book
 from sessions.calendar import day_grid, week_grid
 from therapists.models import Therapist
@@ -22,9 +23,9 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 def _location(request: HttpRequest) -> Location | None:
     locations = Location.objects.filter(is_active=True)
-    wanted = request.GET.get("location", "")
-    if wanted.isdigit():
-        found = locations.filter(pk=int(wanted)).first()
+    wanted = parse_id(request.GET.get("location"))
+    if wanted is not None:
+        found = locations.filter(pk=wanted).first()
         if found:
             return found
         messages.warning(
@@ -85,16 +86,16 @@ def day_view(request: HttpRequest) -> HttpResponse:
 def week_view(request: HttpRequest) -> HttpResponse:
     _require_role(request)
     therapist = room = None
-    if request.GET.get("room", "").isdigit():
+    if parse_id(request.GET.get("room")) is not None:
         room = get_object_or_404(
-            Room.objects.select_related("location"), pk=request.GET["room"]
+            Room.objects.select_related("location"), pk=parse_id(request.GET["room"])
         )
         location = room.location
     else:
-        wanted = request.GET.get("therapist", "")
+        wanted = parse_id(request.GET.get("therapist"))
         therapists = Therapist.objects.select_related("user")
-        if wanted.isdigit():
-            therapist = get_object_or_404(therapists, pk=int(wanted))
+        if wanted is not None:
+            therapist = get_object_or_404(therapists, pk=wanted)
         else:
             therapist = (
                 therapists.filter(user=request.user).first()
@@ -136,7 +137,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
 def _therapist_location(
     request: HttpRequest, therapist: Therapist | None
 ) -> Location | None:
-    if request.GET.get("location", "").isdigit():
+    if parse_id(request.GET.get("location")) is not None:
         return _location(request)
     if therapist is not None:
         hours = therapist.working_hours.select_related("location").first()

@@ -27,6 +27,7 @@ from massageclinic.audit import audit
 from massageclinic.choices import BodyRegion
 from massageclinic.models import AuditEvent, clinic_policy
 from massageclinic.roles import Role, role_required, user_roles
+from massageclinic.validators import parse_id
 from sessions.models import Appointment, SessionNote
 from sessions.note_forms import (
     MAX_TECHNIQUE_ROWS,
@@ -418,7 +419,7 @@ def _note_post(
             ],
         )
     if "add_row" in request.POST:
-        rows = int(request.POST.get(FORM_MARKER) or 1) + 1
+        rows = (parse_id(request.POST.get(FORM_MARKER)) or 1) + 1
         url = reverse("sessions:note", args=[access.visit.pk])
         return redirect(f"{url}?rows={min(rows, MAX_TECHNIQUE_ROWS)}#techniques")
     messages.success(request, "Draft saved.")

@@ -40,8 +40,9 @@ from clients.referral_selectors import (
 )
 from clients.safety import client_alerts, flags_in_force, modality_safety
 from massageclinic.audit import audit
-from massageclinic.models import AuditEvent, clinic_policy
+from massageclinic.models import AuditEvent, clinic_policy, clinic_today
 from massageclinic.roles import Role, user_roles
+from massageclinic.validators import parse_id
 from sessions.access import can_book, get_appointment_for_user
 from sessions.models import ProgressReport, TreatmentPlan
 from sessions.pdf import chart_images, pdf_response, render_pdf
@@ -153,7 +154,7 @@ def _with_blank_goal(request: HttpRequest) -> Any:
     """The posted data with one more blank goal row ("Add another goal")."""
     data = request.POST.copy()
     total = data.get("goals-TOTAL_FORMS", "0")
-    data["goals-TOTAL_FORMS"] = str(int(total) + 1 if total.isdigit() else 1)
+    data["goals-TOTAL_FORMS"] = str(int(total) + 1 if total.isdecimal() else 1)
     return data
 
 
@@ -191,10 +192,10 @@ def plan_new(request: HttpRequest, client_pk: int) -> HttpResponse:
     raw = request.GET.get("referral", "")
     if raw:
         referral = (
-            Referral.objects.filter(client=client, pk=int(raw))
+            Referral.objects.filter(client=client, pk=parse_id(raw))
             .prefetch_related("prescribed_modalities")
             .first()
-            if raw.isdigit()
+            if parse_id(raw) is not None
             else None
         )
         if referral is None:
@@ -634,7 +635,7 @@ def _superbill_pdf(
 ) -> HttpResponse:
     pdf = render_pdf(
         "sessions/superbill_pdf.html",
-        {"bill": bill, "generated_on": timezone.localdate()},
+        {"bill": bill, "generated_on": clinic_today()},
     )
     audit(
         request,

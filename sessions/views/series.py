@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from massageclinic.audit import audit
 from massageclinic.models import AuditEvent, Location, clinic_policy
+from massageclinic.validators import parse_id
 from sessions.access import require_booking_rights
 from sessions.models import Appointment, Place, TreatmentPlan
 from sessions.series import (
@@ -69,14 +70,14 @@ def _plan(request: HttpRequest) -> TreatmentPlan | None:
     raw = request.GET.get("plan", "")
     if not raw:
         return None
-    if not raw.isdigit():
+    if parse_id(raw) is None:
         messages.warning(request, "That treatment plan does not exist.")
         return None
     plan = get_object_or_404(
         TreatmentPlan.objects.select_related(
             "client", "therapist__user", "referral__provider"
         ),
-        pk=int(raw),
+        pk=parse_id(raw),
     )
     audit(
         request,
@@ -104,8 +105,8 @@ def _default_location(client, therapist) -> Location | None:
 def _initial(request: HttpRequest, plan: TreatmentPlan | None, now: datetime) -> dict:
     """Pre-fill from the plan (or a client chosen elsewhere): the desk adjusts."""
     client = plan.client if plan else None
-    if client is None and request.GET.get("client", "").isdigit():
-        client = active_clients().filter(pk=int(request.GET["client"])).first()
+    if client is None and parse_id(request.GET.get("client")) is not None:
+        client = active_clients().filter(pk=parse_id(request.GET["client"])).first()
     therapist = plan.therapist if plan else None
     location = _default_location(client, therapist)
     today = now.astimezone(location.zone).date() if location else now.date()
@@ -470,8 +471,7 @@ def _render_preview(
 
 
 def _pk(request: HttpRequest, name: str) -> int | None:
-    raw = request.GET.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    return parse_id(request.GET.get(name))
 
 
 def _options(

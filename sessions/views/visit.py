@@ -188,7 +188,9 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                     by=request.user,
                     now=timezone.now(),
                     local_start_time=data["start_time"],
+                    duration_minutes=data["duration_minutes"],
                     therapist=data["therapist"],
+                    place=data["place"],
                     room=data["room"],
                     confirmation=confirmation,
                 )
