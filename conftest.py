@@ -148,8 +148,17 @@ def page(browser, live_server, settings):
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: refused.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
     yield page
     context.close()
+    # Every page a browser test opens also proves it works under the strict CSP.
+    assert not refused, "The Content Security Policy blocked: " + "; ".join(refused)
 
 
 @pytest.fixture
