@@ -31,6 +31,9 @@ $(STAMP_JS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+bench: setup
+	$(PY) -m massageclinic.devstack bench
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -253,6 +253,45 @@ def test(pytest_args: list[str]) -> int:
         ).returncode
 
 
+def _bench_database(url: str) -> str:
+    """The configured database URL with `_bench` appended to the database's name."""
+    base, _, query = url.partition("?")
+    head, _, name = base.rpartition("/")
+    return f"{head}/{name}_bench" + (f"?{query}" if query else "")
+
+
+def bench() -> int:
+    """Fresh demo clinic in its own database, then time the everyday pages."""
+    with services() as env:
+        env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(40))
+        env["DJANGO_DEBUG"] = "0"  # measured as in production
+        env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
+        env["DATABASE_URL"] = _bench_database(env["DATABASE_URL"])
+        _recreate_database(env["DATABASE_URL"])
+        _manage(env, "migrate", "--no-input", "-v", "0")
+        _manage(env, "collectstatic", "--no-input", "-v", "0")
+        _manage(env, "seed_demo")
+        return subprocess.run(  # noqa: S603
+            [PYTHON, "benchmarks/run.py"], cwd=BASE_DIR, env=env
+        ).returncode
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    base, _, query = url.partition("?")
+    head, _, name = base.rpartition("/")
+    admin = psycopg2.connect(f"{head}/postgres" + (f"?{query}" if query else ""))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
+        )
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m massageclinic.devstack")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -263,9 +302,12 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=int, default=os.environ.get("PORT") or "8000"
     )
     sub.add_parser("test", help="run the test suite (extra arguments go to pytest)")
+    sub.add_parser("bench", help="time the everyday pages on a fresh demo clinic")
     args, rest = parser.parse_known_args(argv)
     if args.command == "run":
         return run(args.port)
+    if args.command == "bench":
+        return bench()
     return test(rest)
 
 
