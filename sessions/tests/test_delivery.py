@@ -144,6 +144,9 @@ def _database_url() -> str:
     db = connection.settings_dict  # the test database, once pytest-django made it
     user = quote(db["USER"] or "")
     password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    socket_dir = db.get("OPTIONS", {}).get("host")
+    if not db["HOST"] and socket_dir:  # the embedded server listens on a socket only
+        return f"postgres://{user}{password}@/{db['NAME']}?host={quote(socket_dir)}"
     host = db["HOST"] or "127.0.0.1"
     port = db["PORT"] or "5432"
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
