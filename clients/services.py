@@ -24,6 +24,7 @@ from clients.models import (
     Severity,
 )
 from massageclinic.choices import BodyRegion
+from massageclinic.models import clinic_today
 
 RECENT_SURGERY = timedelta(weeks=6)
 FULL_TERM_WEEKS = 40
@@ -53,7 +54,7 @@ def _region(raw: object) -> str:
 
 
 def _recent_surgeries(history: MedicalHistory) -> list[_FlagSpec]:
-    submitted = history.submitted_at.date()
+    submitted = clinic_today(history.submitted_at)
     specs = []
     for surgery in history.surgeries or []:
         if not isinstance(surgery, dict):
@@ -76,7 +77,7 @@ def _recent_surgeries(history: MedicalHistory) -> list[_FlagSpec]:
 def _pregnancy(history: MedicalHistory) -> list[_FlagSpec]:
     if not history.pregnant:
         return []
-    submitted = history.submitted_at.date()
+    submitted = clinic_today(history.submitted_at)
     weeks = history.pregnancy_weeks
     if weeks is None:
         return [_FlagSpec("pregnancy", detail="Weeks not given")]

@@ -447,3 +447,27 @@ def test_a_history_becomes_the_verdicts_booking_obeys():
     assert "no Maya abdominal: pregnancy" in _verdict(client, "maya-abdominal").reasons
     swedish = _verdict(client, "swedish")
     assert swedish.reasons == ["side-lying, no abdominal work: pregnancy"]
+
+
+def test_recent_surgery_is_judged_on_the_clinics_local_date():
+    """23:30 in New York is already the next day in UTC; the window must not shift."""
+    from datetime import UTC, datetime
+
+    from clients.models import MedicalHistory
+    from clients.services import flags_from_history
+    from clients.tests.factories import ClientFactory
+    from massageclinic.tests.factories import LocationFactory
+
+    LocationFactory(time_zone="America/New_York")
+    submitted = datetime(2026, 12, 2, 4, 30, tzinfo=UTC)  # 1 Dec, 23:30 in New York
+    history = MedicalHistory.objects.create(
+        client=ClientFactory(),
+        version=1,
+        submitted_at=submitted,
+        chief_complaint="Shoulder pain after surgery",
+        surgeries=[{"procedure": "Rotator cuff repair", "date": "2026-10-20"}],
+        consent_name="A Client",
+        consent_signed_at=submitted,
+    )
+    flags = flags_from_history(history=history, by=None)
+    assert [f.condition.slug for f in flags] == ["recent-surgery"]
