@@ -219,6 +219,17 @@ def messages_visit_booked(*, appointment: Appointment, now: datetime) -> None:
 
 
 @transaction.atomic
+def messages_reminders_arm(*, appointments: list[Appointment], now: datetime) -> None:
+    """Only the reminders of visits booked earlier (demo data, imports): no
+    confirmation goes out for a booking the client already knows about."""
+    policy = clinic_policy()
+    release = _release(now, policy)
+    for appointment in appointments:
+        if appointment.status in Appointment.OPEN_STATUSES:
+            _arm_reminders(appointment, policy, release)
+
+
+@transaction.atomic
 def messages_series_booked(*, series: AppointmentSeries, now: datetime) -> None:
     """One confirmation for the whole series, every visit in it."""
     _arm(

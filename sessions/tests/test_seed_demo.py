@@ -208,3 +208,16 @@ def test_referrals_plans_and_series_hang_together(seeded):
     series = AppointmentSeries.objects.all()
     assert series.count() >= 5
     assert all(s.appointments.count() == s.count for s in series)
+
+
+def test_the_coming_visits_have_their_reminders_queued(seeded):
+    from sessions.models import Reminder
+
+    reminders = Reminder.objects.filter(kind=Reminder.Kind.REMINDER).select_related(
+        "appointment"
+    )
+    assert reminders.exists()
+    for reminder in reminders:
+        assert reminder.appointment.starts_at > NOW
+        assert reminder.send_at == reminder.appointment.starts_at - timedelta(hours=48)
+    assert not Reminder.objects.filter(kind=Reminder.Kind.CONFIRMATION).exists()

@@ -48,12 +48,14 @@ from massageclinic.models import Location, Room, clinic_policy
 from massageclinic.roles import Role
 from massageclinic.validators import npi_is_valid
 from sessions import demo_data as data
+from sessions.messaging.outbox import messages_reminders_arm
 from sessions.models import (
     Appointment,
     AppointmentSeries,
     Goal,
     NoteTechnique,
     Place,
+    Reminder,
     SessionNote,
     TreatmentPlan,
 )
@@ -86,6 +88,7 @@ COUNTED: tuple[type[models.Model], ...] = (
     Appointment,
     SessionNote,
     NoteTechnique,
+    Reminder,
 )
 
 
@@ -229,6 +232,11 @@ class DemoSeeder:
         appointments = self._schedule(cares)
         self.say(f"{len(appointments)} appointments scheduled.")
         self._notes(appointments, {c.client.pk: c for c in cares})
+        future = [a for a in appointments if a.starts_at > self.now]
+        messages_reminders_arm(appointments=future, now=self.now)
+        self.say(
+            "Reminders queued for the coming visits (they go out as they fall due)."
+        )
 
     # ------------------------------------------------------------- helpers
 
