@@ -21,7 +21,9 @@ def can_book(user) -> bool:
 def can_change_status(user, appointment: Appointment) -> bool:
     if can_book(user):
         return True
-    return Role.THERAPIST in user_roles(user) and appointment.therapist.user_id == user.pk
+    return (
+        Role.THERAPIST in user_roles(user) and appointment.therapist.user_id == user.pk
+    )
 
 
 def get_appointment_for_user(request: HttpRequest, pk: int) -> Appointment:
@@ -29,7 +31,13 @@ def get_appointment_for_user(request: HttpRequest, pk: int) -> Appointment:
         raise PermissionDenied("Your account has no role yet.")
     return get_object_or_404(
         Appointment.objects.select_related(
-            "client", "therapist__user", "modality", "location", "room", "series", "plan"
+            "client",
+            "therapist__user",
+            "modality",
+            "location",
+            "room",
+            "series",
+            "plan",
         ),
         pk=pk,
     )
@@ -37,4 +45,6 @@ def get_appointment_for_user(request: HttpRequest, pk: int) -> Appointment:
 
 def require_booking_rights(user) -> None:
     if not can_book(user):
-        raise PermissionDenied("Only the front desk and the clinic manager book visits.")
+        raise PermissionDenied(
+            "Only the front desk and the clinic manager book visits."
+        )
