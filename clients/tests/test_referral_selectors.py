@@ -16,14 +16,14 @@ from clients.referral_selectors import (
     units_used_by_authorization,
     with_used_visits,
 )
-from clients.tests.test_referral_factories import (
+from clients.tests.factories import (
     AuthorizationFactory,
     InsurancePolicyFactory,
     PayerFactory,
     ReferralFactory,
-    visit_with_note,
 )
 from massageclinic.models import BillingUnitRule, clinic_policy
+from sessions.tests.factories import visit_with_note
 
 pytestmark = pytest.mark.django_db
 

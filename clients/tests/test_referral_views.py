@@ -9,16 +9,15 @@ import time_machine
 from django.urls import reverse
 
 from clients.models import Referral, ReferringProvider
-from clients.tests.factories import ClientFactory
-from clients.tests.test_referral_factories import (
+from clients.tests.factories import (
     AuthorizationFactory,
+    ClientFactory,
     InsurancePolicyFactory,
     ReferralFactory,
     ReferringProviderFactory,
-    visit_with_note,
 )
 from massageclinic.models import AuditEvent
-from sessions.tests.factories import AppointmentFactory
+from sessions.tests.factories import AppointmentFactory, visit_with_note
 from therapists.tests.factories import modality
 
 pytestmark = pytest.mark.django_db

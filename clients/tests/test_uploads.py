@@ -12,11 +12,7 @@ from django.urls import reverse
 
 from clients import uploads
 from clients.models import Referral
-from clients.tests.test_referral_factories import (
-    PDF_BYTES,
-    ReferralFactory,
-    ReferringProviderFactory,
-)
+from clients.tests.factories import PDF_BYTES, ReferralFactory, ReferringProviderFactory
 from massageclinic.models import AuditEvent
 from sessions.tests.factories import AppointmentFactory
 

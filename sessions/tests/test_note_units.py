@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from clients.tests.test_referral_factories import (
+from clients.tests.factories import (
     AuthorizationFactory,
     InsurancePolicyFactory,
     PayerFactory,

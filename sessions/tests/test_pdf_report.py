@@ -16,8 +16,8 @@ from massageclinic.models import AuditEvent
 from sessions.models import ProgressReport, TreatmentPlan
 from sessions.pdf import chart_svg, svg_data_uri
 from sessions.progress import plan_progress
-from sessions.tests.factories import AppointmentFactory
-from sessions.tests.test_plan_factories import (
+from sessions.tests.factories import (
+    AppointmentFactory,
     make_plan,
     referral_for,
     shared_place,

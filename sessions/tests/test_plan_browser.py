@@ -17,8 +17,12 @@ from pypdf import PdfReader
 from clients.tests.factories import ClientFactory
 from conftest import PASSWORD
 from sessions.models import ProgressReport, TreatmentPlan
-from sessions.tests.factories import AppointmentFactory
-from sessions.tests.test_plan_factories import referral_for, shared_place, signed_visit
+from sessions.tests.factories import (
+    AppointmentFactory,
+    referral_for,
+    shared_place,
+    signed_visit,
+)
 from therapists.tests.factories import modality
 
 pytestmark = [

@@ -11,13 +11,12 @@ import time_machine
 from django.urls import reverse
 
 from clients.models import Condition, Contraindication
-from clients.tests.factories import ClientFactory
-from clients.tests.test_referral_factories import AuthorizationFactory
+from clients.tests.factories import AuthorizationFactory, ClientFactory
 from massageclinic.models import AuditEvent
 from sessions.models import Goal, TreatmentPlan
-from sessions.tests.factories import AppointmentFactory
-from sessions.tests.test_plan_factories import (
+from sessions.tests.factories import (
     FIRST_VISIT,
+    AppointmentFactory,
     make_plan,
     referral_for,
     shared_place,

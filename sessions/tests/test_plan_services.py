@@ -22,12 +22,7 @@ from sessions.plan_services import (
     plan_update,
     progress_report_create,
 )
-from sessions.tests.test_plan_factories import (
-    FIRST_VISIT,
-    make_plan,
-    referral_for,
-    signed_visit,
-)
+from sessions.tests.factories import FIRST_VISIT, make_plan, referral_for, signed_visit
 from therapists.tests.factories import TherapistFactory, modality
 
 pytestmark = pytest.mark.django_db

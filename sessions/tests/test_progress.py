@@ -15,9 +15,9 @@ from clients.tests.factories import ClientFactory
 from massageclinic.models import AuditEvent
 from sessions.models import Appointment, Goal
 from sessions.progress import client_progress, plan_progress, plan_visit_counts
-from sessions.tests.factories import AppointmentFactory
-from sessions.tests.test_plan_factories import (
+from sessions.tests.factories import (
     FIRST_VISIT,
+    AppointmentFactory,
     make_plan,
     shared_place,
     signed_visit,

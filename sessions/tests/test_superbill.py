@@ -9,22 +9,22 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clients.tests.factories import ClientFactory
-from clients.tests.test_referral_factories import (
+from clients.tests.factories import (
     AuthorizationFactory,
+    ClientFactory,
     InsurancePolicyFactory,
     PayerFactory,
 )
 from massageclinic.models import AuditEvent, BillingUnitRule, clinic_policy
 from sessions.progress import superbill
-from sessions.tests.factories import AppointmentFactory
-from sessions.tests.test_pdf_report import pdf_text
-from sessions.tests.test_plan_factories import (
+from sessions.tests.factories import (
     FIRST_VISIT,
+    AppointmentFactory,
     referral_for,
     shared_place,
     signed_visit,
 )
+from sessions.tests.test_pdf_report import pdf_text
 
 pytestmark = pytest.mark.django_db
 
