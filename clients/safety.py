@@ -95,13 +95,22 @@ def _rules_prefetch() -> Prefetch:
 
 def flags_in_force(client: Client, on: date) -> list[Contraindication]:
     """The client's flags that are not resolved by the end of `on` (one query)."""
-    return list(
-        client.contraindications.filter(
-            Q(resolved_at__isnull=True) | Q(resolved_at__date__gt=on)
-        )
+    return flags_in_force_for_clients([client.pk], on).get(client.pk, [])
+
+
+def flags_in_force_for_clients(
+    client_ids: Iterable[int], on: date
+) -> dict[int, list[Contraindication]]:
+    """`flags_in_force` for many clients at once, by client id (two queries)."""
+    flags: dict[int, list[Contraindication]] = {}
+    for flag in (
+        Contraindication.objects.filter(client_id__in=list(client_ids))
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__date__gt=on))
         .select_related("condition")
         .prefetch_related(_rules_prefetch())
-    )
+    ):
+        flags.setdefault(flag.client_id, []).append(flag)
+    return flags
 
 
 def _is_cleared(flag: Contraindication, on: date) -> bool:

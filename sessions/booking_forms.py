@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
@@ -21,7 +21,7 @@ from clients.models import Client
 from massageclinic.models import ClinicPolicy, Location, Room
 from sessions.forms import EARLIEST, LATEST, LocalStartMixin
 from sessions.models import Appointment, Place, WaitlistEntry
-from sessions.scheduling import LONGEST_VISIT, STEP, local_datetime
+from sessions.scheduling import LONGEST_VISIT, STEP, local_datetime, visit_end
 from therapists.models import Modality, Therapist, Weekday
 
 DEFAULT_LENGTH = 60
@@ -128,7 +128,7 @@ class BookingState:
         if not (self.location and self.day and self.start_time and self.duration):
             return None
         start = local_datetime(self.day, self.start_time, self.location)
-        return start, start + timedelta(minutes=self.duration)
+        return start, visit_end(start, self.duration)
 
 
 def suitable_therapists(*, modality_id: int | None, on: date | None) -> list[Therapist]:

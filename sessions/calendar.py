@@ -16,7 +16,13 @@ from clients.models import Authorization, Referral
 from clients.safety import Alert, alerts_for_clients
 from massageclinic.models import Location, Room
 from sessions.models import Appointment
-from sessions.scheduling import STEP, local_datetime
+from sessions.scheduling import (
+    STEP,
+    block_span,
+    local_datetime,
+    local_day_span,
+    quarter_hours,
+)
 from therapists.models import Therapist, TimeOff, WorkingHours
 
 NEAR_END_DAYS = 14
@@ -57,6 +63,12 @@ class Grid:
     cancelled: list[Appointment]
 
     @property
+    def zone_changes(self) -> bool:
+        """The clocks change within these rows: label them with the zone (EDT, EST)."""
+        zone = self.location.zone
+        return len({t.astimezone(zone).utcoffset() for t in self.times}) > 1
+
+    @property
     def rows(self) -> list[tuple[datetime, list[Cell]]]:
         return [
             (t, [c.cells[i] for c in self.columns]) for i, t in enumerate(self.times)
@@ -64,13 +76,15 @@ class Grid:
 
 
 def _slots(location: Location, day: date) -> list[datetime]:
-    start = local_datetime(day, location.opens_at, location)
-    end = local_datetime(day, location.closes_at, location)
-    slots, moment = [], start
-    while moment < end:
-        slots.append(moment)
-        moment += STEP
-    return slots
+    """The day's rows: every real quarter hour from opening to closing.
+
+    On the autumn change the repeated hour is its own four rows; on the spring change
+    the hour that does not exist has none.
+    """
+    return quarter_hours(
+        local_datetime(day, location.opens_at, location),
+        local_datetime(day, location.closes_at, location),
+    )
 
 
 def _floor_to_slot(moment: datetime, slots: list[datetime]) -> int | None:
@@ -180,21 +194,25 @@ def _fill(
         column.cells.append(Cell(moment, kind, starts.get(index), column))
 
 
+def _travel(visits: list[Appointment]) -> list[tuple[datetime, datetime]]:
+    """The travel before and after home visits: the therapist cannot be booked then."""
+    spans = []
+    for v in visits:
+        if v.therapist_busy_from < v.starts_at:
+            spans.append((v.therapist_busy_from, v.starts_at))
+        if v.therapist_busy_until > v.ends_at:
+            spans.append((v.ends_at, v.therapist_busy_until))
+    return spans
+
+
 def _working_spans(blocks: list[WorkingHours], day: date, location: Location):
-    return [
-        (
-            local_datetime(day, b.starts_at, location),
-            local_datetime(day, b.ends_at, location),
-        )
-        for b in blocks
-    ]
+    return [block_span(day, b, location) for b in blocks]
 
 
 def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
     """One column per therapist working (or booked) at the location that day."""
     slots = _slots(location, day)
-    start = local_datetime(day, time(0), location)
-    end = local_datetime(day + timedelta(days=1), time(0), location)
+    start, end = local_day_span(day, location)
     visits = _visits(Q(location=location), start, end)
     live = [v for v in visits if v.is_blocking]
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
@@ -214,13 +232,14 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
     columns = []
     for therapist in therapists:
         column = Column(therapist.full_name, therapist, None, day)
+        own = [v for v in live if v.therapist_id == therapist.pk]
         _fill(
             column,
             slots,
-            [v for v in live if v.therapist_id == therapist.pk],
+            own,
             blocks,
             _working_spans(hours.get(therapist.pk, []), day, location),
-            time_off.get(therapist.pk, []),
+            time_off.get(therapist.pk, []) + _travel(own),
             now,
         )
         columns.append(column)
@@ -270,7 +289,8 @@ def week_grid(
         day_visits = [
             v for v in visits if v.starts_at.astimezone(location.zone).date() == day
         ]
-        _fill(column, slots_by_day[day], day_visits, blocks, working, off, now)
+        busy = off + _travel(day_visits) if therapist else off
+        _fill(column, slots_by_day[day], day_visits, blocks, working, busy, now)
         columns.append(column)
     times = slots_by_day[monday]
     # Rows are labelled by local wall time; a DST day may have one slot more or less.

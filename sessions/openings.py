@@ -1,25 +1,36 @@
 """Find the next open slots, and the waitlist entries that fit a freed one.
 
-The search loads the weeks' hours, time off and visits once and works in memory, so
-its cost does not grow with a query per candidate slot. Booking the chosen slot still
-goes through `appointment_book`, which checks everything again.
+Both ask the scheduling rule engine (`sessions.scheduling`) about every candidate,
+reading from one `ScheduleSnapshot` loaded in bulk, so what they offer is exactly
+what booking accepts, and their query count does not grow with the candidates.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
 
 from django.db.models import Q
+from django.utils import timezone
 
 from clients.models import Client
+from clients.safety import flags_in_force_for_clients, modality_safety
 from massageclinic.models import Location, Room
-from sessions.models import Appointment, WaitlistEntry
-from sessions.scheduling import STEP, local_datetime
-from therapists.models import Modality, Therapist, TimeOff, WorkingHours
-
-Interval = tuple[datetime, datetime]
+from sessions.models import Appointment, Place, WaitlistEntry
+from sessions.scheduling import (
+    STEP,
+    ProposedVisit,
+    ScheduleSnapshot,
+    client_problems,
+    local_datetime,
+    room_problems,
+    scheduling_problems,
+    shape_problems,
+    therapist_problems,
+    visit_end,
+    working_spans,
+)
+from therapists.models import Modality, Therapist
 
 
 @dataclass(frozen=True)
@@ -35,66 +46,49 @@ class Opening:
         return self.starts_at.astimezone(self.location.zone)
 
 
-def _overlaps(intervals: list[Interval], start: datetime, end: datetime) -> bool:
-    return any(s < end and e > start for s, e in intervals)
-
-
-def _round_up(moment: datetime) -> datetime:
-    extra = (moment.minute % 15) * 60 + moment.second + moment.microsecond / 1e6
-    if not extra:
-        return moment
-    return moment + timedelta(seconds=15 * 60 - extra)
-
-
-@dataclass
-class _Busy:
-    therapists: dict[int, list[Interval]]
-    rooms: dict[int, list[Interval]]
-    client: list[Interval]
-
-
-def _load_busy(
-    therapist_ids: list[int], room_ids: list[int], client: Client | None, start, end
-) -> _Busy:
-    busy = _Busy(defaultdict(list), defaultdict(list), [])
-    who = Q(therapist_id__in=therapist_ids) | Q(room_id__in=room_ids)
-    if client is not None:
-        who |= Q(client=client)
-    visits = (
-        Appointment.objects.filter(
-            who, starts_at__lt=end, therapist_busy_until__gt=start
-        )
-        .exclude(status__in=Appointment.NON_BLOCKING_STATUSES)
-        .values_list(
-            "therapist_id",
-            "room_id",
-            "client_id",
-            "starts_at",
-            "ends_at",
-            "therapist_busy_from",
-            "therapist_busy_until",
-        )
+def first_candidate(now: datetime) -> datetime:
+    """The first start the search offers: now, rounded up to the quarter hour."""
+    now = now.astimezone(UTC)
+    extra = timedelta(
+        minutes=now.minute % 15, seconds=now.second, microseconds=now.microsecond
     )
-    for therapist_id, room_id, client_id, s, e, busy_from, busy_until in visits:
-        busy.therapists[therapist_id].append((busy_from, busy_until))
-        if room_id:
-            busy.rooms[room_id].append((s, e))
-        if client is not None and client_id == client.pk:
-            busy.client.append((s, e))
-    for therapist_id, s, e in TimeOff.objects.filter(
-        therapist_id__in=therapist_ids, starts_at__lt=end, ends_at__gt=start
-    ).values_list("therapist_id", "starts_at", "ends_at"):
-        busy.therapists[therapist_id].append((s, e))
-    return busy
+    return now if not extra else now + (STEP - extra)
 
 
-def _suitable_therapists(modality: Modality, therapist: Therapist | None, on: date):
+def _candidate_therapists(modality: Modality, therapist: Therapist | None):
+    # Only narrows the field to those who could possibly qualify; every candidate is
+    # still judged by the rules (licence on the day, hours, time off, ...).
     therapists = Therapist.objects.filter(
-        is_active=True, trainings__modality=modality, license_expires_on__gte=on
+        is_active=True, trainings__modality=modality
     ).select_related("user")
     if therapist is not None:
         therapists = therapists.filter(pk=therapist.pk)
     return list(therapists.distinct())
+
+
+def _in_window(start: datetime, zone, earliest: time | None, latest: time | None):
+    local = start.astimezone(zone).time()
+    return (earliest is None or local >= earliest) and (
+        latest is None or local <= latest
+    )
+
+
+def _opening_at(
+    visit: ProposedVisit, rooms: list[Room], now: datetime, source: ScheduleSnapshot
+) -> Opening | None:
+    """The visit in the first free room, if the rules let it be booked at all."""
+    if (
+        shape_problems(visit, now)
+        or therapist_problems(visit, source=source)
+        or client_problems(visit, source=source)
+    ):
+        return None
+    for room in rooms:
+        if not room_problems(replace(visit, room=room), source=source):
+            return Opening(
+                visit.therapist, visit.location, room, visit.starts_at, visit.ends_at
+            )
+    return None
 
 
 def find_openings(
@@ -114,32 +108,26 @@ def find_openings(
 ) -> list[Opening]:
     """The next open slots (earliest first) across every suitable therapist and room.
 
+    Candidates are every quarter hour of each therapist's working hours from now on;
     `earliest` / `latest` bound the local start time of the visit.
     """
-    length = timedelta(minutes=duration_minutes)
     zone = location.zone
     first_day = now.astimezone(zone).date()
-    therapists = _suitable_therapists(modality, therapist, first_day)
+    therapists = _candidate_therapists(modality, therapist)
     rooms = (
         [room] if room else list(location.rooms.filter(is_active=True).order_by("name"))
     )
     if not therapists or not rooms:
         return []
-    hours: dict[tuple[int, int], list[WorkingHours]] = defaultdict(list)
-    for block in WorkingHours.objects.filter(
-        therapist__in=therapists, location=location
-    ).order_by("starts_at"):
-        hours[(block.therapist_id, block.weekday)].append(block)
-    window_start = _round_up(now)
+    window_start = first_candidate(now)
     window_end = local_datetime(first_day + timedelta(days=days), time(0), location)
-    busy = _load_busy(
-        [t.pk for t in therapists],
-        [r.pk for r in rooms],
-        client,
-        window_start,
-        window_end,
+    source = ScheduleSnapshot(
+        therapists=therapists,
+        rooms=rooms,
+        clients=[client] if client else [],
+        start=window_start,
+        end=window_end,
     )
-
     openings: list[Opening] = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
@@ -147,19 +135,23 @@ def find_openings(
             continue
         day_openings = []
         for person in therapists:
-            for block in hours.get((person.pk, day.weekday()), []):
-                start = local_datetime(day, block.starts_at, location)
-                block_end = local_datetime(day, block.ends_at, location)
-                while start + length <= block_end:
-                    opening = _try(
-                        start, length, person, rooms, busy, location, window_start
-                    )
-                    local = start.astimezone(zone).time()
-                    in_window = (earliest is None or local >= earliest) and (
-                        latest is None or local <= latest
-                    )
-                    if opening and in_window:
-                        day_openings.append(opening)
+            for block_start, block_end in working_spans(person, location, day, source):
+                start = block_start
+                while visit_end(start, duration_minutes) <= block_end:
+                    if start >= window_start and _in_window(
+                        start, zone, earliest, latest
+                    ):
+                        visit = ProposedVisit.lasting(
+                            duration_minutes,
+                            client=client,
+                            therapist=person,
+                            modality=modality,
+                            location=location,
+                            starts_at=start,
+                        )
+                        opening = _opening_at(visit, rooms, now, source)
+                        if opening:
+                            day_openings.append(opening)
                     start += STEP
         day_openings.sort(key=lambda o: (o.starts_at, o.therapist.full_name))
         openings.extend(day_openings)
@@ -168,37 +160,17 @@ def find_openings(
     return openings[:limit]
 
 
-def _try(
-    start, length, person, rooms, busy: _Busy, location, window_start
-) -> Opening | None:
-    end = start + length
-    if start < window_start:
-        return None
-    if _overlaps(busy.therapists[person.pk], start, end) or _overlaps(
-        busy.client, start, end
-    ):
-        return None
-    free_room = next(
-        (r for r in rooms if not _overlaps(busy.rooms[r.pk], start, end)), None
-    )
-    if free_room is None:
-        return None
-    return Opening(person, location, free_room, start, end)
-
-
-def waitlist_matches(*, appointment: Appointment) -> list[WaitlistEntry]:
-    """Open waitlist entries that would fit the slot this (cancelled) visit freed."""
-    zone = appointment.location.zone
-    local_start = appointment.starts_at.astimezone(zone)
+def _waitlist_candidates(appointment: Appointment) -> list[WaitlistEntry]:
+    """Open entries whose wishes (dates, weekdays, times, length) the freed slot meets."""
+    local_start = appointment.starts_at.astimezone(appointment.location.zone)
     day = local_start.date()
-    length = appointment.duration_minutes
     entries = (
         WaitlistEntry.objects.filter(
             closed_at__isnull=True,
             location=appointment.location,
             wanted_from__lte=day,
             wanted_until__gte=day,
-            duration_minutes__lte=length,
+            duration_minutes__lte=appointment.duration_minutes,
         )
         .filter(Q(therapist__isnull=True) | Q(therapist=appointment.therapist))
         .filter(Q(weekdays=[]) | Q(weekdays__contains=[day.weekday()]))
@@ -206,12 +178,57 @@ def waitlist_matches(*, appointment: Appointment) -> list[WaitlistEntry]:
             Q(earliest_time__isnull=True) | Q(earliest_time__lte=local_start.time())
         )
         .filter(Q(latest_time__isnull=True) | Q(latest_time__gte=local_start.time()))
-        .filter(
-            Q(modality__isnull=True)
-            | Q(modality__trainings__therapist=appointment.therapist)
-        )
         .exclude(client=appointment.client)
         .select_related("client", "modality", "therapist__user")
         .order_by("created_at")
     )
-    return list(entries.distinct())
+    return list(entries)
+
+
+def waitlist_matches(
+    *, appointment: Appointment, now: datetime | None = None
+) -> list[WaitlistEntry]:
+    """Open waitlist entries whose client could be booked into the slot this visit freed.
+
+    Each entry is judged by the same rules as booking (the scheduling rules and the
+    safety decision for the technique), from one snapshot: a client blocked for the
+    technique, or busy then, is no match.
+    """
+    now = now or timezone.now()
+    entries = _waitlist_candidates(appointment)
+    if not entries:
+        return []
+    room = appointment.room if appointment.place == Place.ROOM else None
+    source = ScheduleSnapshot(
+        therapists=[appointment.therapist],
+        rooms=[room] if room else [],
+        clients=[e.client for e in entries],
+        start=appointment.starts_at,
+        end=appointment.ends_at,
+    )
+    day = appointment.starts_at.astimezone(appointment.location.zone).date()
+    flags = flags_in_force_for_clients({e.client_id for e in entries}, day)
+    matches = []
+    for entry in entries:
+        modality = entry.modality or appointment.modality
+        visit = ProposedVisit.lasting(
+            entry.duration_minutes,
+            client=entry.client,
+            therapist=appointment.therapist,
+            modality=modality,
+            location=appointment.location,
+            starts_at=appointment.starts_at,
+            place=appointment.place,
+            room=room,
+        )
+        if scheduling_problems(visit, now=now, exclude=[appointment.pk], source=source):
+            continue
+        verdict = modality_safety(
+            client=entry.client,
+            modality=modality,
+            on=day,
+            flags=flags.get(entry.client_id, []),
+        )
+        if not verdict.blocked:
+            matches.append(entry)
+    return matches

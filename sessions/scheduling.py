@@ -1,14 +1,29 @@
 """The rules of the schedule: when a therapist, a room and a client can take a visit.
 
-`scheduling_problems()` lists every reason a proposed visit cannot happen, each as a
-sentence for the front desk. The booking, rescheduling, series and next-opening
-services all ask it, so the rules live in one place. The database's exclusion
-constraints remain the referee when two desks race (see `sessions.services`).
+This module is the one scheduling rule engine. `scheduling_problems()` lists every
+reason a proposed visit cannot happen, each as a sentence for the front desk; it is
+the union of three parts that other paths call on their own:
+
+- `therapist_problems()`: active, licensed on the local day, trained in the technique,
+  inside working hours, not on time off, not busy (travel buffers included);
+- `client_problems()`: not archived, an address for a home or workplace visit, not in
+  another visit;
+- `room_problems()`: a usable room at the location, not taken.
+
+Booking, moving, the series preview and its alternatives, the next-opening search and
+the waitlist matcher all ask these functions, reading hours, time off and visits from
+a `ScheduleSource`: the database (`LIVE`) or a `ScheduleSnapshot` loaded in bulk once.
+The database's exclusion constraints remain the referee when two desks race.
+
+Time is elapsed time: every instant here is an aware datetime in UTC, a visit ends
+`visit_end(start, minutes)` later in real time, and local time is only for reading
+wall-clock hours and for display.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -22,10 +37,78 @@ from therapists.models import Modality, Therapist, TimeOff, Training, WorkingHou
 STEP = timedelta(minutes=15)
 LONGEST_VISIT = timedelta(hours=4)
 
+Span = tuple[datetime, datetime]
+
+
+# --- time ------------------------------------------------------------------------------
+
+
+def visit_end(starts_at: datetime, minutes: int) -> datetime:
+    """The end of a visit of `minutes` starting at `starts_at`, in elapsed (UTC) time.
+
+    Adding minutes to a local wall-clock datetime would give 120 minutes for a
+    60-minute visit in the repeated autumn hour; UTC arithmetic never does.
+    """
+    return starts_at.astimezone(UTC) + timedelta(minutes=minutes)
+
+
+def local_datetime(day: date, at: time, location: Location) -> datetime:
+    """A wall-clock time at the location, as an aware datetime in UTC.
+
+    A time that does not exist (the spring-forward gap, e.g. 02:30 on 8 March 2026 in
+    New York) is moved forward by the gap: 02:30 becomes 03:30. A time that occurs
+    twice (the autumn fall-back hour) is the first occurrence, still on summer time.
+    """
+    return (
+        datetime.combine(day, at).replace(tzinfo=location.zone, fold=0).astimezone(UTC)
+    )
+
+
+def local_day_span(day: date, location: Location) -> Span:
+    """From the location's midnight to the next one (23 or 25 hours on a DST day)."""
+    return (
+        local_datetime(day, time(0), location),
+        local_datetime(day + timedelta(days=1), time(0), location),
+    )
+
+
+def quarter_hours(start: datetime, end: datetime) -> list[datetime]:
+    """Every 15 minutes of real time from `start` up to (not including) `end`."""
+    moments, moment = [], start.astimezone(UTC)
+    while moment < end:
+        moments.append(moment)
+        moment += STEP
+    return moments
+
+
+def block_span(day: date, block: WorkingHours, location: Location) -> Span:
+    """One block of weekly hours on a given local day, as real instants."""
+    return (
+        local_datetime(day, block.starts_at, location),
+        local_datetime(day, block.ends_at, location),
+    )
+
+
+# --- travel ----------------------------------------------------------------------------
+
+
+def travel_for(place: str) -> timedelta:
+    """Travel time blocked before and after a home or workplace visit."""
+    return timedelta(0) if place == Place.ROOM else clinic_policy().travel_buffer
+
+
+def busy_span(starts_at: datetime, ends_at: datetime, place: str) -> Span:
+    """The therapist's busy time for a visit: the visit plus travel either side."""
+    travel = travel_for(place)
+    return starts_at - travel, ends_at + travel
+
+
+# --- the visit under test ----------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ProposedVisit:
-    client: Client
+    client: Client | None  # None only for an opening searched without a client
     therapist: Therapist
     modality: Modality
     location: Location
@@ -33,6 +116,34 @@ class ProposedVisit:
     ends_at: datetime
     place: str = Place.ROOM
     room: Room | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "starts_at", self.starts_at.astimezone(UTC))
+        object.__setattr__(self, "ends_at", self.ends_at.astimezone(UTC))
+
+    @classmethod
+    def lasting(
+        cls,
+        minutes: int,
+        *,
+        client: Client | None,
+        therapist: Therapist,
+        modality: Modality,
+        location: Location,
+        starts_at: datetime,
+        place: str = Place.ROOM,
+        room: Room | None = None,
+    ) -> ProposedVisit:
+        return cls(
+            client,
+            therapist,
+            modality,
+            location,
+            starts_at,
+            visit_end(starts_at, minutes),
+            place,
+            room if place == Place.ROOM else None,
+        )
 
     @property
     def local_start(self) -> datetime:
@@ -42,29 +153,23 @@ class ProposedVisit:
     def local_end(self) -> datetime:
         return self.ends_at.astimezone(self.location.zone)
 
-
-def travel_for(place: str) -> timedelta:
-    """Travel time blocked before and after a home or workplace visit."""
-    return timedelta(0) if place == Place.ROOM else clinic_policy().travel_buffer
-
-
-def busy_span(
-    starts_at: datetime, ends_at: datetime, place: str
-) -> tuple[datetime, datetime]:
-    travel = travel_for(place)
-    return starts_at - travel, ends_at + travel
+    @property
+    def busy(self) -> Span:
+        return busy_span(self.starts_at, self.ends_at, self.place)
 
 
-def local_datetime(day: date, at: time, location: Location) -> datetime:
-    """A wall-clock time at the location, as an aware datetime.
+# --- where the rules read ----------------------------------------------------------------
 
-    A time that does not exist (the spring-forward gap, e.g. 02:30 on 8 March 2026 in
-    New York) is moved forward by the gap: 02:30 becomes 03:30. A time that occurs
-    twice (the autumn fall-back hour) is the first occurrence, still on summer time.
-    """
-    aware = datetime.combine(day, at).replace(tzinfo=location.zone, fold=0)
-    # Through UTC: converting to the same zone directly would return it unchanged.
-    return aware.astimezone(UTC).astimezone(location.zone)
+
+def _blocking(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    return queryset.exclude(status__in=Appointment.NON_BLOCKING_STATUSES)
+
+
+def _busy_within(start: datetime, end: datetime) -> Q:
+    # A visit's therapist busy span contains the visit itself, so filtering on it finds
+    # every visit whose therapist, room or client time can touch [start, end), including
+    # the travel before a home visit that starts after `end`.
+    return Q(therapist_busy_from__lt=end, therapist_busy_until__gt=start)
 
 
 class LiveSchedule:
@@ -91,102 +196,140 @@ class LiveSchedule:
             ).order_by("starts_at")
         )
 
-    def visits_near(self, visit: ProposedVisit, start: datetime, end: datetime) -> list:
-        """Blocking visits of the therapist, the room or the client within [start, end)."""
-        who = Q(therapist=visit.therapist) | Q(client=visit.client)
+    def visits_near(
+        self, visit: ProposedVisit, start: datetime, end: datetime
+    ) -> list[Appointment]:
+        """Blocking visits of the therapist, the room or the client touching [start, end)."""
+        who = Q(therapist=visit.therapist)
+        if visit.client is not None:
+            who |= Q(client=visit.client)
         if visit.room is not None:
             who |= Q(room=visit.room)
         return list(
-            _blocking(
-                Appointment.objects.filter(
-                    who, starts_at__lt=end, therapist_busy_until__gt=start
-                )
-            )
+            _blocking(Appointment.objects.filter(who, _busy_within(start, end)))
             .select_related("client", "therapist__user", "room", "location")
             .order_by("starts_at")
         )
 
 
 class ScheduleSnapshot(LiveSchedule):
-    """The same reads for one therapist, room and client over a window, loaded once.
+    """The same reads for some therapists, rooms and clients over a window, loaded once.
 
-    A series preview checks dozens of dates (and their alternatives) against it in
-    memory, so its query count does not grow with the number of visits.
+    A series preview, the next-opening search and the waitlist matcher check many
+    candidate visits against it in memory, so their query counts do not grow with the
+    number of candidates. A question outside what was loaded goes to the database.
     """
 
     def __init__(
         self,
         *,
-        therapist: Therapist,
-        client: Client,
-        room: Room | None,
+        therapists: Sequence[Therapist],
         start: datetime,
         end: datetime,
+        rooms: Sequence[Room] = (),
+        clients: Sequence[Client] = (),
     ) -> None:
-        self.therapist, self.client, self.room = therapist, client, room
         self.start, self.end = start - timedelta(days=1), end + timedelta(days=1)
+        self._therapist_ids = {t.pk for t in therapists}
+        self._room_ids = {r.pk for r in rooms}
+        self._client_ids = {c.pk for c in clients}
         self._trained = set(
-            Training.objects.filter(therapist=therapist).values_list(
-                "modality_id", flat=True
+            Training.objects.filter(therapist_id__in=self._therapist_ids).values_list(
+                "therapist_id", "modality_id"
             )
         )
-        self._hours = list(
-            WorkingHours.objects.filter(therapist=therapist).order_by("starts_at")
+        self._hours: dict[tuple[int, int, int], list[WorkingHours]] = defaultdict(list)
+        for block in WorkingHours.objects.filter(
+            therapist_id__in=self._therapist_ids
+        ).order_by("starts_at"):
+            key = (block.therapist_id, block.location_id, block.weekday)
+            self._hours[key].append(block)
+        self._off: dict[int, list[TimeOff]] = defaultdict(list)
+        for off in TimeOff.objects.filter(
+            therapist_id__in=self._therapist_ids,
+            starts_at__lt=self.end,
+            ends_at__gt=self.start,
+        ).order_by("starts_at"):
+            self._off[off.therapist_id].append(off)
+        who = (
+            Q(therapist_id__in=self._therapist_ids)
+            | Q(room_id__in=self._room_ids)
+            | Q(client_id__in=self._client_ids)
         )
-        self._off = LiveSchedule.time_off(self, therapist, self.start, self.end)
-        probe = ProposedVisit(
-            client, therapist, None, None, start, end, Place.ROOM, room
+        visits = list(
+            _blocking(
+                Appointment.objects.filter(who, _busy_within(self.start, self.end))
+            )
+            .select_related("client", "therapist__user", "room", "location")
+            .order_by("starts_at")
         )
-        self._visits = LiveSchedule.visits_near(self, probe, self.start, self.end)
+        self._by_therapist: dict[int, list[Appointment]] = defaultdict(list)
+        self._by_room: dict[int, list[Appointment]] = defaultdict(list)
+        self._by_client: dict[int, list[Appointment]] = defaultdict(list)
+        for v in visits:
+            self._by_therapist[v.therapist_id].append(v)
+            if v.room_id:
+                self._by_room[v.room_id].append(v)
+            self._by_client[v.client_id].append(v)
+
+    def _within(self, start: datetime, end: datetime) -> bool:
+        return self.start <= start and end <= self.end
 
     def _covers(self, visit: ProposedVisit, start: datetime, end: datetime) -> bool:
         return (
-            visit.therapist.pk == self.therapist.pk
-            and visit.client.pk == self.client.pk
-            and (
-                visit.room is None
-                or (self.room is not None and visit.room.pk == self.room.pk)
-            )
-            and self.start <= start
-            and end <= self.end
+            self._within(start, end)
+            and visit.therapist.pk in self._therapist_ids
+            and (visit.client is None or visit.client.pk in self._client_ids)
+            and (visit.room is None or visit.room.pk in self._room_ids)
         )
 
     def is_trained(self, therapist: Therapist, modality: Modality) -> bool:
-        if therapist.pk != self.therapist.pk:
+        if therapist.pk not in self._therapist_ids:
             return super().is_trained(therapist, modality)
-        return modality.pk in self._trained
+        return (therapist.pk, modality.pk) in self._trained
 
     def working_hours(
         self, therapist: Therapist, location: Location, weekday: int
     ) -> list[WorkingHours]:
-        if therapist.pk != self.therapist.pk:
+        if therapist.pk not in self._therapist_ids:
             return super().working_hours(therapist, location, weekday)
-        return [
-            h
-            for h in self._hours
-            if h.location_id == location.pk and h.weekday == weekday
-        ]
+        return self._hours.get((therapist.pk, location.pk, weekday), [])
 
     def time_off(
         self, therapist: Therapist, start: datetime, end: datetime
     ) -> list[TimeOff]:
-        if therapist.pk != self.therapist.pk or not (
-            self.start <= start and end <= self.end
-        ):
+        if therapist.pk not in self._therapist_ids or not self._within(start, end):
             return super().time_off(therapist, start, end)
-        return [o for o in self._off if o.starts_at < end and o.ends_at > start]
+        return [
+            o
+            for o in self._off[therapist.pk]
+            if o.starts_at < end and o.ends_at > start
+        ]
 
-    def visits_near(self, visit: ProposedVisit, start: datetime, end: datetime) -> list:
+    def visits_near(
+        self, visit: ProposedVisit, start: datetime, end: datetime
+    ) -> list[Appointment]:
         if not self._covers(visit, start, end):
             return super().visits_near(visit, start, end)
-        return [
-            v
-            for v in self._visits
-            if v.starts_at < end and v.therapist_busy_until > start
-        ]
+        found = {v.pk: v for v in self._by_therapist[visit.therapist.pk]}
+        if visit.client is not None:
+            found.update((v.pk, v) for v in self._by_client[visit.client.pk])
+        if visit.room is not None:
+            found.update((v.pk, v) for v in self._by_room[visit.room.pk])
+        return sorted(
+            (
+                v
+                for v in found.values()
+                if v.therapist_busy_from < end and v.therapist_busy_until > start
+            ),
+            key=lambda v: v.starts_at,
+        )
 
 
 LIVE = LiveSchedule()
+
+
+# --- the rules ---------------------------------------------------------------------------
 
 
 def _fmt(moment: datetime, location: Location) -> str:
@@ -195,10 +338,6 @@ def _fmt(moment: datetime, location: Location) -> str:
 
 def _fmt_time(moment: datetime, location: Location) -> str:
     return moment.astimezone(location.zone).strftime("%H:%M")
-
-
-def _blocking(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
-    return queryset.exclude(status__in=Appointment.NON_BLOCKING_STATUSES)
 
 
 def _describe(visit: Appointment) -> str:
@@ -212,11 +351,23 @@ def _describe(visit: Appointment) -> str:
     )
 
 
+CONFLICT_KINDS = ("therapist", "room", "client")
+
+
 def conflicting_visits(
-    visit: ProposedVisit, *, exclude: Iterable[int] = (), source: LiveSchedule = LIVE
+    visit: ProposedVisit,
+    *,
+    exclude: Iterable[int] = (),
+    source: LiveSchedule = LIVE,
+    kinds: Iterable[str] = CONFLICT_KINDS,
 ) -> list[tuple[str, Appointment]]:
-    """Blocking visits that overlap: ('therapist' | 'room' | 'client', appointment)."""
-    busy_from, busy_until = busy_span(visit.starts_at, visit.ends_at, visit.place)
+    """Blocking visits that overlap: ('therapist' | 'room' | 'client', appointment).
+
+    The therapist is busy for each visit's travel too; a room and a client only for
+    the visit itself. Back-to-back (10:00-11:00, 11:00-12:00) is no conflict.
+    """
+    wanted = set(kinds)
+    busy_from, busy_until = visit.busy
     excluded = set(exclude)
     conflicts = []
     for other in source.visits_near(visit, busy_from, busy_until):
@@ -227,11 +378,17 @@ def conflicting_visits(
             other.therapist_busy_from < busy_until
             and other.therapist_busy_until > busy_from
         ):
-            conflicts.append(("therapist", other))
+            kind = "therapist"
         elif visit.room is not None and other.room_id == visit.room.pk and overlaps:
-            conflicts.append(("room", other))
-        elif other.client_id == visit.client.pk and overlaps:
-            conflicts.append(("client", other))
+            kind = "room"
+        elif (
+            visit.client is not None and other.client_id == visit.client.pk and overlaps
+        ):
+            kind = "client"
+        else:
+            continue
+        if kind in wanted:
+            conflicts.append((kind, other))
     return conflicts
 
 
@@ -242,18 +399,25 @@ def conflict_message(kind: str, other: Appointment, visit: ProposedVisit) -> str
         )
     if kind == "room":
         return f"{other.room.name} is already taken then: {_describe(other)}."
-    return f"{visit.client.full_name} already has a visit then: {_describe(other)}."
+    client_name = visit.client.full_name if visit.client else "The client"
+    return f"{client_name} already has a visit then: {_describe(other)}."
 
 
-def _working_block(visit: ProposedVisit, source: LiveSchedule) -> WorkingHours | None:
-    start, end = visit.local_start, visit.local_end
-    if start.date() != end.date() and end.time() != time(0, 0):
-        return None
-    blocks = source.working_hours(visit.therapist, visit.location, start.weekday())
-    return next(
-        (b for b in blocks if b.starts_at <= start.time() and end.time() <= b.ends_at),
-        None,
+def working_spans(
+    therapist: Therapist, location: Location, day: date, source: LiveSchedule = LIVE
+) -> list[Span]:
+    """The therapist's hours at the location on a local day, as real instants."""
+    return [
+        block_span(day, block, location)
+        for block in source.working_hours(therapist, location, day.weekday())
+    ]
+
+
+def _within_hours(visit: ProposedVisit, source: LiveSchedule) -> bool:
+    spans = working_spans(
+        visit.therapist, visit.location, visit.local_start.date(), source
     )
+    return any(s <= visit.starts_at and visit.ends_at <= e for s, e in spans)
 
 
 def _hours_message(visit: ProposedVisit, source: LiveSchedule) -> str:
@@ -274,13 +438,8 @@ def _hours_message(visit: ProposedVisit, source: LiveSchedule) -> str:
     )
 
 
-def _time_off(visit: ProposedVisit, source: LiveSchedule) -> TimeOff | None:
-    busy_from, busy_until = busy_span(visit.starts_at, visit.ends_at, visit.place)
-    found = source.time_off(visit.therapist, busy_from, busy_until)
-    return found[0] if found else None
-
-
-def _shape_problems(visit: ProposedVisit, now: datetime) -> list[str]:
+def shape_problems(visit: ProposedVisit, now: datetime) -> list[str]:
+    """The visit's length and that it is not in the past."""
     problems = []
     length = visit.ends_at - visit.starts_at
     if length <= timedelta(0):
@@ -294,13 +453,12 @@ def _shape_problems(visit: ProposedVisit, now: datetime) -> list[str]:
     return problems
 
 
-def _people_problems(visit: ProposedVisit, source: LiveSchedule) -> list[str]:
+def therapist_problems(
+    visit: ProposedVisit, *, exclude: Iterable[int] = (), source: LiveSchedule = LIVE
+) -> list[str]:
+    """Whether the therapist can give this visit: licence, training, hours, time off, busy."""
     problems = []
     therapist, local_day = visit.therapist, visit.local_start.date()
-    if visit.client.is_archived:
-        problems.append(
-            f"{visit.client.full_name} is archived: restore the client first."
-        )
     if not therapist.is_active:
         problems.append(f"{therapist.full_name} is not active.")
     if not therapist.license_valid_on(local_day):
@@ -313,25 +471,65 @@ def _people_problems(visit: ProposedVisit, source: LiveSchedule) -> list[str]:
         problems.append(f"{visit.modality.name} is no longer offered.")
     elif not source.is_trained(therapist, visit.modality):
         problems.append(f"{therapist.full_name} does not offer {visit.modality.name}.")
+    if not _within_hours(visit, source):
+        problems.append(_hours_message(visit, source))
+    off = source.time_off(therapist, *visit.busy)
+    if off:
+        reason = f" ({off[0].reason})" if off[0].reason else ""
+        problems.append(
+            f"{therapist.full_name} is off from {_fmt(off[0].starts_at, visit.location)} "
+            f"to {_fmt(off[0].ends_at, visit.location)}{reason}."
+        )
+    problems += [
+        conflict_message(kind, other, visit)
+        for kind, other in conflicting_visits(
+            visit, exclude=exclude, source=source, kinds=["therapist"]
+        )
+    ]
     return problems
 
 
-def _place_problems(visit: ProposedVisit) -> list[str]:
-    if visit.place == Place.ROOM:
-        if visit.room is None:
-            return ["Choose a room for a visit at the clinic."]
-        if visit.room.location_id != visit.location.pk:
-            return [f"{visit.room.name} is not at {visit.location.name}."]
-        if not visit.room.is_active:
-            return [f"{visit.room.name} is not in use."]
+def client_problems(
+    visit: ProposedVisit, *, exclude: Iterable[int] = (), source: LiveSchedule = LIVE
+) -> list[str]:
+    """Whether the client can come: not archived, an address to go to, not elsewhere."""
+    client = visit.client
+    if client is None:
         return []
-    if visit.room is not None:
-        return ["A home or workplace visit has no room."]
-    if visit.place == Place.HOME and not visit.client.home_address:
-        return [f"{visit.client.full_name} has no home address on file."]
-    if visit.place == Place.WORKPLACE and not visit.client.workplace_address:
-        return [f"{visit.client.full_name} has no workplace address on file."]
-    return []
+    problems = []
+    if client.is_archived:
+        problems.append(f"{client.full_name} is archived: restore the client first.")
+    if visit.place == Place.HOME and not client.home_address:
+        problems.append(f"{client.full_name} has no home address on file.")
+    if visit.place == Place.WORKPLACE and not client.workplace_address:
+        problems.append(f"{client.full_name} has no workplace address on file.")
+    problems += [
+        conflict_message(kind, other, visit)
+        for kind, other in conflicting_visits(
+            visit, exclude=exclude, source=source, kinds=["client"]
+        )
+    ]
+    return problems
+
+
+def room_problems(
+    visit: ProposedVisit, *, exclude: Iterable[int] = (), source: LiveSchedule = LIVE
+) -> list[str]:
+    """Whether the place works: a room in use at the location and free, or no room."""
+    if visit.place != Place.ROOM:
+        return ["A home or workplace visit has no room."] if visit.room else []
+    if visit.room is None:
+        return ["Choose a room for a visit at the clinic."]
+    if visit.room.location_id != visit.location.pk:
+        return [f"{visit.room.name} is not at {visit.location.name}."]
+    if not visit.room.is_active:
+        return [f"{visit.room.name} is not in use."]
+    return [
+        conflict_message(kind, other, visit)
+        for kind, other in conflicting_visits(
+            visit, exclude=exclude, source=source, kinds=["room"]
+        )
+    ]
 
 
 def scheduling_problems(
@@ -346,22 +544,12 @@ def scheduling_problems(
     `source` is where hours, time off and other visits are read: the database by
     default, or a ScheduleSnapshot loaded once for many checks.
     """
-    problems = _shape_problems(visit, now)
+    problems = shape_problems(visit, now)
     if problems and visit.ends_at <= visit.starts_at:
         return problems
-    problems += _people_problems(visit, source)
-    problems += _place_problems(visit)
-    if _working_block(visit, source) is None:
-        problems.append(_hours_message(visit, source))
-    off = _time_off(visit, source)
-    if off is not None:
-        reason = f" ({off.reason})" if off.reason else ""
-        problems.append(
-            f"{visit.therapist.full_name} is off from {_fmt(off.starts_at, visit.location)} "
-            f"to {_fmt(off.ends_at, visit.location)}{reason}."
-        )
-    problems += [
-        conflict_message(kind, other, visit)
-        for kind, other in conflicting_visits(visit, exclude=exclude, source=source)
-    ]
-    return problems
+    return (
+        problems
+        + client_problems(visit, exclude=exclude, source=source)
+        + therapist_problems(visit, exclude=exclude, source=source)
+        + room_problems(visit, exclude=exclude, source=source)
+    )

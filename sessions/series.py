@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -31,6 +31,7 @@ from sessions.scheduling import (
     ScheduleSnapshot,
     local_datetime,
     scheduling_problems,
+    visit_end,
 )
 from sessions.services import (
     BookingNeedsConfirmation,
@@ -100,10 +101,19 @@ class Occurrence:
     alternative: datetime | None = None
     authorization: list[str] = field(default_factory=list)
     safety: list[str] = field(default_factory=list)
+    zone: tzinfo = UTC  # the location's, for showing the times
 
     @property
     def is_free(self) -> bool:
         return not self.problems
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(self.zone)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.ends_at.astimezone(self.zone)
 
 
 @dataclass(frozen=True)
@@ -120,15 +130,15 @@ class SeriesRequest:
     referral: Referral | None = None
 
     def visit_at(self, starts_at: datetime) -> ProposedVisit:
-        return ProposedVisit(
-            self.client,
-            self.therapist,
-            self.modality,
-            self.location,
-            starts_at,
-            starts_at + timedelta(minutes=self.duration_minutes),
-            self.place,
-            self.room,
+        return ProposedVisit.lasting(
+            self.duration_minutes,
+            client=self.client,
+            therapist=self.therapist,
+            modality=self.modality,
+            location=self.location,
+            starts_at=starts_at,
+            place=self.place,
+            room=self.room,
         )
 
 
@@ -170,10 +180,11 @@ def series_preview(*, request: SeriesRequest, now: datetime) -> list[Occurrence]
         local_datetime(d, request.rule.local_start_time, request.location) for d in days
     ]
     # Everything the rules read, loaded once for the whole series and its alternatives.
+    room = request.room if request.place == Place.ROOM else None
     source = ScheduleSnapshot(
-        therapist=request.therapist,
-        client=request.client,
-        room=request.room if request.place == Place.ROOM else None,
+        therapists=[request.therapist],
+        clients=[request.client],
+        rooms=[room] if room else [],
         start=starts[0] - timedelta(hours=ALTERNATIVE_STEPS // 4 + 1),
         end=starts[-1] + timedelta(days=ALTERNATIVE_DAYS + 1),
     )
@@ -184,7 +195,8 @@ def series_preview(*, request: SeriesRequest, now: datetime) -> list[Occurrence]
             number=number,
             day=day,
             starts_at=starts_at,
-            ends_at=starts_at + timedelta(minutes=request.duration_minutes),
+            ends_at=visit_end(starts_at, request.duration_minutes),
+            zone=request.location.zone,
         )
         occurrence.problems = scheduling_problems(
             request.visit_at(starts_at), now=now, source=source

@@ -31,7 +31,6 @@ from sessions.models import (
 )
 from sessions.scheduling import (
     ProposedVisit,
-    busy_span,
     conflict_message,
     conflicting_visits,
     scheduling_problems,
@@ -231,10 +230,17 @@ def appointment_book(
     for overriding the authorization); both are recorded with the visit.
     """
     confirmation = confirmation or Confirmation()
-    ends_at = starts_at + timedelta(minutes=duration_minutes)
-    visit = ProposedVisit(
-        client, therapist, modality, location, starts_at, ends_at, place, room
+    visit = ProposedVisit.lasting(
+        duration_minutes,
+        client=client,
+        therapist=therapist,
+        modality=modality,
+        location=location,
+        starts_at=starts_at,
+        place=place,
+        room=room,
     )
+    starts_at, ends_at = visit.starts_at, visit.ends_at
     _raise_problems(scheduling_problems(visit, now=now))
     safety = _check_safety(visit)
     day = visit.local_start.date()
@@ -246,7 +252,7 @@ def appointment_book(
     )
     _confirmations_needed(confirmation, safety, auth_warnings)
 
-    busy_from, busy_until = busy_span(starts_at, ends_at, place)
+    busy_from, busy_until = visit.busy
     appointment = Appointment(
         client=client,
         therapist=therapist,
@@ -336,15 +342,15 @@ def appointment_reschedule(
         )
     duration = duration_minutes or appointment.duration_minutes
     place = place or appointment.place
-    visit = ProposedVisit(
+    visit = ProposedVisit.lasting(
+        duration,
         client=appointment.client,
         therapist=therapist or appointment.therapist,
         modality=appointment.modality,
         location=appointment.location,
         starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=duration),
         place=place,
-        room=(room or appointment.room) if place == Place.ROOM else None,
+        room=room or appointment.room,
     )
     _raise_problems(scheduling_problems(visit, now=now, exclude=[appointment.pk]))
     safety = _check_safety(visit)
@@ -360,9 +366,7 @@ def appointment_reschedule(
         visit.room,
     )
     appointment.visit_address = _visit_address(visit.client, visit.place)
-    appointment.therapist_busy_from, appointment.therapist_busy_until = busy_span(
-        visit.starts_at, visit.ends_at, visit.place
-    )
+    appointment.therapist_busy_from, appointment.therapist_busy_until = visit.busy
     if appointment.status == Appointment.Status.CONFIRMED:
         appointment.status = (
             Appointment.Status.BOOKED

@@ -180,20 +180,19 @@ class Row:
 
     @property
     def when(self) -> str:
-        start = self.occurrence.starts_at
-        end = self.occurrence.ends_at.astimezone(start.tzinfo)
+        start, end = self.occurrence.local_start, self.occurrence.local_end
         return f"{start:%a %d %b %Y}, {start:%H:%M}–{end:%H:%M}"
 
     @property
     def moved_by_clock_change(self) -> bool:
-        return f"{self.occurrence.starts_at:%H:%M}" != self.requested
+        return f"{self.occurrence.local_start:%H:%M}" != self.requested
 
     @property
     def alternative_label(self) -> str:
         alternative = self.occurrence.alternative
         if alternative is None:
             return ""
-        local = alternative.astimezone(self.occurrence.starts_at.tzinfo)
+        local = alternative.astimezone(self.occurrence.zone)
         return f"{local:%a %d %b %H:%M}"
 
     @property
@@ -241,7 +240,7 @@ def _verify(
     for occurrence in occurrences:
         number = occurrence.number
         choice = posted.get(number)
-        when = f"Visit {number} ({occurrence.starts_at:%a %d %b %H:%M})"
+        when = f"Visit {number} ({occurrence.local_start:%a %d %b %H:%M})"
         problem = ""
         if number in missing:
             problem = f"{when}: choose to keep it, take the alternative or skip it."
@@ -259,7 +258,7 @@ def _verify(
             elif offered is None:
                 problem = f"{when}: the alternative time is no longer free."
             elif wanted != offered:
-                local = offered.astimezone(occurrence.starts_at.tzinfo)
+                local = offered.astimezone(occurrence.zone)
                 problem = (
                     f"{when}: the alternative time changed; the nearest free time "
                     f"is now {local:%a %d %b %H:%M}."

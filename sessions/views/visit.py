@@ -68,7 +68,7 @@ def _detail_context(request: HttpRequest, visit: Appointment) -> dict:
         "can_change_status": can_change_status(request.user, visit),
         "is_open": visit.status in Appointment.OPEN_STATUSES,
         "cancel_form": CancelForm(),
-        "waitlist": waitlist_matches(appointment=visit)
+        "waitlist": waitlist_matches(appointment=visit, now=timezone.now())
         if freed and can_book(request.user)
         else [],
         "late_window_hours": int(
