@@ -8,7 +8,6 @@ used already.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,11 +19,12 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from clients.models import Client, IntakeCondition, IntakeInvitation, MedicalHistory
-from clients.services import flags_from_history
+from clients.selectors import renewal_due_on
+from clients.services import flags_from_history, history_location
 from massageclinic.choices import BodyRegion
+from massageclinic.clock import local_date, local_today, location_zone
 from massageclinic.models import Location, clinic_policy
 
 INTAKE_LINK_LIFETIME = timedelta(days=7)
@@ -87,14 +87,12 @@ _EMPTY = "(none)"
 
 def client_zone(client: Client) -> ZoneInfo:
     """The client's time zone: their preferred location's, else the clinic's first."""
-    location = client.preferred_location or (
-        Location.objects.filter(is_active=True).order_by("pk").first()
-    )
-    return location.zone if location is not None else ZoneInfo("UTC")
+    return location_zone(client.preferred_location)
 
 
 def client_today(client: Client, now: datetime) -> date:
-    return now.astimezone(client_zone(client)).date()
+    """Today where the client is treated (see `massageclinic.clock.local_today`)."""
+    return local_today(location=client.preferred_location, now=now)
 
 
 def _clean_surgeries(raw: object, today: date) -> list[dict[str, str]]:
@@ -318,19 +316,15 @@ def _comparable(history: MedicalHistory, name: str) -> object:
     return value
 
 
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def history_renewal_due_on(
     history: MedicalHistory, *, months: int | None = None
 ) -> date:
     """The last day the history counts as current (the clinic's renewal setting)."""
     if months is None:
         months = clinic_policy().intake_renewal_months
-    return _add_months(timezone.localdate(history.submitted_at), months)
+    return renewal_due_on(
+        history.submitted_at, months, location=history_location(history)
+    )
 
 
 def history_needs_renewal(
@@ -393,8 +387,8 @@ class IntakeLinkError(ValidationError):
     """The link cannot be used; `code` is "invalid", "expired" or "used"."""
 
 
-def _long_date(moment: datetime) -> str:
-    day = timezone.localdate(moment)
+def _long_date(moment: datetime, location: Location | None) -> str:
+    day = local_date(moment, location)
     return f"{day:%B} {day.day}, {day.year}"
 
 
@@ -428,9 +422,12 @@ def intake_invitation_open(
             code="used",
         )
     if invitation.expires_at <= now:
+        # The client reads the date where they are treated, not in UTC.
+        expired_on = _long_date(
+            invitation.expires_at, invitation.client.preferred_location
+        )
         raise IntakeLinkError(
-            f"This link expired on {_long_date(invitation.expires_at)}. Ask the "
-            "clinic for a new one.",
+            f"This link expired on {expired_on}. Ask the clinic for a new one.",
             code="expired",
         )
     return invitation

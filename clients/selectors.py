@@ -24,11 +24,11 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.utils import timezone
 
 from clients.access import clients_visible_to
 from clients.models import Client, MedicalHistory, Referral
 from clients.safety import Alert, alerts_for_clients
+from massageclinic.clock import Where, local_date, local_today, location_zone
 from massageclinic.models import clinic_policy
 
 REFERRAL_EXPIRY_WARNING = timedelta(days=14)
@@ -73,25 +73,33 @@ class IntakeStatus(StrEnum):
         }[self]
 
 
-def renewal_due_on(submitted_at: datetime, renewal_months: int) -> date:
+def renewal_due_on(
+    submitted_at: datetime, renewal_months: int, *, location: Where = None
+) -> date:
     """The day after which a history counts as too old.
 
-    The same rule as `clients.intake_services.history_renewal_due_on`, without a
-    query for the clinic policy per row.
+    Counted from the day it was signed where the client is treated (`location`: the
+    client's preferred location; the clinic's when None): 9 pm in New York is
+    already tomorrow in UTC, and the renewal would fall due a day late.
+    `clients.intake_services.history_renewal_due_on` asks this, with the policy.
     """
-    day = timezone.localdate(submitted_at)
+    day = local_date(submitted_at, location)
     month_index = day.month - 1 + renewal_months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def intake_status(
-    submitted_at: datetime | None, *, today: date, renewal_months: int
+    submitted_at: datetime | None,
+    *,
+    today: date,
+    renewal_months: int,
+    location: Where = None,
 ) -> IntakeStatus:
     """Complete, missing, or older than the clinic's renewal period."""
     if submitted_at is None:
         return IntakeStatus.MISSING
-    if today > renewal_due_on(submitted_at, renewal_months):
+    if today > renewal_due_on(submitted_at, renewal_months, location=location):
         return IntakeStatus.NEEDS_RENEWAL
     return IntakeStatus.COMPLETE
 
@@ -221,15 +229,20 @@ def clients_for_list(
     if intake_missing:
         clients = clients.exclude(_has_history())
     next_visits = _next_visits(now)
-    return clients.annotate(
-        next_visit_at=Subquery(next_visits.values("starts_at")[:1]),
-        next_visit_zone=Subquery(next_visits.values("location__time_zone")[:1]),
-        last_history_at=Subquery(
-            MedicalHistory.objects.filter(client=OuterRef("pk"))
-            .order_by("-version")
-            .values("submitted_at")[:1]
-        ),
-    ).order_by("last_name", "first_name", "pk")
+    # The preferred location's zone decides the date a history was signed on.
+    return (
+        clients.select_related("preferred_location")
+        .annotate(
+            next_visit_at=Subquery(next_visits.values("starts_at")[:1]),
+            next_visit_zone=Subquery(next_visits.values("location__time_zone")[:1]),
+            last_history_at=Subquery(
+                MedicalHistory.objects.filter(client=OuterRef("pk"))
+                .order_by("-version")
+                .values("submitted_at")[:1]
+            ),
+        )
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -239,20 +252,28 @@ class ClientRow:
     intake: IntakeStatus
 
 
-def client_rows(clients: list[Client], *, today: date) -> list[ClientRow]:
-    """Alerts and intake status for a page of clients (three queries, any page size)."""
+def client_rows(
+    clients: list[Client], *, today: date, now: datetime
+) -> list[ClientRow]:
+    """Alerts and intake status for a page of clients (four queries, any page size).
+
+    The intake status counts in each client's place (preferred location, else the
+    clinic's), as the chart does; the alerts use the list's `today`.
+    """
     alerts = alerts_for_clients([c.pk for c in clients], today)
     renewal_months = clinic_policy().intake_renewal_months
-    return [
-        ClientRow(
-            client=c,
-            alerts=alerts.get(c.pk, []),
-            intake=intake_status(
-                c.last_history_at, today=today, renewal_months=renewal_months
-            ),
+    clinic_zone = location_zone()  # once, not once per client without a preference
+    rows = []
+    for c in clients:
+        where = c.preferred_location or clinic_zone
+        intake = intake_status(
+            c.last_history_at,
+            today=local_today(location=where, now=now),
+            renewal_months=renewal_months,
+            location=where,
         )
-        for c in clients
-    ]
+        rows.append(ClientRow(client=c, alerts=alerts.get(c.pk, []), intake=intake))
+    return rows
 
 
 # --- The chart -------------------------------------------------------------------
@@ -308,6 +329,7 @@ def client_overview(*, client: Client, now: datetime, today: date) -> Overview:
             latest.submitted_at if latest else None,
             today=today,
             renewal_months=renewal_months,
+            location=client.preferred_location,
         ),
         active_referral=referral,
         renewal_months=renewal_months,

@@ -24,7 +24,8 @@ from clients.models import (
     Severity,
 )
 from massageclinic.choices import BodyRegion
-from massageclinic.models import clinic_today
+from massageclinic.clock import local_date
+from massageclinic.models import Location
 
 RECENT_SURGERY = timedelta(weeks=6)
 FULL_TERM_WEEKS = 40
@@ -53,8 +54,21 @@ def _region(raw: object) -> str:
     return value if value in BodyRegion.values else ""
 
 
+def history_location(history: MedicalHistory) -> Location | None:
+    """Where the history's dates count: the client's preferred location, if any.
+
+    None lets `massageclinic.clock` fall back to the clinic's own location.
+    """
+    return history.client.preferred_location if history.client_id else None
+
+
+def _submitted_on(history: MedicalHistory) -> date:
+    """The day the history was signed where the client is treated."""
+    return local_date(history.submitted_at, history_location(history))
+
+
 def _recent_surgeries(history: MedicalHistory) -> list[_FlagSpec]:
-    submitted = clinic_today(history.submitted_at)
+    submitted = _submitted_on(history)
     specs = []
     for surgery in history.surgeries or []:
         if not isinstance(surgery, dict):
@@ -77,7 +91,7 @@ def _recent_surgeries(history: MedicalHistory) -> list[_FlagSpec]:
 def _pregnancy(history: MedicalHistory) -> list[_FlagSpec]:
     if not history.pregnant:
         return []
-    submitted = clinic_today(history.submitted_at)
+    submitted = _submitted_on(history)
     weeks = history.pregnancy_weeks
     if weeks is None:
         return [_FlagSpec("pregnancy", detail="Weeks not given")]

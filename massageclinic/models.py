@@ -188,11 +188,11 @@ class AuditEvent(models.Model):
 
 
 def clinic_today(now: datetime | None = None) -> date:
-    """Today's date where the clinic is: in its first location's zone (UTC without one).
+    """The clinic's local date of `now` (today without it).
 
-    The database and `timezone.now()` are UTC; in New York the UTC date turns over at
-    7 or 8 pm, so "today" on a page must come from here (or from a visit's location).
+    An alias of `massageclinic.clock.local_date` for the callers that still use it;
+    new code calls `local_today` / `local_date` from there.
     """
-    now = now or timezone.now()
-    location = Location.objects.filter(is_active=True).order_by("pk").first()
-    return now.astimezone(location.zone).date() if location else now.date()
+    from massageclinic.clock import local_date  # clock imports this module
+
+    return local_date(now or timezone.now())

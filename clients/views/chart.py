@@ -40,7 +40,8 @@ from clients.selectors import (
     clients_for_list,
 )
 from massageclinic.audit import audit
-from massageclinic.models import AuditEvent, clinic_today
+from massageclinic.clock import local_today
+from massageclinic.models import AuditEvent
 from massageclinic.roles import Role, role_required, user_roles
 
 CLIENTS_PER_PAGE = 25
@@ -75,14 +76,14 @@ def client_list(request: HttpRequest) -> HttpResponse:
     sees_everyone = bool(roles & set(DESK))
     form = ClientSearchForm(request.GET, show_therapists=sees_everyone)
     now = timezone.now()
-    today = timezone.localdate(now)
+    today = local_today(now=now)
     filters = form.filters()
     clients = clients_for_list(user=request.user, now=now, today=today, **filters)
     page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page_obj": page,
-        "rows": client_rows(list(page.object_list), today=today),
+        "rows": client_rows(list(page.object_list), today=today, now=now),
         "can_create": sees_everyone,
         "sees_everyone": sees_everyone,
         "filtered": ClientSearchForm.is_filtered(filters),
@@ -152,7 +153,9 @@ def client_notes_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _save_form(request: HttpRequest, form: ClientForm, client: Client | None):
     """Call the service; its errors go onto the form. The saved client, or None."""
-    today = clinic_today()
+    # Where the client is treated decides the day (a birth date "in the future").
+    location = form.cleaned_data.get("preferred_location")
+    today = local_today(location=location)
     try:
         if client is None:
             return client_create(by=request.user, today=today, **form.service_fields())

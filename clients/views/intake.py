@@ -78,7 +78,7 @@ _NO_HEALTH_DATA = "Only the clinic manager and the client's therapists see this.
 
 def _chart_context(client: Client, **extra: Any) -> dict[str, Any]:
     zone = client_zone(client)
-    today = timezone.now().astimezone(zone).date()
+    today = client_today(client, timezone.now())
     return {
         "client": client,
         "alerts": client_alerts(client, today),

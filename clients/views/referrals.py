@@ -14,6 +14,7 @@ from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 
 from clients.access import (
     can_read_referrals,
@@ -29,6 +30,7 @@ from clients.forms.referrals import (
     authorization_initial,
     referral_initial,
 )
+from clients.intake_services import client_today
 from clients.models import Authorization, Client, Referral
 from clients.referral_selectors import SORTS, active_authorizations, client_referrals
 from clients.referral_services import (
@@ -41,7 +43,8 @@ from clients.referral_services import (
 from clients.safety import client_alerts
 from clients.uploads import document_response
 from massageclinic.audit import audit
-from massageclinic.models import AuditEvent, clinic_today
+from massageclinic.clock import local_today
+from massageclinic.models import AuditEvent
 from massageclinic.roles import Role, role_required
 
 WRITE_DENIED = (
@@ -64,7 +67,7 @@ def _client_for_writing(request: HttpRequest, pk: int) -> Client:
 def _chart_context(client: Client, **extra: object) -> dict[str, object]:
     return {
         "client": client,
-        "alerts": client_alerts(client, clinic_today()),
+        "alerts": client_alerts(client, client_today(client, timezone.now())),
         "chart_tab": "referrals",
         **extra,
     }
@@ -89,7 +92,7 @@ def _file_lost(request: HttpRequest, form: Form) -> bool:
 
 def referrals_tab(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client_for_reading(request, pk)
-    today = clinic_today()
+    today = client_today(client, timezone.now())
     data = client_referrals(client=client, today=today)
     audit(
         request,
@@ -144,7 +147,7 @@ def _referral_form_page(
                 "provider": form.cleaned_data["provider"],
                 "new_provider": form.new_provider(),
                 "document": form.cleaned_data["document"] or None,
-                "today": clinic_today(),
+                "today": client_today(client, timezone.now()),
             }
             try:
                 if referral is None:
@@ -313,7 +316,7 @@ def authorization_edit(request: HttpRequest, pk: int, auth_pk: int) -> HttpRespo
 
 @role_required(Role.FRONT_DESK, Role.MANAGER)
 def authorizations(request: HttpRequest) -> HttpResponse:
-    today = clinic_today()
+    today = local_today()
     sort = request.GET.get("sort", "expiry")
     if sort not in SORTS:
         sort = "expiry"

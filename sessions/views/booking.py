@@ -29,7 +29,8 @@ from clients.models import Client
 from clients.safety import client_alerts
 from clients.selectors import ListStatus, clients_for_list
 from massageclinic.audit import audit
-from massageclinic.models import AuditEvent, Location, clinic_policy, clinic_today
+from massageclinic.clock import local_today
+from massageclinic.models import AuditEvent, Location, clinic_policy
 from sessions.access import require_booking_rights
 from sessions.booking_forms import (
     DEFAULT_LENGTH,
@@ -81,11 +82,6 @@ def _default_length(lengths: list[int]) -> int:
     return DEFAULT_LENGTH if DEFAULT_LENGTH in lengths else min(lengths, default=60)
 
 
-def _local_today(location: Location | None) -> date:
-    now = timezone.now()
-    return now.astimezone(location.zone).date() if location else clinic_today()
-
-
 def _client_or_none(value: Any) -> Client | None:
     raw = str(value or "")
     if not raw.isdecimal() or len(raw) > 12:
@@ -106,7 +102,7 @@ def _client_context(
 ) -> dict[str, Any]:
     """What `_book_client.html` needs: the chosen client or the search and quick add."""
     state = BookingState.read(values)
-    day = state.day or _local_today(state.location)
+    day = state.day or local_today(location=state.location)
     # What was typed into "register a new client" survives the other steps.
     typed = {
         name: values.get(f"{QuickClientForm.prefix}-{name}") or ""
@@ -145,7 +141,7 @@ def _search_clients(request: HttpRequest, query: str) -> list[Client] | None:
     found = clients_for_list(
         user=request.user,
         now=now,
-        today=timezone.localdate(now),
+        today=local_today(now=now),
         query=query,
         status=ListStatus.ACTIVE,
     )
@@ -160,7 +156,7 @@ def _register_client(request: HttpRequest, quick: QuickClientForm) -> Client | N
     try:
         client = client_create(
             by=request.user,
-            today=clinic_today(),
+            today=local_today(),
             first_name=data["first_name"],
             last_name=data["last_name"],
             phone=data["phone"],
@@ -219,7 +215,7 @@ def _initial_from_query(request: HttpRequest, lengths: list[int]) -> dict[str, A
     if query.get("starts") and initial["day"] is None:
         unclear.append("start time")
     if initial["day"] is None:
-        initial["day"] = _local_today(location)
+        initial["day"] = local_today(location=location)
     initial["place"] = Place.ROOM
     if unclear:
         messages.warning(

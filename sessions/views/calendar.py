@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
 
+from massageclinic.clock import local_today
 from massageclinic.models import Location, Room
 from massageclinic.roles import Role, user_roles
 from massageclinic.validators import parse_id
@@ -35,9 +36,7 @@ def _location(request: HttpRequest) -> Location | None:
 
 
 def _day(request: HttpRequest, location: Location | None) -> date:
-    today = (
-        timezone.now().astimezone(location.zone).date() if location else date.today()
-    )
+    today = local_today(location=location)
     raw = request.GET.get("date", "")
     if not raw:
         return today
@@ -76,7 +75,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
             "day": day,
             "previous_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1),
-            "today": timezone.now().astimezone(location.zone).date(),
+            "today": local_today(location=location),
             "can_book": can_book(request.user),
             "is_therapist": Role.THERAPIST in user_roles(request.user),
         },
@@ -124,7 +123,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
             "monday": monday,
             "previous_week": monday - timedelta(days=7),
             "next_week": monday + timedelta(days=7),
-            "today": timezone.now().astimezone(location.zone).date(),
+            "today": local_today(location=location),
             "therapists": Therapist.objects.filter(is_active=True).select_related(
                 "user"
             ),

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from clients.safety import alerts_for_clients
-from massageclinic.models import clinic_today
+from massageclinic.clock import local_today
 from massageclinic.roles import Role, user_roles
 from sessions.selectors import appointments_today
 
@@ -16,7 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     days = appointments_today(user=request.user, now=now)
     client_ids = {visit.client_id for day in days for visit in day.appointments}
-    alerts = alerts_for_clients(client_ids, clinic_today(now)) if client_ids else {}
+    alerts = alerts_for_clients(client_ids, local_today(now=now)) if client_ids else {}
     for day in days:
         for visit in day.appointments:
             # Headlines only (DESIGN section 6): every role may see them.

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
-from massageclinic.models import Location, clinic_today
+from massageclinic.clock import local_today
+from massageclinic.models import Location
 from sessions.access import require_booking_rights
 from sessions.models import WaitlistEntry
 from sessions.services import waitlist_add, waitlist_close
@@ -92,7 +93,7 @@ class WaitlistForm(forms.ModelForm):
 
 def waitlist(request: HttpRequest) -> HttpResponse:
     require_booking_rights(request.user)
-    form = WaitlistForm(request.POST or None, initial={"wanted_from": clinic_today()})
+    form = WaitlistForm(request.POST or None, initial={"wanted_from": local_today()})
     if request.method == "POST" and form.is_valid():
         try:
             waitlist_add(entry=form.save(commit=False), by=request.user)

@@ -1,0 +1,49 @@
+"""The clinic's calendar: which date "today" is, and on which date a moment fell.
+
+Settings keep TIME_ZONE = "UTC" and the database stores UTC, so `timezone.localdate()`,
+`timezone.now().date()` and `date.today()` give the UTC date; in New York that turns
+over at 7 or 8 pm. Every "today" and every "the day of this moment" on a page, in a
+rule or in a task comes from here, so there is one answer to "which day is it".
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from massageclinic.models import Location
+
+UTC = ZoneInfo("UTC")
+
+# A place whose calendar counts: a location, or the zone of one already looked up
+# (a list resolves the fallback once instead of once per row).
+Where = Location | ZoneInfo | None
+
+
+def clinic_location() -> Location | None:
+    """The clinic's own place when no other is given: its first active location."""
+    return Location.objects.filter(is_active=True).order_by("pk").first()
+
+
+def location_zone(location: Where = None) -> ZoneInfo:
+    """The zone whose calendar counts: the location's, else the clinic's, else UTC."""
+    if isinstance(location, ZoneInfo):
+        return location
+    if location is None:
+        location = clinic_location()
+    return location.zone if location is not None else UTC
+
+
+def local_date(moment: datetime, location: Where = None) -> date:
+    """The date `moment` fell on at `location` (the clinic's first location if None)."""
+    if timezone.is_naive(moment):
+        # A naive time has no place in the calendar; guessing would be off by hours.
+        raise ValueError("local_date() needs an aware datetime.")
+    return moment.astimezone(location_zone(location)).date()
+
+
+def local_today(*, location: Where = None, now: datetime | None = None) -> date:
+    """Today's date at `location` (the clinic's first active location if None)."""
+    return local_date(now or timezone.now(), location)
