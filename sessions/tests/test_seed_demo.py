@@ -20,11 +20,8 @@ from massageclinic.demo import DEMO_LOGINS, DEMO_PASSWORD
 from massageclinic.models import ClinicPolicy, Location
 from massageclinic.roles import Role
 from massageclinic.validators import ICD10_PATTERN, npi_is_valid
-from sessions.management.commands.seed_demo import (
-    content_sha256,
-    model_counts,
-    note_content,
-)
+from sessions.demo.notes import content_sha256, note_content
+from sessions.demo.seeder import model_counts
 from sessions.models import (
     Appointment,
     AppointmentSeries,
@@ -221,3 +218,38 @@ def test_the_coming_visits_have_their_reminders_queued(seeded):
         assert reminder.appointment.starts_at > NOW
         assert reminder.send_at == reminder.appointment.starts_at - timedelta(hours=48)
     assert not Reminder.objects.filter(kind=Reminder.Kind.CONFIRMATION).exists()
+
+
+def test_visits_last_their_minutes_and_block_the_travel_the_rules_give(seeded):
+    from sessions.demo.scenarios import SCENARIOS
+    from sessions.scheduling import busy_span
+
+    lengths = {s.minutes for s in SCENARIOS.values()} | {60, 90}
+    for visit in Appointment.objects.all():
+        minutes = (visit.ends_at - visit.starts_at) / timedelta(minutes=1)
+        assert minutes in lengths, visit
+        assert (visit.therapist_busy_from, visit.therapist_busy_until) == busy_span(
+            visit.starts_at, visit.ends_at, visit.place
+        )
+
+
+def test_flags_come_from_the_intake_rules_and_visits_note_the_safety_verdict(seeded):
+    from clients.models import FlagSource
+    from clients.safety import modality_safety
+
+    flags = Contraindication.objects.select_related("history", "condition")
+    assert flags.exists()
+    for flag in flags:
+        assert flag.source == FlagSource.INTAKE
+        assert flag.history is not None and flag.history.client_id == flag.client_id
+    surgery = flags.filter(condition__slug="recent-surgery")
+    assert surgery.exists()
+    assert all(flag.body_region.startswith("knee_") for flag in surgery)
+    visits = Appointment.objects.select_related("client", "modality", "location")
+    flagged = visits.filter(client__contraindications__isnull=False).distinct()
+    assert flagged.exists()
+    for visit in flagged:
+        day = visit.starts_at.astimezone(visit.location.zone).date()
+        verdict = modality_safety(client=visit.client, modality=visit.modality, on=day)
+        assert not verdict.blocked
+        assert visit.safety_acknowledgement == "\n".join(verdict.reasons)
