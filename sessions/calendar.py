@@ -68,10 +68,22 @@ class Grid:
         zone = self.location.zone
         return len({t.astimezone(zone).utcoffset() for t in self.times}) > 1
 
+    def _zone_label(self, moment: datetime) -> str:
+        # Django's "T" format leaves an ambiguous wall time unnamed; the repeated
+        # autumn hour is exactly where the desk needs the name.
+        return moment.astimezone(self.location.zone).tzname() or ""
+
     @property
-    def rows(self) -> list[tuple[datetime, list[Cell]]]:
+    def rows(self) -> list[tuple[datetime, str, list[Cell]]]:
+        """(moment, zone name on a day the clocks change, the row's cells)."""
+        labelled = self.zone_changes
         return [
-            (t, [c.cells[i] for c in self.columns]) for i, t in enumerate(self.times)
+            (
+                t,
+                self._zone_label(t) if labelled else "",
+                [c.cells[i] for c in self.columns],
+            )
+            for i, t in enumerate(self.times)
         ]
 
 
