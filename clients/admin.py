@@ -10,10 +10,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Max, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from clients.client_services import client_archive, client_unarchive
 from clients.models import (
     Authorization,
     Client,
@@ -118,37 +120,40 @@ class ClientAdmin(ClinicalRecordAdmin):
         permissions=["change"],
     )
     def archive(self, request: HttpRequest, queryset: QuerySet[Client]) -> None:
-        now = timezone.now()
-        count = queryset.filter(archived_at__isnull=True).update(
-            archived_at=now, updated_at=now
-        )
+        now, count = timezone.now(), 0
+        for client in queryset.filter(archived_at__isnull=True):
+            try:
+                client_archive(client=client, by=request.user, now=now)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+            else:
+                count += 1
         self.message_user(request, f"Archived {count} client(s).", messages.SUCCESS)
 
     @admin.action(
         description="Restore selected clients from the archive", permissions=["change"]
     )
     def restore(self, request: HttpRequest, queryset: QuerySet[Client]) -> None:
-        count = queryset.filter(archived_at__isnull=False).update(
-            archived_at=None, updated_at=timezone.now()
-        )
+        count = 0
+        for client in queryset.filter(archived_at__isnull=False):
+            try:
+                client_unarchive(client=client, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+            else:
+                count += 1
         self.message_user(request, f"Restored {count} client(s).", messages.SUCCESS)
-
-
-class MedicalHistoryForm(forms.ModelForm):
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("pregnancy_weeks") and not cleaned.get("pregnant"):
-            self.add_error(
-                "pregnancy_weeks", "Weeks of pregnancy only apply when pregnant."
-            )
-        return cleaned
 
 
 @admin.register(MedicalHistory)
 class MedicalHistoryAdmin(ClinicalRecordAdmin):
-    """Each submission is a new version; a submitted version is only ever viewed."""
+    """Viewed only: a submitted version never changes.
 
-    form = MedicalHistoryForm
+    A new version is submitted on the client's chart or through their intake link,
+    by the intake service (history_submit), which numbers it and raises the safety
+    flags it calls for.
+    """
+
     list_display = [
         "client",
         "version",
@@ -221,39 +226,13 @@ class MedicalHistoryAdmin(ClinicalRecordAdmin):
         ("Consent", {"fields": ["consent_name", "consent_signed_at"]}),
     ]
 
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: MedicalHistory | None = None
-    ) -> list[str]:
-        if obj is not None:
-            return [f.name for f in self.model._meta.fields if f.name != "id"]
-        return ["version", "submitted_by"]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def has_change_permission(
         self, request: HttpRequest, obj: MedicalHistory | None = None
     ) -> bool:
-        # A submitted version is viewed, never saved again; a new one is added.
         return obj is None and super().has_change_permission(request)
-
-    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        now = timezone.now()
-        return {
-            "submitted_at": now,
-            "consent_signed_at": now,
-            **super().get_changeform_initial_data(request),
-        }
-
-    def save_model(
-        self, request: HttpRequest, obj: MedicalHistory, form: Any, change: bool
-    ) -> None:
-        if not change:
-            # Lock the client so two submissions at once cannot take the same number.
-            Client.objects.select_for_update().filter(pk=obj.client_id).first()
-            latest = MedicalHistory.objects.filter(client_id=obj.client_id).aggregate(
-                latest=Max("version")
-            )["latest"]
-            obj.version = (latest or 0) + 1
-            obj.submitted_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 class ContraindicationRuleInline(ClinicTabularInline):

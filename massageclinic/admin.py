@@ -10,7 +10,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.admin.widgets import (
+    AutocompleteMixin,
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+)
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.utils.text import capfirst
@@ -18,7 +25,59 @@ from django.utils.text import capfirst
 from massageclinic.models import AuditEvent, ClinicPolicy, Location, Room
 
 
-class ClinicModelAdmin(admin.ModelAdmin):
+class _ValidChoicesOnly(AutocompleteMixin):
+    """An autocomplete widget that skips posted ids that are no id at all.
+
+    Django's widget looks the posted value up again to re-render a form with errors;
+    a hostile value ("abc") made that lookup raise and the page a 500.
+    """
+
+    def optgroups(self, name: str, value: list[Any], attr: Any = None) -> list:
+        target = self.field.target_field
+        valid = []
+        for raw in value:
+            try:
+                target.to_python(raw)
+            except ValidationError:
+                continue
+            valid.append(raw)
+        return super().optgroups(name, valid, attr)
+
+
+class _SafeAutocompleteSelect(_ValidChoicesOnly, AutocompleteSelect):
+    pass
+
+
+class _SafeAutocompleteSelectMultiple(_ValidChoicesOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class _SafeAutocompleteFields(BaseModelAdmin):
+    """Autocomplete fields whose hostile values are form errors, not crashes."""
+
+    def _autocompletes(self, db_field: Any, request: HttpRequest) -> bool:
+        return db_field.name in self.get_autocomplete_fields(request)
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if "widget" not in kwargs and self._autocompletes(db_field, request):
+            kwargs["widget"] = _SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
+        if "widget" not in kwargs and self._autocompletes(db_field, request):
+            kwargs["widget"] = _SafeAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ClinicModelAdmin(_SafeAutocompleteFields, admin.ModelAdmin):
     """The base of every admin in the project."""
 
     list_per_page = 50
@@ -60,7 +119,7 @@ class ClinicalRecordAdmin(ClinicModelAdmin):
         return actions
 
 
-class ClinicTabularInline(admin.TabularInline):
+class ClinicTabularInline(_SafeAutocompleteFields, admin.TabularInline):
     extra = 0
 
     def formfield_for_dbfield(

@@ -6,16 +6,14 @@ addenda, which are append-only.
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -24,7 +22,8 @@ from massageclinic.admin import (
     ClinicalRecordAdmin,
     ClinicalRecordInline,
 )
-from massageclinic.models import Location, clinic_policy
+from massageclinic.models import Location
+from sessions.messaging.outbox import message_retry
 from sessions.models import (
     Appointment,
     AppointmentEvent,
@@ -39,6 +38,7 @@ from sessions.models import (
     TreatmentPlan,
     WaitlistEntry,
 )
+from sessions.notes_services import note_add_addendum
 from therapists.admin import TherapistListFilter
 from therapists.models import Weekday
 
@@ -244,50 +244,6 @@ class AppointmentSeriesAdmin(ClinicalRecordAdmin):
         )
 
 
-class AppointmentAdminForm(forms.ModelForm):
-    # Not shown: computed in clean() from the visit and the travel buffer. They are on
-    # the form so that Django checks the therapist-overlap constraint, which reads
-    # them, and shows its message instead of failing on save.
-    therapist_busy_from = forms.DateTimeField(required=False, widget=forms.HiddenInput)
-    therapist_busy_until = forms.DateTimeField(required=False, widget=forms.HiddenInput)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
-        place, room, location = (
-            cleaned.get("place"),
-            cleaned.get("room"),
-            cleaned.get("location"),
-        )
-        if starts and ends and ends <= starts:
-            self.add_error("ends_at", "The visit must end after it starts.")
-        if place == Place.ROOM:
-            if room is None:
-                self.add_error("room", "Choose the room of a clinic visit.")
-            elif location is not None and room.location_id != location.pk:
-                self.add_error("room", f"{room.name} is not at {location}.")
-        elif place:
-            if room is not None:
-                self.add_error(
-                    "room", "A home or workplace visit takes no clinic room."
-                )
-            if not cleaned.get("visit_address"):
-                self.add_error(
-                    "visit_address", "Give the address of the home or workplace visit."
-                )
-        if cleaned.get(
-            "status"
-        ) in Appointment.NON_BLOCKING_STATUSES and not cleaned.get("cancelled_at"):
-            cleaned["cancelled_at"] = timezone.now()
-        if starts and ends and starts < ends and place:
-            travel = (
-                timedelta(0) if place == Place.ROOM else clinic_policy().travel_buffer
-            )
-            cleaned["therapist_busy_from"] = starts - travel
-            cleaned["therapist_busy_until"] = ends + travel
-        return cleaned
-
-
 @admin.register(AppointmentEvent)
 class AppointmentEventAdmin(ClinicalRecordAdmin):
     list_display = ["at", "appointment", "kind", "summary", "by"]
@@ -297,8 +253,14 @@ class AppointmentEventAdmin(ClinicalRecordAdmin):
     date_hierarchy = "at"
     readonly_fields = ["appointment", "at", "by", "kind", "summary", "details"]
 
+    # The visit history is written by the booking services, with the change itself.
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: AppointmentEvent | None = None
+    ) -> bool:
+        return obj is None and super().has_change_permission(request)
 
 
 @admin.register(WaitlistEntry)
@@ -316,7 +278,8 @@ class WaitlistEntryAdmin(ClinicalRecordAdmin):
     list_select_related = ["client", "modality", "therapist__user", "location"]
     search_fields = ["client__first_name", "client__last_name", "note"]
     autocomplete_fields = ["client", "therapist", "modality"]
-    readonly_fields = ["created_by", "created_at", "booked_appointment"]
+    # An entry is closed by booking it or removing it on the waitlist page.
+    readonly_fields = ["created_by", "created_at", "closed_at", "booked_appointment"]
 
     def save_model(
         self, request: HttpRequest, obj: Model, form: Any, change: bool
@@ -328,7 +291,13 @@ class WaitlistEntryAdmin(ClinicalRecordAdmin):
 
 @admin.register(Appointment)
 class AppointmentAdmin(ClinicalRecordAdmin):
-    form = AppointmentAdminForm
+    """Viewed only: visits are booked, moved, cancelled and checked in on their page.
+
+    There the booking services check hours, time off, licence, training and safety,
+    write the visit's history and message the client; a row saved here would skip
+    all of it.
+    """
+
     list_display = [
         "local_start",
         "client",
@@ -362,123 +331,71 @@ class AppointmentAdmin(ClinicalRecordAdmin):
     ]
     date_hierarchy = "starts_at"
     ordering = ["-starts_at"]
-    autocomplete_fields = [
-        "client",
-        "therapist",
-        "modality",
-        "location",
-        "room",
-        "series",
-        "plan",
-        "referral",
-        "authorization",
-    ]
-    readonly_fields = ["local_time", "booked_by", "created_at", "updated_at"]
     str_select_related = ("client", "therapist__user")
+    fieldsets = [
+        (None, {"fields": ["visit_page", "client", "therapist", "modality", "status"]}),
+        (
+            "When (in the location's time zone)",
+            {"fields": ["local_time", "therapist_busy"]},
+        ),
+        ("Where", {"fields": ["location", "place", "room", "visit_address"]}),
+        (
+            "Plan, referral and authorization",
+            {
+                "fields": [
+                    "plan",
+                    "series",
+                    "referral",
+                    "authorization",
+                    "authorization_override_reason",
+                    "safety_acknowledgement",
+                ]
+            },
+        ),
+        ("Cancellation", {"fields": ["cancellation_reason", "local_cancelled_at"]}),
+        ("Record", {"fields": ["booked_by", "created_at", "updated_at"]}),
+    ]
 
-    def get_fieldsets(
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
         self, request: HttpRequest, obj: Appointment | None = None
-    ) -> list[tuple[str | None, dict[str, Any]]]:
-        zone = timezone.get_current_timezone_name()
-        return [
-            (None, {"fields": ["client", "therapist", "modality", "status"]}),
-            (
-                "When",
-                {
-                    "description": f"Times are in the location's time zone ({zone}).",
-                    "fields": [
-                        ("starts_at", "ends_at"),
-                        "local_time",
-                        ("therapist_busy_from", "therapist_busy_until"),
-                    ],
-                },
-            ),
-            ("Where", {"fields": ["location", "place", "room", "visit_address"]}),
-            (
-                "Plan, referral and authorization",
-                {
-                    "fields": [
-                        "plan",
-                        "series",
-                        "referral",
-                        "authorization",
-                        "authorization_override_reason",
-                        "safety_acknowledgement",
-                    ]
-                },
-            ),
-            ("Cancellation", {"fields": ["cancellation_reason", "cancelled_at"]}),
-            ("Record", {"fields": ["booked_by", "created_at", "updated_at"]}),
-        ]
+    ) -> bool:
+        # The list needs the permission to open; no single visit is saved here.
+        return obj is None and super().has_change_permission(request)
 
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        # The form shows and reads times in the location's zone, not the server's.
-        zone = self._zone_for(request, object_id)
-        if zone is None:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        with timezone.override(zone):
-            response = super().changeform_view(
-                request, object_id, form_url, extra_context
-            )
-            # Widgets format their times when rendered: render inside the zone.
-            if hasattr(response, "render"):
-                response.render()
-        return response
-
-    def _zone_for(
-        self, request: HttpRequest, object_id: str | None
-    ) -> zoneinfo.ZoneInfo | None:
-        location_id = request.POST.get("location") or request.GET.get("location")
-        try:
-            if location_id:
-                zone = (
-                    Location.objects.filter(pk=location_id)
-                    .values_list("time_zone", flat=True)
-                    .first()
-                )
-            elif object_id:
-                zone = (
-                    Appointment.objects.filter(pk=unquote(object_id))
-                    .values_list("location__time_zone", flat=True)
-                    .first()
-                )
-            else:
-                zones = list(
-                    Location.objects.filter(is_active=True)
-                    .values_list("time_zone", flat=True)
-                    .distinct()[:2]
-                )
-                zone = zones[0] if len(zones) == 1 else None
-        except (ValueError, ValidationError):
-            return None
-        return zoneinfo.ZoneInfo(zone) if zone else None
-
-    def save_model(
-        self, request: HttpRequest, obj: Appointment, form: Any, change: bool
-    ) -> None:
-        if not change:
-            obj.booked_by = request.user
-        super().save_model(request, obj, form, change)
+    @admin.display(description="visit page")
+    def visit_page(self, obj: Appointment) -> str:
+        return format_html(
+            '<a href="{}">Open the visit page</a> to move, cancel, check in or '
+            "complete this visit.",
+            reverse("sessions:visit", args=[obj.pk]),
+        )
 
     @admin.display(description="starts (local time)", ordering="starts_at")
     def local_start(self, obj: Appointment) -> str:
         return _local(obj.starts_at, obj.location)
 
-    @admin.display(description="local time at the location")
+    @admin.display(description="visit")
     def local_time(self, obj: Appointment) -> str:
-        if obj.pk is None:
-            return "-"
         start, end = (
             _local(obj.starts_at, obj.location),
             _local(obj.ends_at, obj.location),
         )
+        return f"{start} - {end} ({obj.location.time_zone})"
+
+    @admin.display(description="therapist busy (with travel)")
+    def therapist_busy(self, obj: Appointment) -> str:
+        start, end = (
+            _local(obj.therapist_busy_from, obj.location),
+            _local(obj.therapist_busy_until, obj.location),
+        )
         return f"{start} - {end}"
+
+    @admin.display(description="cancelled at")
+    def local_cancelled_at(self, obj: Appointment) -> str:
+        return _local(obj.cancelled_at, obj.location)
 
     @admin.display(description="where", ordering="place")
     def where(self, obj: Appointment) -> str:
@@ -504,12 +421,12 @@ class NoteTechniqueInline(ClinicalRecordInline):
     def has_add_permission(
         self, request: HttpRequest, obj: Model | None = None
     ) -> bool:
-        return not _note_is_signed(obj) and super().has_add_permission(request, obj)
+        return False
 
     def has_change_permission(
         self, request: HttpRequest, obj: Model | None = None
     ) -> bool:
-        return not _note_is_signed(obj) and super().has_change_permission(request, obj)
+        return False
 
 
 class NoteAddendumInline(ClinicalRecordInline):
@@ -583,7 +500,7 @@ class SessionNoteAdmin(ClinicalRecordAdmin):
     str_select_related = ("appointment__client", "appointment__therapist__user")
     inlines = [NoteTechniqueInline, NoteAddendumInline]
     fieldsets = [
-        (None, {"fields": ["appointment", "therapist"]}),
+        (None, {"fields": ["note_page", "appointment", "therapist"]}),
         (
             "Subjective",
             {
@@ -624,20 +541,24 @@ class SessionNoteAdmin(ClinicalRecordAdmin):
             .annotate(_timed_minutes=Sum("techniques__minutes"))
         )
 
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: SessionNote | None = None
-    ) -> list[str]:
-        if _note_is_signed(obj):
-            return [f.name for f in self.model._meta.fields if f.name != "id"] + [
-                "addendum_link"
-            ]
-        return [*_SIGNATURE_FIELDS, "addendum_link", "created_at", "updated_at"]
+    # Viewed only. A draft is written on the note page by its therapist, where the
+    # safety checks run; a signed note never changes (DESIGN.md section 5) and is
+    # corrected by an addendum.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def has_change_permission(
         self, request: HttpRequest, obj: SessionNote | None = None
     ) -> bool:
-        # A signed note never changes (DESIGN.md section 5).
-        return not _note_is_signed(obj) and super().has_change_permission(request, obj)
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="note page")
+    def note_page(self, obj: SessionNote) -> str:
+        return format_html(
+            '<a href="{}">Open the note page</a>: its therapist writes and signs the '
+            "note there.",
+            reverse("sessions:note", args=[obj.appointment_id]),
+        )
 
     @admin.display(description="visit", ordering="appointment__starts_at")
     def visit(self, obj: SessionNote) -> str:
@@ -658,7 +579,7 @@ class SessionNoteAdmin(ClinicalRecordAdmin):
     @admin.display(description="addenda")
     def addendum_link(self, obj: SessionNote) -> str:
         if not _note_is_signed(obj):
-            return "A draft is corrected by editing it; addenda are for signed notes."
+            return "A draft is written on the note page; addenda are for signed notes."
         url = reverse("admin:clinic_sessions_noteaddendum_add")
         return format_html('<a href="{}?note={}">Add an addendum</a>', url, obj.pk)
 
@@ -670,19 +591,10 @@ def _note_label(note: SessionNote) -> str:
     )
 
 
-class NoteTechniqueForm(forms.ModelForm):
-    def clean_note(self) -> SessionNote:
-        note = self.cleaned_data["note"]
-        if note.is_signed:
-            raise forms.ValidationError(
-                "This note is signed and cannot change; add an addendum instead."
-            )
-        return note
-
-
 @admin.register(NoteTechnique)
 class NoteTechniqueAdmin(ClinicalRecordAdmin):
-    form = NoteTechniqueForm
+    """Viewed only: techniques are part of the note, written on the note page."""
+
     list_display = ["note_label", "modality", "minutes"]
     list_filter = ["modality"]
     list_select_related = [
@@ -698,11 +610,13 @@ class NoteTechniqueAdmin(ClinicalRecordAdmin):
     autocomplete_fields = ["note", "modality"]
     str_select_related = ("note", "modality")
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
     def has_change_permission(
         self, request: HttpRequest, obj: NoteTechnique | None = None
     ) -> bool:
-        note = obj.note if obj is not None else None
-        return not _note_is_signed(note) and super().has_change_permission(request, obj)
+        return obj is None and super().has_change_permission(request)
 
     @admin.display(description="note", ordering="note__appointment__starts_at")
     def note_label(self, obj: NoteTechnique) -> str:
@@ -710,14 +624,30 @@ class NoteTechniqueAdmin(ClinicalRecordAdmin):
 
 
 class NoteAddendumForm(forms.ModelForm):
-    def clean_note(self) -> SessionNote:
-        note = self.cleaned_data["note"]
-        if not note.is_signed:
-            raise forms.ValidationError(
-                "This note is still a draft: correct it by editing it. "
-                "Addenda are for signed notes."
+    """Adds the addendum through the notes service, with its checks.
+
+    The service runs in clean(), inside the admin's transaction, so that what it
+    refuses (a draft note, someone else's note) is a form error, not a crash.
+    """
+
+    by: Any = None  # the signed-in person, set by the admin for each request
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        note = cleaned.get("note")
+        if note is None or self.errors:
+            return cleaned
+        try:
+            self.instance = note_add_addendum(
+                note=note,
+                by=self.by,
+                reason=cleaned.get("reason", ""),
+                text=cleaned.get("text", ""),
+                now=timezone.now(),
             )
-        return note
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
 
 
 @admin.register(NoteAddendum)
@@ -753,12 +683,21 @@ class NoteAddendumAdmin(ClinicalRecordAdmin):
     ) -> bool:
         return obj is None and super().has_change_permission(request)
 
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: NoteAddendum | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.by = request.user  # a new class on every call: safe per request
+        return form
+
     def save_model(
         self, request: HttpRequest, obj: NoteAddendum, form: Any, change: bool
     ) -> None:
-        if not change:
-            obj.author = request.user
-        super().save_model(request, obj, form, change)
+        """Nothing to save: the form's clean() added the addendum by the service."""
 
     @admin.display(description="note", ordering="note__appointment__starts_at")
     def note_label(self, obj: NoteAddendum) -> str:
@@ -790,18 +729,24 @@ class ReminderForm(forms.ModelForm):
                 if value in allowed
             ]
 
-    def clean_status(self) -> str:
-        status = self.cleaned_data["status"]
-        appointment = self.instance.appointment
+    by: Any = None  # the signed-in person, set by the admin for each request
+    retried: Reminder | None = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Sending again is the outbox service's, with its checks and fresh attempts;
+        # it runs here, inside the admin's transaction, so a refusal is a form error.
         if (
-            status == Reminder.Status.PENDING
-            and appointment is not None
-            and appointment.status in Appointment.NON_BLOCKING_STATUSES
+            cleaned.get("status") == Reminder.Status.PENDING
+            and self.instance.status == Reminder.Status.FAILED
         ):
-            raise forms.ValidationError(
-                "The visit is cancelled: its messages are not sent again."
-            )
-        return status
+            try:
+                self.retried = message_retry(
+                    message=self.instance, by=self.by, now=timezone.now()
+                )
+            except ValidationError as error:
+                self.add_error("status", error)
+        return cleaned
 
 
 @admin.register(Reminder)
@@ -861,6 +806,24 @@ class ReminderAdmin(ClinicalRecordAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Reminder | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm]:
+        form = super().get_form(request, obj, change, **kwargs)
+        form.by = request.user  # a new class on every call: safe per request
+        return form
+
+    def save_model(
+        self, request: HttpRequest, obj: Reminder, form: Any, change: bool
+    ) -> None:
+        if getattr(form, "retried", None) is not None:
+            return  # the outbox service has saved it, with a fresh send time
+        super().save_model(request, obj, form, change)
+
     @admin.display(description="visit", ordering="appointment__starts_at")
     def visit(self, obj: Reminder) -> str:
         if obj.appointment is None:
@@ -873,14 +836,23 @@ class ReminderAdmin(ClinicalRecordAdmin):
 
     @admin.action(description="Retry selected failed messages", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        count = (
-            queryset.filter(status=Reminder.Status.FAILED)
-            .exclude(appointment__status__in=Appointment.NON_BLOCKING_STATUSES)
-            .update(status=Reminder.Status.PENDING, updated_at=timezone.now())
-        )
+        now, count, refused = timezone.now(), 0, 0
+        for message in queryset.filter(status=Reminder.Status.FAILED):
+            try:
+                message_retry(message=message, by=request.user, now=now)
+            except ValidationError:
+                refused += 1
+            else:
+                count += 1
         self.message_user(
             request, f"{count} message(s) will be sent again.", messages.SUCCESS
         )
+        if refused:
+            self.message_user(
+                request,
+                f"{refused} message(s) were not sent again: their visit is cancelled.",
+                messages.WARNING,
+            )
 
     @admin.action(
         description="Stop selected messages from going out", permissions=["change"]
@@ -899,11 +871,13 @@ class ProgressReportAdmin(ClinicalRecordAdmin):
     search_fields = ["plan__client__first_name", "plan__client__last_name"]
     date_hierarchy = "period_end"
     readonly_fields = ["created_at", "created_by"]
-    autocomplete_fields = ["plan", "therapist"]
 
-    def save_model(
-        self, request: HttpRequest, obj: Model, form: Any, change: bool
-    ) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+    # Viewed only: the plan's therapist writes and signs the report on the plan's
+    # page; once written it is what the physician was sent.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: ProgressReport | None = None
+    ) -> bool:
+        return obj is None and super().has_change_permission(request)

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from massageclinic.admin import (
@@ -10,7 +19,13 @@ from massageclinic.admin import (
     ClinicTabularInline,
     SelectRelatedFieldListFilter,
 )
+from massageclinic.clock import location_zone
 from therapists.models import Modality, Therapist, TimeOff, Training, WorkingHours
+from therapists.services import therapist_zone, therapist_zones
+
+# Primary keys are PostgreSQL integers: a longer number typed into a form or a URL
+# is no therapist, not a database error.
+_MAX_PK = 2**31 - 1
 
 
 class TherapistListFilter(SelectRelatedFieldListFilter):
@@ -111,9 +126,45 @@ class WorkingHoursAdmin(ClinicModelAdmin):
     ordering = ["therapist__user__first_name", "weekday", "starts_at"]
 
 
+def _pk(raw: object) -> int | None:
+    text = str(raw or "").strip()
+    if not text.isascii() or not text.isdigit() or int(text) > _MAX_PK:
+        return None
+    return int(text)
+
+
+class TimeOffForm(forms.ModelForm):
+    """Reads and shows its times in the zone the admin view has switched on."""
+
+    class Meta:
+        model = TimeOff
+        fields = ["therapist", "starts_at", "ends_at", "reason"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zone = timezone.get_current_timezone_name()
+        note = (
+            f"In {zone}, the therapist's time zone (the zone of the location of "
+            "their working hours; the clinic's when they work in several or none)."
+        )
+        for name in ("starts_at", "ends_at"):
+            if name in self.fields:
+                self.fields[name].help_text = note
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "Time off must end after it starts.")
+        return cleaned
+
+
 @admin.register(TimeOff)
 class TimeOffAdmin(ClinicModelAdmin):
-    list_display = ["therapist", "starts_at", "ends_at", "reason"]
+    """Times are typed and shown in the therapist's zone, never in UTC."""
+
+    form = TimeOffForm
+    list_display = ["therapist", "local_starts", "local_ends", "reason"]
     list_filter = [("therapist", TherapistListFilter)]
     list_select_related = ["therapist__user"]
     search_fields = [
@@ -123,3 +174,56 @@ class TimeOffAdmin(ClinicModelAdmin):
     ]
     autocomplete_fields = ["therapist"]
     date_hierarchy = "starts_at"
+    ordering = ["-starts_at"]
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        with timezone.override(self._zone_for(request, object_id)):
+            response = super().changeform_view(
+                request, object_id, form_url, extra_context
+            )
+            # Widgets format their times when rendered: render inside the zone.
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+    def _zone_for(self, request: HttpRequest, object_id: str | None) -> ZoneInfo:
+        """The zone of the therapist on the form (as posted), else of the row."""
+        therapist_id = _pk(
+            request.POST.get("therapist") or request.GET.get("therapist")
+        )
+        if therapist_id is None and object_id is not None:
+            therapist_id = (
+                TimeOff.objects.filter(pk=_pk(unquote(object_id)) or 0)
+                .values_list("therapist_id", flat=True)
+                .first()
+            )
+        if therapist_id is None:
+            return location_zone(None)  # a new row: the clinic's, until one is chosen
+        return therapist_zones([therapist_id])[therapist_id]
+
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        rows = changelist.result_list
+        zones = therapist_zones({row.therapist_id for row in rows})
+        for row in rows:
+            row.zone = zones[row.therapist_id]
+        return changelist
+
+    def _local(self, obj: TimeOff, moment: datetime) -> str:
+        zone = getattr(obj, "zone", None) or therapist_zone(obj.therapist)
+        local = moment.astimezone(zone)
+        return f"{local:%a %Y-%m-%d %H:%M} {local.tzname()} ({zone.key})"
+
+    @admin.display(description="starts (therapist's zone)", ordering="starts_at")
+    def local_starts(self, obj: TimeOff) -> str:
+        return self._local(obj, obj.starts_at)
+
+    @admin.display(description="ends (therapist's zone)", ordering="ends_at")
+    def local_ends(self, obj: TimeOff) -> str:
+        return self._local(obj, obj.ends_at)
