@@ -2,7 +2,8 @@
 
 Used visits and units are never typed in: a visit counts once its note is signed, and
 its units come from the note's timed technique minutes by CPT code, under the payer's
-billing-unit rule (or the clinic's). Visits and notes live in the sessions app, which
+billing-unit rule (or the clinic's). `visits_billing` is the one place that decides a
+visit's payer and units; the note page and the superbill call it too. Visits and notes live in the sessions app, which
 sits above this one, so they are read here only through reverse relations
 (`appointments__note__...`). Every function reads a whole page in a fixed number of
 queries, however many rows it shows.
@@ -14,17 +15,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from clients.models import (
     Authorization,
     Client,
     InsurancePolicy,
+    Payer,
     Referral,
 )
-from massageclinic.billing import billing_units
+from massageclinic.billing import TechniqueMinutes, VisitUnits, visit_units
 from massageclinic.choices import BodyRegion
+from massageclinic.clock import local_date
 from massageclinic.models import clinic_policy
 
 WARN_USED_FRACTION = 0.8
@@ -244,6 +248,87 @@ class ReferralStatus:
         return found
 
 
+# --- Billing: which payer, and how many units ---------------------------------------
+
+
+@dataclass(frozen=True)
+class BillableVisit:
+    """A visit to bill, as plain data (sessions sits above this app).
+
+    `day` is the visit's local date (its location's zone); `authorization` has its
+    policy and payer loaded.
+    """
+
+    key: int
+    client_id: int
+    day: date
+    authorization: Authorization | None
+    techniques: list[TechniqueMinutes]
+
+
+@dataclass(frozen=True)
+class VisitBill:
+    """Whom a visit is billed to, and its units under that payer's rule."""
+
+    policy: InsurancePolicy | None
+    units: VisitUnits
+
+    @property
+    def payer(self) -> Payer | None:
+        return self.policy.payer if self.policy is not None else None
+
+
+def _policy_on(
+    policies: Sequence[InsurancePolicy], day: date
+) -> InsurancePolicy | None:
+    """The client's active policy on `day`: the one with an authorization covering
+    it, else the first (by payer name). Policies themselves carry no dates."""
+    for policy in policies:
+        if any(a.valid_from <= day <= a.valid_to for a in policy.authorizations.all()):
+            return policy
+    return policies[0] if policies else None
+
+
+def visits_billing(visits: Sequence[BillableVisit]) -> dict[int, VisitBill]:
+    """The one billing decision, for the note, the superbill and the tally alike.
+
+    Each visit's payer: its authorization's, else the client's active insurance
+    policy on the visit's local date, else none (the clinic's rule). Then its timed
+    minutes by CPT code under the payer's rule (or the clinic's when the payer has
+    none), leaving out the codes the payer refuses. At most three queries, however
+    many visits: the active policies of clients with unauthorized visits (two, with
+    their authorizations) and the clinic's policy.
+    """
+    unauthorized = {v.client_id for v in visits if v.authorization is None}
+    policies: dict[int, list[InsurancePolicy]] = defaultdict(list)
+    if unauthorized:
+        for insurance in (
+            InsurancePolicy.objects.filter(client_id__in=unauthorized, is_active=True)
+            .select_related("payer")
+            .prefetch_related("authorizations")
+            .order_by("payer__name", "pk")
+        ):
+            policies[insurance.client_id].append(insurance)
+    clinic_rule = ""
+    bills: dict[int, VisitBill] = {}
+    for visit in visits:
+        if visit.authorization is not None:
+            policy: InsurancePolicy | None = visit.authorization.policy
+        else:
+            policy = _policy_on(policies[visit.client_id], visit.day)
+        payer = policy.payer if policy is not None else None
+        rule = payer.billing_unit_rule if payer is not None else ""
+        if not rule:
+            clinic_rule = clinic_rule or clinic_policy().billing_unit_rule
+            rule = clinic_rule
+        refused = payer.refused_cpt_codes if payer is not None else ()
+        bills[visit.key] = VisitBill(
+            policy=policy,
+            units=visit_units(visit.techniques, rule=rule, refused=refused),
+        )
+    return bills
+
+
 # --- Usage ------------------------------------------------------------------------
 
 
@@ -260,55 +345,53 @@ def units_used_by_authorization(
 ) -> dict[int, int]:
     """Billing units of the signed notes of each authorization's visits: one query.
 
-    The payer's rule applies (or the clinic's), over the timed minutes of each note
-    by CPT code; codes the payer refuses are not billed to it and use none of its units.
+    Each visit is billed by `visits_billing`, as on its note and on the superbill.
     """
     if not authorizations:
         return {}
     by_id = {a.pk: a for a in authorizations}
     technique = "appointments__note__techniques"
-    # One filter() call, so the aggregate below runs over these very joins.
+    # One filter() call, so the values below are read over these very joins.
     rows = (
         Authorization.objects.filter(
             pk__in=by_id,
             appointments__note__signed_at__isnull=False,
-            **{
-                f"{technique}__modality__is_timed": True,
-                f"{technique}__modality__cpt_code__gt": "",
-            },
+            **{f"{technique}__isnull": False},
         )
         .values(
             auth_id=F("pk"),
-            note_id=F("appointments__note"),
+            visit_id=F("appointments"),
+            client_id=F("appointments__client"),
+            starts_at=F("appointments__starts_at"),
+            time_zone=F("appointments__location__time_zone"),
             code=F(f"{technique}__modality__cpt_code"),
+            timed=F(f"{technique}__modality__is_timed"),
+            name=F(f"{technique}__modality__name"),
+            minutes=F(f"{technique}__minutes"),
         )
-        .annotate(minutes=Sum(f"{technique}__minutes"))
-        .order_by()
+        .order_by("appointments", f"{technique}__pk")
     )
-    minutes: dict[int, dict[int, dict[str, int]]] = defaultdict(
-        lambda: defaultdict(dict)
-    )
+    visits: dict[int, BillableVisit] = {}
+    authorization_of: dict[int, int] = {}
     for row in rows:
-        minutes[row["auth_id"]][row["note_id"]][row["code"]] = row["minutes"]
-    clinic_rule = None
-    units: dict[int, int] = {}
-    for auth_id, notes in minutes.items():
-        payer = by_id[auth_id].policy.payer
-        if payer.billing_unit_rule:
-            rule = payer.billing_unit_rule
-        else:
-            clinic_rule = clinic_rule or clinic_policy().billing_unit_rule
-            rule = clinic_rule
-        refused = set(payer.refused_cpt_codes)
-        units[auth_id] = sum(
-            sum(
-                billing_units(
-                    {c: m for c, m in by_code.items() if c not in refused}, rule
-                ).values()
+        visit = visits.get(row["visit_id"])
+        if visit is None:
+            authorization_of[row["visit_id"]] = row["auth_id"]
+            day = local_date(row["starts_at"], ZoneInfo(row["time_zone"]))
+            visit = visits[row["visit_id"]] = BillableVisit(
+                key=row["visit_id"],
+                client_id=row["client_id"],
+                day=day,
+                authorization=by_id[row["auth_id"]],
+                techniques=[],
             )
-            for by_code in notes.values()
+        visit.techniques.append(
+            TechniqueMinutes(row["code"], row["minutes"], row["timed"], row["name"])
         )
-    return units
+    units: dict[int, int] = defaultdict(int)
+    for visit_id, bill in visits_billing(list(visits.values())).items():
+        units[authorization_of[visit_id]] += bill.units.total_units
+    return dict(units)
 
 
 def authorization_statuses(

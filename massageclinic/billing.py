@@ -1,9 +1,16 @@
 """Billing units from timed minutes: the CMS 8-minute rule, or units per code.
 
 Pure functions on {CPT code: minutes}; untimed codes must be left out by the caller.
+`visit_units` gathers a visit's technique rows into those minutes: the only place
+that decides which minutes count. Which payer's rule applies to a visit is decided
+in `clients.referral_selectors.visits_billing`, which calls it.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 
 from massageclinic.models import BillingUnitRule
 
@@ -46,3 +53,78 @@ def billing_units(minutes_by_code: dict[str, int], rule: str) -> dict[str, int]:
     if rule == BillingUnitRule.PER_CODE:
         return per_code_units(minutes_by_code)
     return cms_units(minutes_by_code)
+
+
+# --- Gathering a visit's minutes ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TechniqueMinutes:
+    """One technique row of a note, as plain data: its CPT code ("" for none)."""
+
+    code: str
+    minutes: int
+    timed: bool = True
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class VisitUnits:
+    """A visit's units under one rule, and why some of its minutes are not billed."""
+
+    rule: str
+    minutes_by_code: dict[str, int]  # timed minutes of every coded technique
+    units: dict[str, int]  # what is billed, by code
+    refused: frozenset[str]  # codes present that the payer refuses
+    untimed: tuple[str, ...] = ()
+    not_billable: tuple[str, ...] = ()
+    total_minutes: int = 0  # every technique's minutes, timed or not
+
+    @property
+    def total_units(self) -> int:
+        return sum(self.units.values())
+
+    @property
+    def billed_minutes(self) -> dict[str, int]:
+        return {c: m for c, m in self.minutes_by_code.items() if c not in self.refused}
+
+    @property
+    def timed_minutes(self) -> int:
+        return sum(self.billed_minutes.values())
+
+
+def visit_units(
+    techniques: Iterable[TechniqueMinutes],
+    *,
+    rule: str,
+    refused: Collection[str] = (),
+) -> VisitUnits:
+    """Gather a visit's timed minutes by CPT code and bill them under `rule`.
+
+    Untimed items (97010 hot or cold packs) and techniques without a code earn no
+    units. Codes the payer refuses are not billed to it, so their minutes do not
+    count towards the visit's total timed minutes either.
+    """
+    by_code: dict[str, int] = defaultdict(int)
+    untimed: list[str] = []
+    not_billable: list[str] = []
+    total = 0
+    for technique in techniques:
+        total += technique.minutes
+        if not technique.code:
+            not_billable.append(technique.name)
+        elif not technique.timed:
+            untimed.append(f"{technique.name} ({technique.code})")
+        else:
+            by_code[technique.code] += technique.minutes
+    refused_here = frozenset(c for c in by_code if c in set(refused))
+    billed = {c: m for c, m in by_code.items() if c not in refused_here}
+    return VisitUnits(
+        rule=rule,
+        minutes_by_code=dict(by_code),
+        units=billing_units(billed, rule),
+        refused=refused_here,
+        untimed=tuple(untimed),
+        not_billable=tuple(not_billable),
+        total_minutes=total,
+    )

@@ -22,10 +22,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from clients.models import Payer
+from clients.referral_selectors import BillableVisit, visits_billing
 from clients.safety import SafetyVerdict, flags_in_force, modality_safety
-from massageclinic.billing import billing_units
+from massageclinic.billing import TechniqueMinutes
 from massageclinic.choices import BodyRegion, Pressure
-from massageclinic.models import BillingUnitRule, clinic_policy
+from massageclinic.clock import local_date
+from massageclinic.models import BillingUnitRule
 from massageclinic.roles import Role, has_role
 from sessions.models import Appointment, NoteAddendum, NoteTechnique, SessionNote
 from sessions.note_selectors import WRITABLE_STATUSES, previous_signed_note
@@ -123,7 +125,7 @@ def note_verify(note: SessionNote) -> bool:
 
 def visit_local_date(appointment: Appointment) -> date:
     """The day of the visit where it took place: the day safety is judged on."""
-    return appointment.starts_at.astimezone(appointment.location.zone).date()
+    return local_date(appointment.starts_at, appointment.location)
 
 
 def _is_notes_therapist(note: SessionNote, user: AbstractBaseUser) -> bool:
@@ -208,17 +210,25 @@ def _unacknowledged_message(unsafe: Sequence[SafetyVerdict]) -> str:
 # --- Billing units ----------------------------------------------------------------------
 
 
-def visit_payer(appointment: Appointment) -> Payer | None:
-    authorization = appointment.authorization
-    return authorization.policy.payer if authorization else None
-
-
-def billing_rule_for(appointment: Appointment, payer: Payer | None = None) -> str:
-    """The payer's unit rule when the visit is billed to one, else the clinic's."""
-    payer = payer if payer is not None else visit_payer(appointment)
-    if payer and payer.billing_unit_rule:
-        return payer.billing_unit_rule
-    return clinic_policy().billing_unit_rule
+def billable_visit(
+    appointment: Appointment, techniques: Iterable[TechniqueEntry]
+) -> BillableVisit:
+    """A visit and its technique rows, as the billing decision reads them."""
+    return BillableVisit(
+        key=appointment.pk,
+        client_id=appointment.client_id,
+        day=visit_local_date(appointment),
+        authorization=appointment.authorization,
+        techniques=[
+            TechniqueMinutes(
+                code=modality.cpt_code,
+                minutes=minutes,
+                timed=modality.is_timed,
+                name=modality.name,
+            )
+            for modality, minutes in techniques
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -262,47 +272,31 @@ class UnitsBreakdown:
 def units_breakdown(
     *, appointment: Appointment, techniques: Iterable[TechniqueEntry]
 ) -> UnitsBreakdown:
-    """Billing units from technique minutes by the visit's rule.
+    """Billing units of technique rows (as typed, or as signed), explained.
 
-    Untimed items (Modality.is_timed False) and techniques without a CPT code earn
-    no units; codes the payer refuses are not billed to it (and so do not count
-    towards the visit's total timed minutes), as on the authorization's tally.
+    The payer and the units are decided by `visits_billing`, as on the superbill
+    and the authorization's tally; this only lays them out for the note page.
     """
-    payer = visit_payer(appointment)
-    rule = billing_rule_for(appointment, payer)
-    refused = set(payer.refused_cpt_codes) if payer else set()
-    by_code: dict[str, int] = defaultdict(int)
-    untimed: list[str] = []
-    not_billable: list[str] = []
-    total = 0
-    for modality, minutes in techniques:
-        total += minutes
-        if not modality.cpt_code:
-            not_billable.append(modality.name)
-        elif not modality.is_timed:
-            untimed.append(f"{modality.name} ({modality.cpt_code})")
-        else:
-            by_code[modality.cpt_code] += minutes
-    billed = {code: m for code, m in by_code.items() if code not in refused}
-    units = billing_units(billed, rule)
+    bill = visits_billing([billable_visit(appointment, techniques)])[appointment.pk]
+    units = bill.units
     codes = [
         CodeUnits(
             code=code,
-            minutes=by_code[code],
-            units=units.get(code, 0),
-            refused=code in refused,
+            minutes=minutes,
+            units=units.units.get(code, 0),
+            refused=code in units.refused,
         )
-        for code in sorted(by_code)
+        for code, minutes in sorted(units.minutes_by_code.items())
     ]
     return UnitsBreakdown(
-        rule=rule,
-        payer=payer,
+        rule=units.rule,
+        payer=bill.payer,
         codes=codes,
-        timed_minutes=sum(billed.values()),
-        total_minutes=total,
+        timed_minutes=units.timed_minutes,
+        total_minutes=units.total_minutes,
         visit_minutes=appointment.duration_minutes,
-        untimed=untimed,
-        not_billable=not_billable,
+        untimed=list(units.untimed),
+        not_billable=list(units.not_billable),
     )
 
 

@@ -1,8 +1,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from massageclinic.billing import billing_units, cms_units, per_code_units
+from massageclinic.billing import (
+    TechniqueMinutes,
+    billing_units,
+    cms_units,
+    per_code_units,
+    visit_units,
+)
+from massageclinic.models import BillingUnitRule
 
 
 @pytest.mark.parametrize(
@@ -46,3 +55,62 @@ def test_per_code_units_count_each_code_alone():
 def test_the_rule_is_chosen_by_name():
     assert billing_units({"97124": 5, "97140": 5}, "per_code") == {}
     assert sum(billing_units({"97124": 5, "97140": 5}, "cms_8_minute").values()) == 1
+
+
+# --- Gathering a visit's technique rows (visit_units) ---------------------------------
+
+TIMED = st.builds(
+    TechniqueMinutes,
+    code=st.sampled_from(["97124", "97140", "97112"]),
+    minutes=st.integers(1, 120),
+    timed=st.just(True),
+    name=st.sampled_from(["Swedish", "Myofascial release", "Re-education"]),
+)
+UNBILLED = st.one_of(
+    st.builds(
+        TechniqueMinutes,
+        code=st.just("97010"),
+        minutes=st.integers(1, 60),
+        timed=st.just(False),
+        name=st.just("Hot or cold packs"),
+    ),
+    st.builds(
+        TechniqueMinutes,
+        code=st.just(""),
+        minutes=st.integers(1, 60),
+        name=st.just("Reflexology"),
+    ),
+)
+RULES = st.sampled_from([BillingUnitRule.CMS_8_MINUTE, BillingUnitRule.PER_CODE])
+REFUSED = st.sampled_from([(), ("97140",), ("97124", "97112")])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    timed=st.lists(TIMED, max_size=5),
+    unbilled=st.lists(UNBILLED, max_size=3),
+    rule=RULES,
+    refused=REFUSED,
+    order=st.randoms(use_true_random=False),
+)
+def test_a_visits_units_are_its_timed_billed_minutes_by_code_under_the_rule(
+    timed, unbilled, rule, refused, order
+):
+    rows = [*timed, *unbilled]
+    order.shuffle(rows)
+    result = visit_units(rows, rule=rule, refused=refused)
+
+    billed: dict[str, int] = {}
+    for row in timed:
+        if row.code not in refused:
+            billed[row.code] = billed.get(row.code, 0) + row.minutes
+    assert result.units == billing_units(billed, rule)
+    assert result.timed_minutes == sum(billed.values())
+    assert result.total_minutes == sum(row.minutes for row in rows)
+    assert not set(result.units) & set(refused)
+    assert len(result.untimed) + len(result.not_billable) == len(unbilled)
+    # Untimed and codeless rows never change the units.
+    assert visit_units(timed, rule=rule, refused=refused).units == result.units
+    if rule == BillingUnitRule.CMS_8_MINUTE:
+        total = sum(billed.values())
+        assert result.total_units == (0 if total < 8 else (total - 8) // 15 + 1)

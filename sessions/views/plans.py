@@ -40,6 +40,7 @@ from clients.referral_selectors import (
 )
 from clients.safety import client_alerts, flags_in_force, modality_safety
 from massageclinic.audit import audit
+from massageclinic.clock import local_date
 from massageclinic.models import AuditEvent, clinic_policy, clinic_today
 from massageclinic.roles import Role, user_roles
 from massageclinic.validators import parse_id
@@ -594,7 +595,8 @@ def _report_context(report: ProgressReport) -> dict[str, Any]:
             for item in progress.goals
         ],
         "clinic_name": clinic_policy().clinic_name,
-        "signed_on": timezone.localdate(report.created_at),
+        # The day it was written where the client is treated, not the UTC date.
+        "signed_on": local_date(report.created_at, plan.client.preferred_location),
     }
 
 
