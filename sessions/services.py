@@ -508,9 +508,32 @@ def waitlist_add(*, entry: WaitlistEntry, by: AbstractBaseUser) -> WaitlistEntry
 
 
 @transaction.atomic
-def waitlist_close(*, entry: WaitlistEntry, now: datetime) -> WaitlistEntry:
-    if entry.closed_at is not None:
-        raise ValidationError("This waitlist entry is already closed.")
-    entry.closed_at = now
-    entry.save(update_fields=["closed_at"])
-    return entry
+def waitlist_close(
+    *,
+    entry: WaitlistEntry,
+    now: datetime,
+    appointment: Appointment | None = None,
+) -> WaitlistEntry:
+    """Close a waitlist entry: taken off by hand, or booked as `appointment`.
+
+    When booking, call it in the booking's transaction: if it raises, the visit is
+    not booked either.
+    """
+    locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+    if locked.closed_at is not None:
+        if appointment is None:
+            raise ValidationError("This waitlist entry is already closed.")
+        raise ValidationError(
+            f"{appointment.client.full_name}'s waitlist entry was closed a moment ago "
+            "(booked by someone else?). Check the calendar before booking again."
+        )
+    if appointment is not None and locked.client_id != appointment.client_id:
+        raise ValidationError(
+            "The waitlist entry is for another client. Book that client, or start a "
+            "new booking without the waitlist."
+        )
+    locked.closed_at = now
+    locked.booked_appointment = appointment
+    locked.save(update_fields=["closed_at", "booked_appointment"])
+    entry.closed_at, entry.booked_appointment = now, appointment
+    return locked

@@ -41,38 +41,17 @@ from sessions.booking_forms import (
 )
 from sessions.models import Appointment, Place, WaitlistEntry
 from sessions.openings import Opening, find_openings
-from sessions.services import BookingNeedsConfirmation, Confirmation, appointment_book
+from sessions.services import (
+    BookingNeedsConfirmation,
+    Confirmation,
+    appointment_book,
+    waitlist_close,
+)
 
 SEARCH_RESULTS = 10
 MIN_SEARCH_LENGTH = 2
 OPENING_DAYS = 21
 OPENINGS_SHOWN = 20
-
-
-# --- A service of this page: booking a waitlisted client ----------------------------
-
-
-@transaction.atomic
-def waitlist_entry_close(
-    *, entry: WaitlistEntry, appointment: Appointment, now: datetime
-) -> WaitlistEntry:
-    """Close the entry as booked. Call it in the booking's transaction: if it raises,
-    the visit is not booked either."""
-    locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-    if locked.closed_at is not None:
-        raise ValidationError(
-            f"{appointment.client.full_name}'s waitlist entry was closed a moment ago "
-            "(booked by someone else?). Check the calendar before booking again."
-        )
-    if locked.client_id != appointment.client_id:
-        raise ValidationError(
-            "The waitlist entry is for another client. Book that client, or start a "
-            "new booking without the waitlist."
-        )
-    locked.closed_at = now
-    locked.booked_appointment = appointment
-    locked.save(update_fields=["closed_at", "booked_appointment"])
-    return locked
 
 
 # --- Helpers -------------------------------------------------------------------------
@@ -336,7 +315,7 @@ def _book(form: BookingForm, *, by: AbstractBaseUser, shown: QueryDict) -> Appoi
                 ),
             )
         if data["waitlist"] is not None:
-            waitlist_entry_close(entry=data["waitlist"], appointment=visit, now=now)
+            waitlist_close(entry=data["waitlist"], appointment=visit, now=now)
     return visit
 
 
