@@ -1,7 +1,16 @@
-"""Record every read and change of health data (DESIGN.md section 6)."""
+"""Record every read and change of health data (DESIGN.md section 6).
+
+A view builds one small `AuditContext` (who, from which address, which page) and
+hands it to the service or selector, which writes the audit row itself, inside its
+own transaction: a row exists exactly when the change committed. Signed links, Celery
+tasks and the admin build their own context, so every path is audited the same way.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models
 from django.http import HttpRequest
 
@@ -13,6 +22,51 @@ def _client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+@dataclass(frozen=True)
+class AuditContext:
+    """Who is acting, from where: what an audit row records besides the record."""
+
+    user: AbstractBaseUser | None
+    ip_address: str | None = None
+    path: str = ""
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> AuditContext:
+        user = request.user
+        return cls(
+            user=None if isinstance(user, AnonymousUser) else user,
+            ip_address=_client_ip(request),
+            path=request.get_full_path()[:250],
+        )
+
+    @classmethod
+    def system(cls, what: str, user: AbstractBaseUser | None = None) -> AuditContext:
+        """A change made off the web: a Celery task, a command ("task:send", ...)."""
+        return cls(user=user, ip_address=None, path=what[:250])
+
+
+def audit_record(
+    context: AuditContext,
+    action: str,
+    obj: models.Model,
+    *,
+    client_id: int | None,
+    summary: str = "",
+) -> AuditEvent:
+    """Write one audit line for `obj`, seen or changed in this context."""
+    user = context.user if context.user is not None else None
+    return AuditEvent.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        client_id=client_id,
+        object_type=obj._meta.label,
+        object_id=obj.pk,
+        summary=summary[:250],
+        ip_address=context.ip_address,
+        path=context.path,
+    )
+
+
 def audit(
     request: HttpRequest,
     action: str,
@@ -21,15 +75,11 @@ def audit(
     client_id: int | None,
     summary: str = "",
 ) -> AuditEvent:
-    """Write one audit line for `obj`, seen or changed by the request's user."""
-    user = request.user if request.user.is_authenticated else None
-    return AuditEvent.objects.create(
-        user=user,
-        action=action,
+    """Write one audit line for a page's own read (prefer passing a context on)."""
+    return audit_record(
+        AuditContext.from_request(request),
+        action,
+        obj,
         client_id=client_id,
-        object_type=obj._meta.label,
-        object_id=obj.pk,
-        summary=summary[:250],
-        ip_address=_client_ip(request),
-        path=request.get_full_path()[:250],
+        summary=summary,
     )

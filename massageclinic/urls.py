@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from sessions.views import home
+from sessions.home import home
 
 admin.site.site_header = "Clinic administration"
 admin.site.site_title = "Clinic administration"

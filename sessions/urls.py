@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from sessions.views import (
+from sessions.messaging import views as messages
+from sessions.scheduling.views import (
     booking,
     calendar,
-    messages,
-    notes,
-    plans,
+    links,
     series,
     visit,
     waitlist,
 )
+from sessions.treatment.views import notes, notes_to_sign, plans, reports
 
 app_name = "sessions"
 
@@ -19,7 +19,10 @@ urlpatterns = [
     *series.urlpatterns,
     *visit.urlpatterns,
     *notes.urlpatterns,
+    *notes_to_sign.urlpatterns,
     *plans.urlpatterns,
+    *reports.urlpatterns,
     *messages.urlpatterns,
+    *links.urlpatterns,
     *waitlist.urlpatterns,
 ]

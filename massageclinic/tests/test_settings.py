@@ -17,7 +17,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 def _start_django(**overrides: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DJANGO_SECRET_KEY": "test-key", **overrides}
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=BASE_DIR,
         env={**env, "DJANGO_SETTINGS_MODULE": "massageclinic.settings"},

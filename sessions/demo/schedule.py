@@ -2,7 +2,7 @@
 
 A mixin of `DemoSeeder`. A visit's end is its start plus its minutes of elapsed
 (UTC) time, and the therapist's busy span, travel included, comes from
-`sessions.scheduling.busy_span`, the one travel-buffer rule of the app.
+`sessions.scheduling.rules.busy_span`, the one travel-buffer rule of the app.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sessions.models import (
     AppointmentSeries,
     Place,
 )
-from sessions.scheduling import busy_span, visit_end
+from sessions.scheduling.rules import busy_span, visit_end
 from therapists.models import Therapist, WorkingHours
 
 

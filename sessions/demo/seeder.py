@@ -53,7 +53,7 @@ from sessions.models import (
     SessionNote,
     TreatmentPlan,
 )
-from sessions.scheduling import local_datetime
+from sessions.scheduling.rules import local_datetime
 from therapists.models import Modality, Therapist, Training, WorkingHours
 
 COUNTED: tuple[type[models.Model], ...] = (

@@ -37,6 +37,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from sessions.messaging.queue import enqueue_send
 from sessions.messaging.render import email_for, message_id_for, message_verdict
 from sessions.models import Reminder
 
@@ -102,8 +103,6 @@ def messages_reclaim(*, now: datetime) -> int:
 @transaction.atomic
 def messages_dispatch(*, now: datetime, batch_size: int | None = None) -> int:
     """Hand every due row to the workers, `batch_size` ids per task."""
-    from sessions.tasks import send_messages
-
     batch_size = batch_size or settings.CLINIC_MESSAGE_BATCH_SIZE
     messages_reclaim(now=now)
     due = list(
@@ -111,12 +110,9 @@ def messages_dispatch(*, now: datetime, batch_size: int | None = None) -> int:
         .order_by("send_at", "pk")
         .values_list("pk", flat=True)[:MAX_PER_TICK]
     )
-    stamp = now.isoformat()
     for start in range(0, len(due), batch_size):
         batch = due[start : start + batch_size]
-        transaction.on_commit(
-            lambda batch=batch: send_messages.delay(batch, stamp), robust=True
-        )
+        transaction.on_commit(lambda batch=batch: enqueue_send(batch, now), robust=True)
     return len(due)
 
 
@@ -174,7 +170,7 @@ def messages_send(*, ids: list[int], now: datetime) -> Report:
     finally:
         try:
             connection.close()
-        except Exception:  # noqa: BLE001 - a broken connection is closed anyway
+        except Exception:
             logger.debug("Closing the SMTP connection failed", exc_info=True)
     logger.info("Messages: %s", report)
     return report
@@ -213,11 +209,11 @@ def _send_one(
             email = email_for(row, now, connection=connection)
         connection.open()  # no-op while the batch's connection is open
         email.send()
-    except Exception as error:  # noqa: BLE001 - every failure is recorded on the row
+    except Exception as error:
         _attempt_failed(row, error, now, report)
         try:
             connection.close()  # the next row opens a fresh one
-        except Exception:  # noqa: BLE001
+        except Exception:
             logger.debug("Closing the SMTP connection failed", exc_info=True)
         return
     row.status = Status.SENT

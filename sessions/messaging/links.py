@@ -7,40 +7,27 @@ confirm link no longer confirms a time the client may not have seen. Whether a l
 is still usable is decided when it is used (the visit has not started), not baked
 into the token, so moving a visit later keeps its cancel link working.
 
-Both actions are idempotent: a second use shows the same result and changes nothing.
+What a link does to the visit (confirm, cancel) is decided in
+`sessions.scheduling.visit_links`, through the booking services.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from django.conf import settings
 from django.core import signing
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 
-from massageclinic.models import clinic_policy
 from sessions.models import Appointment
-from sessions.services import appointment_cancel, appointment_set_status
 
 SALT = "sessions.messaging.visit-link"
-CLIENT_CANCEL_REASON = "Cancelled by the client through the link in their email"
 
 
 class Action(StrEnum):
     CONFIRM = "confirm"
     CANCEL = "cancel"
-
-
-class Outcome(StrEnum):
-    CONFIRMED = "confirmed"
-    CANCELLED = "cancelled"
-    ASK = "ask"  # the link is good: show the button that does it
-    TOO_LATE = "too_late"  # inside the late-cancel window: call the clinic
-    CLOSED = "closed"  # checked in, completed, no-show: nothing to do online
 
 
 class VisitLinkError(Exception):
@@ -64,20 +51,15 @@ def visit_link_url(*, appointment: Appointment, action: Action) -> str:
     return settings.CLINIC_BASE_URL + reverse(f"sessions:link_{action}", args=[token])
 
 
-@dataclass
-class LinkResult:
-    outcome: Outcome
-    appointment: Appointment
-
-
 def _long(moment: datetime, appointment: Appointment) -> str:
     local = moment.astimezone(appointment.location.zone)
     return f"{local:%A, %B} {local.day}, {local.year}"
 
 
-def _open(
+def visit_link_visit(
     token: str, action: Action, now: datetime, *, for_update: bool = False
 ) -> Appointment:
+    """The visit a link names, or VisitLinkError saying why the link cannot be used."""
     try:
         payload = signing.loads(token, salt=SALT)
     except signing.BadSignature:
@@ -120,56 +102,3 @@ def _open(
             code="outdated",
         )
     return appointment
-
-
-def visit_link_open(*, token: str, action: Action, now: datetime) -> LinkResult:
-    """What using the link would do, without doing it (the page before the button)."""
-    appointment = _open(token, action, now)
-    return LinkResult(_outcome(appointment, action, now), appointment)
-
-
-def _outcome(appointment: Appointment, action: Action, now: datetime) -> Outcome:
-    status = appointment.status
-    if status in Appointment.NON_BLOCKING_STATUSES:
-        return Outcome.CANCELLED
-    if action == Action.CONFIRM:
-        if status == Appointment.Status.BOOKED:
-            return Outcome.ASK
-        if status == Appointment.Status.CONFIRMED:
-            return Outcome.CONFIRMED
-        return Outcome.CLOSED
-    if status not in Appointment.OPEN_STATUSES or status == "checked_in":
-        return Outcome.CLOSED
-    if appointment.starts_at - now < clinic_policy().late_cancel_window:
-        return Outcome.TOO_LATE
-    return Outcome.ASK
-
-
-@transaction.atomic
-def visit_link_use(*, token: str, action: Action, now: datetime) -> LinkResult:
-    """Confirm or cancel the visit the link names; a second use changes nothing.
-
-    Cancelling inside the clinic's late-cancel window is refused: the client calls.
-    Outside it, the visit is cancelled through the desk's own service (by nobody:
-    the client), so its history, the waitlist and the messages follow as usual.
-    """
-    appointment = _open(token, action, now, for_update=True)
-    outcome = _outcome(appointment, action, now)
-    if outcome != Outcome.ASK:
-        return LinkResult(outcome, appointment)
-    try:
-        if action == Action.CONFIRM:
-            appointment = appointment_set_status(
-                appointment=appointment,
-                status=Appointment.Status.CONFIRMED,
-                by=None,
-                now=now,
-            )
-            return LinkResult(Outcome.CONFIRMED, appointment)
-        appointment = appointment_cancel(
-            appointment=appointment, by=None, reason=CLIENT_CANCEL_REASON, now=now
-        )
-    except ValidationError:  # pragma: no cover - the row is locked and checked above
-        appointment.refresh_from_db()
-        return LinkResult(_outcome(appointment, action, now), appointment)
-    return LinkResult(Outcome.CANCELLED, appointment)

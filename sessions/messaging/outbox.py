@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 
 from clients.intake_services import intake_invitation_create
 from massageclinic.models import ClinicPolicy, clinic_policy
+from sessions.messaging.queue import enqueue_send
 from sessions.models import (
     LIVE_STATUSES,
     Appointment,
@@ -390,6 +391,4 @@ def message_retry(
 
 
 def _hand_over(ids: list[int], now: datetime) -> None:
-    from sessions.tasks import send_messages
-
-    send_messages.delay(ids, now.isoformat())
+    enqueue_send(ids, now)

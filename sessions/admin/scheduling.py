@@ -1,0 +1,249 @@
+"""Admin for visits, series, visit history and the waitlist: viewed here; booking
+and moving go through the visit pages and their checked services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Count, Model, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from massageclinic.admin import (
+    ClinicalRecordAdmin,
+)
+from sessions.admin.common import local_time
+from sessions.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentSeries,
+    Place,
+    WaitlistEntry,
+)
+from therapists.admin import TherapistListFilter
+from therapists.models import Weekday
+
+
+@admin.register(AppointmentSeries)
+class AppointmentSeriesAdmin(ClinicalRecordAdmin):
+    """Viewed only: a series is expanded into visits by the booking service.
+
+    A row added or edited here would not add or move its visits.
+    """
+
+    list_display = [
+        "client",
+        "therapist",
+        "modality",
+        "location",
+        "days",
+        "local_start_time",
+        "duration_minutes",
+        "starts_on",
+        "ends",
+        "visits",
+    ]
+    list_filter = ["location", ("therapist", TherapistListFilter), "place"]
+    list_select_related = ["client", "therapist__user", "modality", "location"]
+    search_fields = [
+        "client__first_name",
+        "client__last_name",
+        "therapist__user__first_name",
+        "therapist__user__last_name",
+    ]
+    date_hierarchy = "starts_on"
+    str_select_related = ("client", "therapist__user")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AppointmentSeries]:
+        return super().get_queryset(request).annotate(_visits=Count("appointments"))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: AppointmentSeries | None = None
+    ) -> bool:
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="days")
+    def days(self, obj: AppointmentSeries) -> str:
+        every = "" if obj.interval_weeks == 1 else f" every {obj.interval_weeks} weeks"
+        names = ", ".join(Weekday(day).label[:3] for day in sorted(obj.weekdays))
+        return names + every
+
+    @admin.display(description="ends")
+    def ends(self, obj: AppointmentSeries) -> str:
+        return f"after {obj.count} visits" if obj.count else f"on {obj.until}"
+
+    @admin.display(description="visits", ordering="_visits")
+    def visits(self, obj: AppointmentSeries) -> str:
+        url = reverse("admin:clinic_sessions_appointment_changelist")
+        return format_html(
+            '<a href="{}?series__id__exact={}">{}</a>', url, obj.pk, obj._visits
+        )
+
+
+@admin.register(AppointmentEvent)
+class AppointmentEventAdmin(ClinicalRecordAdmin):
+    list_display = ["at", "appointment", "kind", "summary", "by"]
+    list_filter = ["kind"]
+    list_select_related = ["appointment__client", "appointment__therapist__user", "by"]
+    search_fields = ["summary", "appointment__client__last_name"]
+    date_hierarchy = "at"
+    readonly_fields = ["appointment", "at", "by", "kind", "summary", "details"]
+
+    # The visit history is written by the booking services, with the change itself.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: AppointmentEvent | None = None
+    ) -> bool:
+        return obj is None and super().has_change_permission(request)
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(ClinicalRecordAdmin):
+    list_display = [
+        "client",
+        "modality",
+        "therapist",
+        "location",
+        "wanted_from",
+        "wanted_until",
+        "closed_at",
+    ]
+    list_filter = ["location", "modality"]
+    list_select_related = ["client", "modality", "therapist__user", "location"]
+    search_fields = ["client__first_name", "client__last_name", "note"]
+    autocomplete_fields = ["client", "therapist", "modality"]
+    # An entry is closed by booking it or removing it on the waitlist page.
+    readonly_fields = ["created_by", "created_at", "closed_at", "booked_appointment"]
+
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: Any, change: bool
+    ) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ClinicalRecordAdmin):
+    """Viewed only: visits are booked, moved, cancelled and checked in on their page.
+
+    There the booking services check hours, time off, licence, training and safety,
+    write the visit's history and message the client; a row saved here would skip
+    all of it.
+    """
+
+    list_display = [
+        "local_start",
+        "client",
+        "therapist",
+        "modality",
+        "location",
+        "where",
+        "status",
+    ]
+    list_filter = [
+        "status",
+        "location",
+        ("therapist", TherapistListFilter),
+        "place",
+        "modality",
+    ]
+    list_select_related = [
+        "client",
+        "therapist__user",
+        "modality",
+        "location",
+        "room__location",
+    ]
+    search_fields = [
+        "client__first_name",
+        "client__last_name",
+        "client__email",
+        "client__phone",
+        "therapist__user__first_name",
+        "therapist__user__last_name",
+    ]
+    date_hierarchy = "starts_at"
+    ordering = ["-starts_at"]
+    str_select_related = ("client", "therapist__user")
+    fieldsets = [
+        (None, {"fields": ["visit_page", "client", "therapist", "modality", "status"]}),
+        (
+            "When (in the location's time zone)",
+            {"fields": ["local_time", "therapist_busy"]},
+        ),
+        ("Where", {"fields": ["location", "place", "room", "visit_address"]}),
+        (
+            "Plan, referral and authorization",
+            {
+                "fields": [
+                    "plan",
+                    "series",
+                    "referral",
+                    "authorization",
+                    "authorization_override_reason",
+                    "safety_acknowledgement",
+                ]
+            },
+        ),
+        ("Cancellation", {"fields": ["cancellation_reason", "local_cancelled_at"]}),
+        ("Record", {"fields": ["booked_by", "created_at", "updated_at"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Appointment | None = None
+    ) -> bool:
+        # The list needs the permission to open; no single visit is saved here.
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="visit page")
+    def visit_page(self, obj: Appointment) -> str:
+        return format_html(
+            '<a href="{}">Open the visit page</a> to move, cancel, check in or '
+            "complete this visit.",
+            reverse("sessions:visit", args=[obj.pk]),
+        )
+
+    @admin.display(description="starts (local time)", ordering="starts_at")
+    def local_start(self, obj: Appointment) -> str:
+        return local_time(obj.starts_at, obj.location)
+
+    @admin.display(description="visit")
+    def local_time(self, obj: Appointment) -> str:
+        start, end = (
+            local_time(obj.starts_at, obj.location),
+            local_time(obj.ends_at, obj.location),
+        )
+        return f"{start} - {end} ({obj.location.time_zone})"
+
+    @admin.display(description="therapist busy (with travel)")
+    def therapist_busy(self, obj: Appointment) -> str:
+        start, end = (
+            local_time(obj.therapist_busy_from, obj.location),
+            local_time(obj.therapist_busy_until, obj.location),
+        )
+        return f"{start} - {end}"
+
+    @admin.display(description="cancelled at")
+    def local_cancelled_at(self, obj: Appointment) -> str:
+        return local_time(obj.cancelled_at, obj.location)
+
+    @admin.display(description="where", ordering="place")
+    def where(self, obj: Appointment) -> str:
+        if obj.place == Place.ROOM and obj.room is not None:
+            return obj.room.name
+        return obj.get_place_display()
+
+
+# SOAP notes ------------------------------------------------------------------------

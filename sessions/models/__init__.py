@@ -1,0 +1,38 @@
+"""The models of the app, split by seam: scheduling, treatment, messaging."""
+
+from __future__ import annotations
+
+from sessions.models.messaging import LIVE_STATUSES, Reminder
+from sessions.models.scheduling import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentSeries,
+    Place,
+    TsTzRange,
+    WaitlistEntry,
+)
+from sessions.models.treatment import (
+    Goal,
+    NoteAddendum,
+    NoteTechnique,
+    ProgressReport,
+    SessionNote,
+    TreatmentPlan,
+)
+
+__all__ = [
+    "LIVE_STATUSES",
+    "Appointment",
+    "AppointmentEvent",
+    "AppointmentSeries",
+    "Goal",
+    "NoteAddendum",
+    "NoteTechnique",
+    "Place",
+    "ProgressReport",
+    "Reminder",
+    "SessionNote",
+    "TreatmentPlan",
+    "TsTzRange",
+    "WaitlistEntry",
+]

@@ -1,0 +1,234 @@
+"""Find the next open slots, and the waitlist entries that fit a freed one.
+
+Both ask the scheduling rule engine (`sessions.scheduling.rules`) about every candidate,
+reading from one `ScheduleSnapshot` loaded in bulk, so what they offer is exactly
+what booking accepts, and their query count does not grow with the candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from clients.models import Client
+from clients.safety import flags_in_force_for_clients, modality_safety
+from massageclinic.models import Location, Room
+from sessions.models import Appointment, Place, WaitlistEntry
+from sessions.scheduling.rules import (
+    STEP,
+    ProposedVisit,
+    ScheduleSnapshot,
+    client_problems,
+    local_datetime,
+    room_problems,
+    scheduling_problems,
+    shape_problems,
+    therapist_problems,
+    visit_end,
+    working_spans,
+)
+from therapists.models import Modality, Therapist
+
+
+@dataclass(frozen=True)
+class Opening:
+    therapist: Therapist
+    location: Location
+    room: Room
+    starts_at: datetime
+    ends_at: datetime
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(self.location.zone)
+
+
+def first_candidate(now: datetime) -> datetime:
+    """The first start the search offers: now, rounded up to the quarter hour."""
+    now = now.astimezone(UTC)
+    extra = timedelta(
+        minutes=now.minute % 15, seconds=now.second, microseconds=now.microsecond
+    )
+    return now if not extra else now + (STEP - extra)
+
+
+def _candidate_therapists(modality: Modality, therapist: Therapist | None):
+    # Only narrows the field to those who could possibly qualify; every candidate is
+    # still judged by the rules (licence on the day, hours, time off, ...).
+    therapists = Therapist.objects.filter(
+        is_active=True, trainings__modality=modality
+    ).select_related("user")
+    if therapist is not None:
+        therapists = therapists.filter(pk=therapist.pk)
+    return list(therapists.distinct())
+
+
+def _in_window(start: datetime, zone, earliest: time | None, latest: time | None):
+    local = start.astimezone(zone).time()
+    return (earliest is None or local >= earliest) and (
+        latest is None or local <= latest
+    )
+
+
+def _opening_at(
+    visit: ProposedVisit, rooms: list[Room], now: datetime, source: ScheduleSnapshot
+) -> Opening | None:
+    """The visit in the first free room, if the rules let it be booked at all."""
+    if (
+        shape_problems(visit, now)
+        or therapist_problems(visit, source=source)
+        or client_problems(visit, source=source)
+    ):
+        return None
+    for room in rooms:
+        if not room_problems(replace(visit, room=room), source=source):
+            return Opening(
+                visit.therapist, visit.location, room, visit.starts_at, visit.ends_at
+            )
+    return None
+
+
+def find_openings(
+    *,
+    modality: Modality,
+    duration_minutes: int,
+    location: Location,
+    now: datetime,
+    therapist: Therapist | None = None,
+    room: Room | None = None,
+    client: Client | None = None,
+    weekdays: set[int] | None = None,
+    earliest: time | None = None,
+    latest: time | None = None,
+    days: int = 21,
+    limit: int = 20,
+) -> list[Opening]:
+    """The next open slots (earliest first) across every suitable therapist and room.
+
+    Candidates are every quarter hour of each therapist's working hours from now on;
+    `earliest` / `latest` bound the local start time of the visit.
+    """
+    zone = location.zone
+    first_day = now.astimezone(zone).date()
+    therapists = _candidate_therapists(modality, therapist)
+    rooms = (
+        [room] if room else list(location.rooms.filter(is_active=True).order_by("name"))
+    )
+    if not therapists or not rooms:
+        return []
+    window_start = first_candidate(now)
+    window_end = local_datetime(first_day + timedelta(days=days), time(0), location)
+    source = ScheduleSnapshot(
+        therapists=therapists,
+        rooms=rooms,
+        clients=[client] if client else [],
+        start=window_start,
+        end=window_end,
+    )
+    openings: list[Opening] = []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        if weekdays and day.weekday() not in weekdays:
+            continue
+        day_openings = []
+        for person in therapists:
+            for block_start, block_end in working_spans(person, location, day, source):
+                start = block_start
+                while visit_end(start, duration_minutes) <= block_end:
+                    if start >= window_start and _in_window(
+                        start, zone, earliest, latest
+                    ):
+                        visit = ProposedVisit.lasting(
+                            duration_minutes,
+                            client=client,
+                            therapist=person,
+                            modality=modality,
+                            location=location,
+                            starts_at=start,
+                        )
+                        opening = _opening_at(visit, rooms, now, source)
+                        if opening:
+                            day_openings.append(opening)
+                    start += STEP
+        day_openings.sort(key=lambda o: (o.starts_at, o.therapist.full_name))
+        openings.extend(day_openings)
+        if len(openings) >= limit:
+            break
+    return openings[:limit]
+
+
+def _waitlist_candidates(appointment: Appointment) -> list[WaitlistEntry]:
+    """Open entries whose wishes (dates, weekdays, times, length) the freed slot meets."""
+    local_start = appointment.starts_at.astimezone(appointment.location.zone)
+    day = local_start.date()
+    entries = (
+        WaitlistEntry.objects.filter(
+            closed_at__isnull=True,
+            location=appointment.location,
+            wanted_from__lte=day,
+            wanted_until__gte=day,
+            duration_minutes__lte=appointment.duration_minutes,
+        )
+        .filter(Q(therapist__isnull=True) | Q(therapist=appointment.therapist))
+        .filter(Q(weekdays=[]) | Q(weekdays__contains=[day.weekday()]))
+        .filter(
+            Q(earliest_time__isnull=True) | Q(earliest_time__lte=local_start.time())
+        )
+        .filter(Q(latest_time__isnull=True) | Q(latest_time__gte=local_start.time()))
+        .exclude(client=appointment.client)
+        .select_related("client", "modality", "therapist__user")
+        .order_by("created_at")
+    )
+    return list(entries)
+
+
+def waitlist_matches(
+    *, appointment: Appointment, now: datetime | None = None
+) -> list[WaitlistEntry]:
+    """Open waitlist entries whose client could be booked into the slot this visit freed.
+
+    Each entry is judged by the same rules as booking (the scheduling rules and the
+    safety decision for the technique), from one snapshot: a client blocked for the
+    technique, or busy then, is no match.
+    """
+    now = now or timezone.now()
+    entries = _waitlist_candidates(appointment)
+    if not entries:
+        return []
+    room = appointment.room if appointment.place == Place.ROOM else None
+    source = ScheduleSnapshot(
+        therapists=[appointment.therapist],
+        rooms=[room] if room else [],
+        clients=[e.client for e in entries],
+        start=appointment.starts_at,
+        end=appointment.ends_at,
+    )
+    day = appointment.starts_at.astimezone(appointment.location.zone).date()
+    flags = flags_in_force_for_clients({e.client_id for e in entries}, day)
+    matches = []
+    for entry in entries:
+        modality = entry.modality or appointment.modality
+        visit = ProposedVisit.lasting(
+            entry.duration_minutes,
+            client=entry.client,
+            therapist=appointment.therapist,
+            modality=modality,
+            location=appointment.location,
+            starts_at=appointment.starts_at,
+            place=appointment.place,
+            room=room,
+        )
+        if scheduling_problems(visit, now=now, exclude=[appointment.pk], source=source):
+            continue
+        verdict = modality_safety(
+            client=entry.client,
+            modality=modality,
+            on=day,
+            flags=flags.get(entry.client_id, []),
+        )
+        if not verdict.blocked:
+            matches.append(entry)
+    return matches

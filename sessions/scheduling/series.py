@@ -1,0 +1,421 @@
+"""Treatment series: expand a weekly rule into visits, preview them, book all or none.
+
+The rule is expanded in the location's zone, so a weekly 10:00 visit stays at 10:00
+local time across daylight-saving changes; each visit is stored in UTC. A wall time
+that does not exist on a spring-forward day follows `scheduling.local_datetime`
+(02:30 becomes 03:30).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from clients.models import Client, Referral
+from clients.safety import flags_in_force, modality_safety
+from massageclinic.models import Location, Room
+from sessions.messaging.outbox import (
+    messages_series_booked,
+    messages_series_cancelled,
+    messages_series_changed,
+)
+from sessions.models import Appointment, AppointmentSeries, Place, TreatmentPlan
+from sessions.scheduling.booking import (
+    BookingNeedsConfirmation,
+    Confirmation,
+    appointment_book,
+    appointment_cancel,
+    appointment_reschedule,
+    current_authorization,
+    current_referral,
+)
+from sessions.scheduling.rules import (
+    LiveSchedule,
+    ProposedVisit,
+    ScheduleSnapshot,
+    local_datetime,
+    scheduling_problems,
+    visit_end,
+)
+from therapists.models import Modality, Therapist
+
+MAX_OCCURRENCES = 104
+ALTERNATIVE_STEPS = 16  # look up to 4 hours earlier and later, in 15-minute steps
+ALTERNATIVE_DAYS = 3  # then the same time up to 3 days later
+
+
+@dataclass(frozen=True)
+class SeriesRule:
+    weekdays: tuple[int, ...]
+    interval_weeks: int
+    starts_on: date
+    local_start_time: time
+    count: int | None = None
+    until: date | None = None
+
+    def problems(self) -> list[str]:
+        problems = []
+        if not self.weekdays or any(not 0 <= d <= 6 for d in self.weekdays):
+            problems.append("Choose at least one weekday.")
+        if self.interval_weeks < 1:
+            problems.append("Repeat every 1 week or more.")
+        if self.count is None and self.until is None:
+            problems.append("Give a number of visits or an end date.")
+        if self.count is not None and not 1 <= self.count <= MAX_OCCURRENCES:
+            problems.append(f"A series has 1 to {MAX_OCCURRENCES} visits.")
+        if self.until is not None and self.until < self.starts_on:
+            problems.append("The end date is before the start date.")
+        return problems
+
+
+def expand(rule: SeriesRule) -> Iterator[date]:
+    """The local dates of the series, in order."""
+    monday = rule.starts_on - timedelta(days=rule.starts_on.weekday())
+    produced, week = 0, 0
+    while produced < (rule.count or MAX_OCCURRENCES):
+        for weekday in sorted(set(rule.weekdays)):
+            day = monday + timedelta(weeks=week, days=weekday)
+            if day < rule.starts_on:
+                continue
+            if rule.until is not None and day > rule.until:
+                return
+            yield day
+            produced += 1
+            if produced >= (rule.count or MAX_OCCURRENCES):
+                return
+        week += rule.interval_weeks
+
+
+@dataclass
+class Occurrence:
+    number: int
+    day: date  # local
+    starts_at: datetime
+    ends_at: datetime
+    problems: list[str] = field(default_factory=list)
+    alternative: datetime | None = None
+    authorization: list[str] = field(default_factory=list)
+    safety: list[str] = field(default_factory=list)
+    zone: tzinfo = UTC  # the location's, for showing the times
+
+    @property
+    def is_free(self) -> bool:
+        return not self.problems
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(self.zone)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.ends_at.astimezone(self.zone)
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    client: Client
+    therapist: Therapist
+    modality: Modality
+    location: Location
+    rule: SeriesRule
+    duration_minutes: int
+    place: str = Place.ROOM
+    room: Room | None = None
+    plan: TreatmentPlan | None = None
+    referral: Referral | None = None
+
+    def visit_at(self, starts_at: datetime) -> ProposedVisit:
+        return ProposedVisit.lasting(
+            self.duration_minutes,
+            client=self.client,
+            therapist=self.therapist,
+            modality=self.modality,
+            location=self.location,
+            starts_at=starts_at,
+            place=self.place,
+            room=self.room,
+        )
+
+
+def _alternative(
+    request: SeriesRequest, wanted: datetime, now: datetime, source: LiveSchedule
+) -> datetime | None:
+    """The nearest free start: the same day first (closest in time), then later days."""
+    zone = request.location.zone
+    local = wanted.astimezone(zone)
+    same_day = [
+        wanted + sign * step * timedelta(minutes=15)
+        for step in range(1, ALTERNATIVE_STEPS + 1)
+        for sign in (-1, 1)
+    ]
+    same_day = [c for c in same_day if c.astimezone(zone).date() == local.date()]
+    later_days = [
+        local_datetime(
+            local.date() + timedelta(days=days), local.time(), request.location
+        )
+        for days in range(1, ALTERNATIVE_DAYS + 1)
+    ]
+    for candidate in same_day + later_days:
+        if not scheduling_problems(request.visit_at(candidate), now=now, source=source):
+            return candidate
+    return None
+
+
+def series_preview(*, request: SeriesRequest, now: datetime) -> list[Occurrence]:
+    """Every occurrence with its status, the reasons it conflicts, and an alternative."""
+    problems = request.rule.problems()
+    if problems:
+        raise ValidationError(problems)
+    referral = request.referral or (request.plan.referral if request.plan else None)
+    first_day = request.rule.starts_on
+    referral = referral or current_referral(request.client, first_day)
+    authorization = current_authorization(request.client, first_day)
+    days = list(expand(request.rule))
+    starts = [
+        local_datetime(d, request.rule.local_start_time, request.location) for d in days
+    ]
+    # Everything the rules read, loaded once for the whole series and its alternatives.
+    room = request.room if request.place == Place.ROOM else None
+    source = ScheduleSnapshot(
+        therapists=[request.therapist],
+        clients=[request.client],
+        rooms=[room] if room else [],
+        start=starts[0] - timedelta(hours=ALTERNATIVE_STEPS // 4 + 1),
+        end=starts[-1] + timedelta(days=ALTERNATIVE_DAYS + 1),
+    )
+    flags = flags_in_force(request.client, first_day)
+    occurrences = []
+    for number, (day, starts_at) in enumerate(zip(days, starts, strict=True), start=1):
+        occurrence = Occurrence(
+            number=number,
+            day=day,
+            starts_at=starts_at,
+            ends_at=visit_end(starts_at, request.duration_minutes),
+            zone=request.location.zone,
+        )
+        occurrence.problems = scheduling_problems(
+            request.visit_at(starts_at), now=now, source=source
+        )
+        verdict = modality_safety(
+            client=request.client, modality=request.modality, on=day, flags=flags
+        )
+        if verdict.blocked:
+            occurrence.problems.append(verdict.summary())
+        else:
+            occurrence.safety = verdict.reasons
+        if occurrence.problems and not verdict.blocked:
+            occurrence.alternative = _alternative(request, starts_at, now, source)
+        occurrences.append(occurrence)
+    _number_against_authorization(occurrences, referral, authorization)
+    return occurrences
+
+
+def _number_against_authorization(occurrences, referral, authorization) -> None:
+    """Flag occurrences past the referral's expiry or beyond the visits authorized."""
+    referral_booked, authorization_booked = _booked(referral), _booked(authorization)
+    for counted, occurrence in enumerate(occurrences, start=1):
+        day = occurrence.day
+        warnings = []
+        if referral is not None:
+            if day > referral.expires_on:
+                warnings.append(
+                    f"after the referral expires ({referral.expires_on:%d %b %Y})"
+                )
+            number = referral_booked + counted
+            if number > referral.visits_authorized:
+                warnings.append(
+                    f"visit {number} of {referral.visits_authorized} prescribed"
+                )
+        if authorization is not None:
+            allowed = authorization.visits_authorized
+            number = authorization_booked + counted
+            if allowed is not None and number > allowed:
+                warnings.append(f"visit {number} of {allowed} authorized")
+            if day > authorization.valid_to:
+                warnings.append(
+                    f"after authorization {authorization.number} ends "
+                    f"({authorization.valid_to:%d %b %Y})"
+                )
+        occurrence.authorization = warnings
+
+
+def _booked(record) -> int:
+    if record is None:
+        return 0
+    return record.appointments.exclude(
+        status__in=Appointment.NON_BLOCKING_STATUSES
+    ).count()
+
+
+KEEP, ALTERNATIVE, SKIP = "keep", "alternative", "skip"
+
+
+@transaction.atomic
+def series_book(
+    *,
+    request: SeriesRequest,
+    choices: dict[int, str],
+    alternatives: dict[int, datetime],
+    created_by: AbstractBaseUser,
+    now: datetime,
+    confirmation: Confirmation | None = None,
+) -> AppointmentSeries:
+    """Book every chosen occurrence, or none: any refusal rolls the whole series back.
+
+    `choices` maps an occurrence number to keep / alternative / skip (default keep);
+    `alternatives` gives the start chosen for those taking an alternative.
+    """
+    problems = request.rule.problems()
+    if problems:
+        raise ValidationError(problems)
+    rule = request.rule
+    series = AppointmentSeries.objects.create(
+        client=request.client,
+        therapist=request.therapist,
+        modality=request.modality,
+        location=request.location,
+        room=request.room if request.place == Place.ROOM else None,
+        place=request.place,
+        plan=request.plan,
+        referral=request.referral or (request.plan.referral if request.plan else None),
+        weekdays=sorted(set(rule.weekdays)),
+        interval_weeks=rule.interval_weeks,
+        count=rule.count,
+        until=rule.until,
+        starts_on=rule.starts_on,
+        local_start_time=rule.local_start_time,
+        duration_minutes=request.duration_minutes,
+        time_zone=request.location.time_zone,
+        created_by=created_by,
+    )
+    booked = 0
+    for number, day in enumerate(expand(rule), start=1):
+        choice = choices.get(number, KEEP)
+        if choice == SKIP:
+            continue
+        starts_at = local_datetime(day, rule.local_start_time, request.location)
+        if choice == ALTERNATIVE:
+            if number not in alternatives:
+                raise ValidationError(
+                    f"Visit {number}: choose the alternative time again."
+                )
+            starts_at = alternatives[number]
+        try:
+            appointment_book(
+                client=request.client,
+                therapist=request.therapist,
+                modality=request.modality,
+                location=request.location,
+                starts_at=starts_at,
+                duration_minutes=request.duration_minutes,
+                booked_by=created_by,
+                now=now,
+                place=request.place,
+                room=request.room,
+                confirmation=confirmation,
+                plan=request.plan,
+                referral=series.referral,
+                series=series,
+            )
+        except BookingNeedsConfirmation:
+            raise
+        except ValidationError as error:
+            local = starts_at.astimezone(request.location.zone)
+            raise ValidationError(
+                [
+                    f"Visit {number} ({local:%a %d %b %H:%M}): {m}"
+                    for m in error.messages
+                ]
+                + ["Nothing was booked."]
+            ) from None
+        booked += 1
+    if booked == 0:
+        raise ValidationError("Every visit was skipped: nothing to book.")
+    messages_series_booked(series=series, now=now)
+    return series
+
+
+SCOPE_ONE, SCOPE_FOLLOWING, SCOPE_ALL = "one", "following", "all"
+
+
+def _in_scope(appointment: Appointment, scope: str) -> list[Appointment]:
+    if scope == SCOPE_ONE or appointment.series_id is None:
+        return [appointment]
+    visits = appointment.series.appointments.filter(
+        status__in=Appointment.OPEN_STATUSES
+    ).select_related("location", "therapist__user", "room", "client", "modality")
+    if scope == SCOPE_FOLLOWING:
+        visits = visits.filter(starts_at__gte=appointment.starts_at)
+    return list(visits.order_by("starts_at"))
+
+
+@transaction.atomic
+def series_change(
+    *,
+    appointment: Appointment,
+    scope: str,
+    by: AbstractBaseUser,
+    now: datetime,
+    local_start_time: time | None = None,
+    duration_minutes: int | None = None,
+    therapist: Therapist | None = None,
+    place: str | None = None,
+    room: Room | None = None,
+    confirmation: Confirmation | None = None,
+) -> list[Appointment]:
+    """Change one visit, this and the following, or the whole series: all or none."""
+    changed = []
+    for visit in _in_scope(appointment, scope):
+        local = visit.starts_at.astimezone(visit.location.zone)
+        starts_at = (
+            local_datetime(local.date(), local_start_time, visit.location)
+            if local_start_time
+            else visit.starts_at
+        )
+        try:
+            changed.append(
+                appointment_reschedule(
+                    appointment=visit,
+                    by=by,
+                    now=now,
+                    starts_at=starts_at,
+                    duration_minutes=duration_minutes,
+                    therapist=therapist,
+                    place=place,
+                    room=room,
+                    confirmation=confirmation,
+                )
+            )
+        except BookingNeedsConfirmation:
+            raise
+        except ValidationError as error:
+            raise ValidationError(
+                [f"{local:%a %d %b}: {m}" for m in error.messages]
+                + ["Nothing was changed."]
+            ) from None
+    if appointment.series_id is not None:
+        messages_series_changed(
+            series=appointment.series, appointments=changed, now=now
+        )
+    return changed
+
+
+@transaction.atomic
+def series_cancel_rest(
+    *, appointment: Appointment, by: AbstractBaseUser, reason: str, now: datetime
+) -> list[Appointment]:
+    """Cancel this visit and every later open visit of its series, in one step."""
+    cancelled = [
+        appointment_cancel(appointment=visit, by=by, reason=reason, now=now)
+        for visit in _in_scope(appointment, SCOPE_FOLLOWING)
+    ]
+    if appointment.series_id is not None:
+        messages_series_cancelled(
+            series=appointment.series, appointments=cancelled, now=now
+        )
+    return cancelled

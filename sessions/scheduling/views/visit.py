@@ -1,0 +1,220 @@
+"""One visit: its detail and history, status changes, cancelling, rescheduling."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clients.access import treats
+from clients.safety import client_alerts
+from massageclinic.models import clinic_policy
+from massageclinic.roles import Role, user_roles
+from sessions.access import (
+    can_book,
+    can_change_status,
+    get_appointment_for_user,
+    require_booking_rights,
+)
+from sessions.models import Appointment, SessionNote
+from sessions.scheduling.booking import (
+    BookingNeedsConfirmation,
+    Confirmation,
+    appointment_cancel,
+    appointment_reschedule,
+    appointment_set_status,
+)
+from sessions.scheduling.forms.visit import CancelForm, RescheduleForm, StatusForm
+from sessions.scheduling.openings import waitlist_matches
+from sessions.scheduling.series import SCOPE_ONE, series_cancel_rest, series_change
+
+
+def _note_links(
+    request: HttpRequest, visit: Appointment, note_signed: bool | None
+) -> dict:
+    """Who gets a link to the note and to the superbill (DESIGN.md section 6)."""
+    roles = user_roles(request.user)
+    manager = Role.MANAGER in roles
+    therapist = Role.THERAPIST in roles
+    own = therapist and visit.therapist.user_id == request.user.pk
+    treating = therapist and (own or treats(request.user, visit.client))
+    writable = visit.status in {
+        Appointment.Status.CHECKED_IN,
+        Appointment.Status.COMPLETED,
+    }
+    exists = note_signed is not None
+    return {
+        "can_open_note": (own and (writable or exists))
+        or ((manager or treating) and exists),
+        "can_superbill": bool(note_signed)
+        and (can_book(request.user) or manager or treating),
+    }
+
+
+def _detail_context(request: HttpRequest, visit: Appointment) -> dict:
+    local_day = visit.starts_at.astimezone(visit.location.zone).date()
+    freed = visit.status in Appointment.NON_BLOCKING_STATUSES
+    note_signed = _note_signed(visit)
+    return {
+        **_note_links(request, visit, note_signed),
+        "visit": visit,
+        "alerts": client_alerts(visit.client, local_day),
+        "events": visit.events.select_related("by").order_by("at", "id"),
+        "can_book": can_book(request.user),
+        "can_change_status": can_change_status(request.user, visit),
+        "is_open": visit.status in Appointment.OPEN_STATUSES,
+        "cancel_form": CancelForm(),
+        "waitlist": waitlist_matches(appointment=visit, now=timezone.now())
+        if freed and can_book(request.user)
+        else [],
+        "late_window_hours": int(
+            clinic_policy().late_cancel_window.total_seconds() // 3600
+        ),
+        "note_signed": note_signed,
+    }
+
+
+def _note_signed(visit: Appointment) -> bool | None:
+    """Signed, unsigned, or no note yet: all the front desk may know of a note."""
+    try:
+        return visit.note.is_signed
+    except SessionNote.DoesNotExist:
+        return None
+
+
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_appointment_for_user(request, pk)
+    return render(request, "sessions/visit.html", _detail_context(request, visit))
+
+
+@require_POST
+def visit_status(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_appointment_for_user(request, pk)
+    if not can_change_status(request.user, visit):
+        raise PermissionDenied("You may change the status of your own visits only.")
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That status is not one a visit can be given here.")
+        return redirect("sessions:visit", pk=pk)
+    try:
+        appointment_set_status(
+            appointment=visit,
+            status=form.cleaned_data["status"],
+            by=request.user,
+            now=timezone.now(),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        visit.refresh_from_db()
+        messages.success(
+            request, f"The visit is now {visit.get_status_display().lower()}."
+        )
+    return redirect("sessions:visit", pk=pk)
+
+
+@require_POST
+def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_appointment_for_user(request, pk)
+    require_booking_rights(request.user)
+    form = CancelForm(request.POST)
+    rest_of_series = request.POST.get("scope") == "following" and visit.series_id
+    if form.is_valid():
+        try:
+            reason, now = form.cleaned_data["reason"], timezone.now()
+            if rest_of_series:
+                cancelled = series_cancel_rest(
+                    appointment=visit, by=request.user, reason=reason, now=now
+                )
+                messages.success(
+                    request, f"{len(cancelled)} visits of the series cancelled."
+                )
+            else:
+                visit = appointment_cancel(
+                    appointment=visit, by=request.user, reason=reason, now=now
+                )
+                messages.success(
+                    request, f"The visit is {visit.get_status_display().lower()}."
+                )
+            return redirect("sessions:visit", pk=pk)
+        except ValidationError as error:
+            form.add_error(None, error)
+    context = _detail_context(request, visit)
+    context["cancel_form"] = form
+    return render(request, "sessions/visit.html", context, status=400)
+
+
+def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_appointment_for_user(request, pk)
+    require_booking_rights(request.user)
+    lengths = clinic_policy().session_lengths
+    local = visit.starts_at.astimezone(visit.location.zone)
+    initial = {
+        "day": local.date(),
+        "start_time": local.time(),
+        "duration_minutes": visit.duration_minutes,
+        "therapist": visit.therapist,
+        "place": visit.place,
+        "room": visit.room,
+    }
+    form = RescheduleForm(
+        request.POST or None, appointment=visit, lengths=lengths, initial=initial
+    )
+    warnings: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        confirmation = Confirmation(safety_acknowledged=data["acknowledge_safety"])
+        try:
+            if data["scope"] == SCOPE_ONE:
+                appointment_reschedule(
+                    appointment=visit,
+                    by=request.user,
+                    now=timezone.now(),
+                    starts_at=form.local_start(),
+                    duration_minutes=data["duration_minutes"],
+                    therapist=data["therapist"],
+                    place=data["place"],
+                    room=data["room"],
+                    confirmation=confirmation,
+                )
+            else:
+                series_change(
+                    appointment=visit,
+                    scope=data["scope"],
+                    by=request.user,
+                    now=timezone.now(),
+                    local_start_time=data["start_time"],
+                    duration_minutes=data["duration_minutes"],
+                    therapist=data["therapist"],
+                    place=data["place"],
+                    room=data["room"],
+                    confirmation=confirmation,
+                )
+        except BookingNeedsConfirmation as needs:
+            warnings = needs.safety
+            form.add_error(
+                "acknowledge_safety", "Read the safety alerts above and tick the box."
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The visit was moved.")
+            return redirect("sessions:visit", pk=pk)
+    return render(
+        request,
+        "sessions/reschedule.html",
+        {"visit": visit, "form": form, "warnings": warnings},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+urlpatterns = [
+    path("visits/<int:pk>/", visit_detail, name="visit"),
+    path("visits/<int:pk>/status/", visit_status, name="visit_status"),
+    path("visits/<int:pk>/cancel/", visit_cancel, name="visit_cancel"),
+    path("visits/<int:pk>/move/", visit_reschedule, name="visit_reschedule"),
+]

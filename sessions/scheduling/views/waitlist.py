@@ -1,0 +1,134 @@
+"""The waitlist: clients who want an earlier or another slot, and what would suit them."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clients.models import Client
+from massageclinic.clock import local_today
+from massageclinic.models import Location
+from sessions.access import require_booking_rights
+from sessions.models import WaitlistEntry
+from sessions.scheduling.booking import waitlist_add, waitlist_close
+from therapists.models import Modality, Therapist, Weekday
+
+
+class WaitlistForm(forms.ModelForm):
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Days that suit",
+        choices=Weekday.choices,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: any day.",
+    )
+
+    class Meta:
+        model = WaitlistEntry
+        fields = [
+            "client",
+            "location",
+            "modality",
+            "therapist",
+            "duration_minutes",
+            "weekdays",
+            "earliest_time",
+            "latest_time",
+            "wanted_from",
+            "wanted_until",
+            "note",
+        ]
+        labels = {
+            "duration_minutes": "Length (minutes)",
+            "earliest_time": "Not before",
+            "latest_time": "Not after",
+            "wanted_from": "From",
+            "wanted_until": "Until",
+        }
+        widgets = {
+            "earliest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "latest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "wanted_from": forms.DateInput(attrs={"type": "date"}),
+            "wanted_until": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.filter(archived_at__isnull=True)
+        self.fields["location"].queryset = Location.objects.filter(is_active=True)
+        self.fields["modality"].queryset = Modality.objects.filter(is_active=True)
+        self.fields["therapist"].queryset = Therapist.objects.filter(
+            is_active=True
+        ).select_related("user")
+        self.fields["modality"].required = False
+        self.fields["therapist"].required = False
+
+    def clean(self) -> dict:
+        # Said here, on the fields, so the model's own constraint check (which would
+        # only name the constraint) is skipped for them.
+        cleaned = super().clean()
+        start, end = cleaned.get("wanted_from"), cleaned.get("wanted_until")
+        if start and end and end < start:
+            self.add_error("wanted_until", "The last date is before the first one.")
+        earliest, latest = cleaned.get("earliest_time"), cleaned.get("latest_time")
+        if earliest and latest and latest <= earliest:
+            self.add_error(
+                "latest_time", "'Not after' must be later than 'not before'."
+            )
+        length = cleaned.get("duration_minutes")
+        if length is not None and (length % 15 or not 15 <= length <= 240):
+            self.add_error(
+                "duration_minutes",
+                "A visit lasts 15 minutes to 4 hours, in steps of 15 minutes.",
+            )
+        return cleaned
+
+
+def waitlist(request: HttpRequest) -> HttpResponse:
+    require_booking_rights(request.user)
+    form = WaitlistForm(request.POST or None, initial={"wanted_from": local_today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            waitlist_add(entry=form.save(commit=False), by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Added to the waitlist.")
+            return redirect("sessions:waitlist")
+    entries = (
+        WaitlistEntry.objects.filter(closed_at__isnull=True)
+        .select_related("client", "modality", "therapist__user", "location")
+        .order_by("wanted_until", "created_at")
+    )
+    return render(
+        request,
+        "sessions/waitlist.html",
+        {"form": form, "entries": entries},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+def waitlist_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    require_booking_rights(request.user)
+    entry = get_object_or_404(WaitlistEntry, pk=pk)
+    try:
+        waitlist_close(entry=entry, now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{entry.client.full_name} is off the waitlist.")
+    return redirect("sessions:waitlist")
+
+
+urlpatterns = [
+    path("waitlist/", waitlist, name="waitlist"),
+    path("waitlist/<int:pk>/remove/", waitlist_remove, name="waitlist_remove"),
+]
