@@ -19,6 +19,7 @@ from massageclinic.admin import (
     ClinicalRecordAdmin,
     ClinicalRecordInline,
 )
+from massageclinic.audit import AuditContext
 from sessions.admin.common import local_time
 from sessions.models import (
     Goal,
@@ -386,20 +387,25 @@ class NoteAddendumForm(forms.ModelForm):
     refuses (a draft note, someone else's note) is a form error, not a crash.
     """
 
-    by: Any = None  # the signed-in person, set by the admin for each request
+    # Who adds it and from where, set by the admin for each request: the service
+    # writes the audit line with the addendum, in the same transaction.
+    context: AuditContext | None = None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         note = cleaned.get("note")
         if note is None or self.errors:
             return cleaned
+        if self.context is None:
+            raise TypeError("The admin sets the form's audit context per request.")
         try:
             self.instance = note_add_addendum(
                 note=note,
-                by=self.by,
+                by=self.context.user,
                 reason=cleaned.get("reason", ""),
                 text=cleaned.get("text", ""),
                 now=timezone.now(),
+                context=self.context,
             )
         except ValidationError as error:
             self.add_error(None, error)
@@ -447,7 +453,8 @@ class NoteAddendumAdmin(ClinicalRecordAdmin):
         **kwargs: Any,
     ) -> type[forms.ModelForm]:
         form = super().get_form(request, obj, change, **kwargs)
-        form.by = request.user  # a new class on every call: safe per request
+        # A new class on every call: safe per request.
+        form.context = AuditContext.from_request(request)
         return form
 
     def save_model(

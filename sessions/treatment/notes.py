@@ -14,15 +14,18 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from clients.safety import SafetyVerdict, flags_in_force, modality_safety
+from massageclinic.audit import AuditContext, audit_record
 from massageclinic.choices import BodyRegion, Pressure
+from massageclinic.models import AuditEvent
 from massageclinic.roles import Role, has_role
 from sessions.models import Appointment, NoteAddendum, NoteTechnique, SessionNote
 from sessions.treatment.billing import note_techniques, visit_local_date
@@ -61,6 +64,8 @@ COPIED_FIELDS = (
     "pressure",
 )
 REASON_MARK = "Reason: "
+# Saving as it is typed writes one audit line per stretch of typing, not per keystroke.
+AUTOSAVE_AUDIT_EVERY = timedelta(minutes=10)
 
 TechniqueEntry = tuple[Modality, int]
 
@@ -117,6 +122,14 @@ def note_verify(note: SessionNote) -> bool:
 
 
 # --- Small helpers ---------------------------------------------------------------------
+
+
+def _audit_note(
+    context: AuditContext, action: str, obj: Any, note: SessionNote, summary: str
+) -> None:
+    audit_record(
+        context, action, obj, client_id=note.appointment.client_id, summary=summary
+    )
 
 
 def _is_notes_therapist(note: SessionNote, user: AbstractBaseUser) -> bool:
@@ -203,9 +216,12 @@ def _unacknowledged_message(unsafe: Sequence[SafetyVerdict]) -> str:
 
 @transaction.atomic
 def note_open_or_create(
-    *, appointment: Appointment, by: AbstractBaseUser
+    *, appointment: Appointment, by: AbstractBaseUser, context: AuditContext
 ) -> tuple[SessionNote, bool]:
-    """The visit's note, created as an empty draft the first time its therapist opens it."""
+    """The visit's note, created as an empty draft the first time its therapist opens it.
+
+    Creating it is audited here; reading an existing note is the selector's to audit.
+    """
     existing = SessionNote.objects.filter(appointment=appointment).first()
     if existing is not None:
         return existing, False
@@ -227,6 +243,13 @@ def note_open_or_create(
     except IntegrityError:
         # Opened twice at once (two tabs): both get the one note.
         return SessionNote.objects.get(appointment=appointment), False
+    audit_record(
+        context,
+        AuditEvent.Action.CREATE,
+        note,
+        client_id=appointment.client_id,
+        summary="Started the note",
+    )
     return note, True
 
 
@@ -347,6 +370,8 @@ def note_save_draft(
     data: Mapping[str, Any],
     by: AbstractBaseUser,
     now: datetime,
+    context: AuditContext,
+    autosave: bool = False,
 ) -> SessionNote:
     """Save what the therapist has written so far; only the keys in `data` change.
 
@@ -355,6 +380,8 @@ def note_save_draft(
     `techniques` ([(modality, minutes)], replacing the note's), `safety_reason`.
     A technique the safety engine blocks is refused; one that needs care needs a
     reason. Errors come keyed by those names, so a caller can save the rest.
+    `autosave` (saved as it is typed) writes at most one audit line per person and
+    note every AUTOSAVE_AUDIT_EVERY; a deliberate save always writes one.
     """
     note = _locked(note)
     _require_writer(note, by)
@@ -376,7 +403,29 @@ def note_save_draft(
                 _set_techniques(note, clean["techniques"])
     except IntegrityError as error:
         raise _signed_guard(error) from error
+    if not autosave:
+        _audit_note(context, AuditEvent.Action.CHANGE, note, note, "Saved the draft")
+    elif not _audited_lately(context, note):
+        _audit_note(
+            context,
+            AuditEvent.Action.CHANGE,
+            note,
+            note,
+            "Saved the draft note as it was typed",
+        )
     return note
+
+
+def _audited_lately(context: AuditContext, note: SessionNote) -> bool:
+    """Has this person's change of this note been audited in the last stretch?"""
+    user = context.user if getattr(context.user, "is_authenticated", False) else None
+    return AuditEvent.objects.filter(
+        user_id=getattr(user, "pk", None),
+        action=AuditEvent.Action.CHANGE,
+        object_type=note._meta.label,
+        object_id=note.pk,
+        at__gte=timezone.now() - AUTOSAVE_AUDIT_EVERY,
+    ).exists()
 
 
 # --- Starting from the previous visit ------------------------------------------------------
@@ -391,7 +440,9 @@ class CopyResult:
 
 
 @transaction.atomic
-def note_copy_previous(*, note: SessionNote, by: AbstractBaseUser) -> CopyResult:
+def note_copy_previous(
+    *, note: SessionNote, by: AbstractBaseUser, context: AuditContext
+) -> CopyResult:
     """Fill this draft's empty fields, and its techniques if it has none, from the
     previous signed note of the same client. Pain and measures are never copied.
     """
@@ -436,6 +487,16 @@ def note_copy_previous(*, note: SessionNote, by: AbstractBaseUser) -> CopyResult
                 note.save()
         except IntegrityError as error:
             raise _signed_guard(error) from error
+    when = timezone.localtime(
+        previous.appointment.starts_at, note.appointment.location.zone
+    )
+    _audit_note(
+        context,
+        AuditEvent.Action.CHANGE,
+        note,
+        note,
+        f"Started the draft from the note of {when:%b %-d, %Y}",
+    )
     return CopyResult(
         previous=previous, fields=copied, techniques=techniques, skipped=skipped
     )
@@ -467,7 +528,9 @@ def _missing_for_signature(note: SessionNote, techniques: list[TechniqueEntry]) 
 
 
 @transaction.atomic
-def note_sign(*, note: SessionNote, by: AbstractBaseUser, now: datetime) -> SessionNote:
+def note_sign(
+    *, note: SessionNote, by: AbstractBaseUser, now: datetime, context: AuditContext
+) -> SessionNote:
     """Sign the note as its therapist: store who, when and the content's SHA-256."""
     note = _locked(note)
     _require_writer(note, by)
@@ -510,6 +573,7 @@ def note_sign(*, note: SessionNote, by: AbstractBaseUser, now: datetime) -> Sess
             )
     except IntegrityError as error:
         raise _signed_guard(error) from error
+    _audit_note(context, AuditEvent.Action.CHANGE, note, note, "Signed the note")
     return note
 
 
@@ -524,6 +588,7 @@ def note_add_addendum(
     reason: str,
     text: str,
     now: datetime,
+    context: AuditContext,
 ) -> NoteAddendum:
     """Append a correction to a signed note (its therapist or the clinic manager)."""
     note = SessionNote.objects.select_related("appointment__therapist__user").get(
@@ -548,4 +613,14 @@ def note_add_addendum(
         errors["text"] = "Write the correction or addition."
     if errors:
         raise ValidationError(errors)
-    return NoteAddendum.objects.create(note=note, author=by, reason=reason, text=text)
+    addendum = NoteAddendum.objects.create(
+        note=note, author=by, reason=reason, text=text
+    )
+    _audit_note(
+        context,
+        AuditEvent.Action.CREATE,
+        addendum,
+        note,
+        "Added an addendum to the note",
+    )
+    return addendum

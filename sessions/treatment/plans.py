@@ -21,6 +21,8 @@ from django.db import transaction
 
 from clients.models import Client, Referral
 from clients.safety import SafetyVerdict, flags_in_force, modality_safety
+from massageclinic.audit import AuditContext, audit_record
+from massageclinic.models import AuditEvent
 from massageclinic.validators import ICD10_PATTERN
 from sessions.models import Goal, ProgressReport, SessionNote, TreatmentPlan
 from therapists.models import Modality, Therapist
@@ -241,6 +243,7 @@ def plan_create(
     therapist: Therapist,
     details: PlanDetails,
     by: AbstractBaseUser,
+    context: AuditContext,
 ) -> TreatmentPlan:
     """A new draft plan with its goals; the therapist then starts it."""
     found = _problems_of_details(details, client)
@@ -254,6 +257,14 @@ def plan_create(
     plan.save()
     plan.planned_modalities.set(details.modalities)
     _save_goals(plan, details.goals)
+    goals = sum(1 for g in details.goals if not g.remove)
+    audit_record(
+        context,
+        AuditEvent.Action.CREATE,
+        plan,
+        client_id=client.pk,
+        summary=f"Created a treatment plan with {goals} goals",
+    )
     return plan
 
 
@@ -263,6 +274,7 @@ def plan_update(
     plan: TreatmentPlan,
     details: PlanDetails,
     by: AbstractBaseUser,
+    context: AuditContext,
     therapist: Therapist | None = None,
 ) -> TreatmentPlan:
     """Change an open plan (draft or active); a closed plan is a record."""
@@ -282,6 +294,13 @@ def plan_update(
     plan.save()
     plan.planned_modalities.set(details.modalities)
     _save_goals(plan, details.goals)
+    audit_record(
+        context,
+        AuditEvent.Action.CHANGE,
+        plan,
+        client_id=plan.client_id,
+        summary="Changed the treatment plan",
+    )
     return plan
 
 
@@ -291,6 +310,7 @@ def plan_set_status(
     plan: TreatmentPlan,
     status: str,
     by: AbstractBaseUser,
+    context: AuditContext,
     reason: str = "",
 ) -> TreatmentPlan:
     """Move the plan on: start it, complete it, or discontinue it with a reason."""
@@ -315,9 +335,17 @@ def plan_set_status(
         raise ValidationError(
             "Add at least one measurable goal before starting the plan."
         )
+    before = plan.get_status_display()
     plan.status = status
     plan.discontinued_reason = reason[:250] if status == Status.DISCONTINUED else ""
     plan.save(update_fields=["status", "discontinued_reason", "updated_at"])
+    audit_record(
+        context,
+        AuditEvent.Action.CHANGE,
+        plan,
+        client_id=plan.client_id,
+        summary=f"Plan status: {before} -> {plan.get_status_display()}",
+    )
     return plan
 
 
@@ -354,6 +382,7 @@ def progress_report_create(
     assessment: str,
     recommendation: str,
     by: AbstractBaseUser,
+    context: AuditContext,
 ) -> ProgressReport:
     """The therapist's report to the referring physician over a period of the plan."""
     found: list[str] = []
@@ -366,7 +395,7 @@ def progress_report_create(
     if plan.status == Status.DRAFT:
         found.append("Start the plan before reporting on it.")
     _raise(found)
-    return ProgressReport.objects.create(
+    report = ProgressReport.objects.create(
         plan=plan,
         therapist=therapist,
         period_start=period_start,
@@ -375,3 +404,11 @@ def progress_report_create(
         recommendation=recommendation.strip(),
         created_by=by,
     )
+    audit_record(
+        context,
+        AuditEvent.Action.CREATE,
+        report,
+        client_id=plan.client_id,
+        summary="Wrote a progress report for the referring provider",
+    )
+    return report

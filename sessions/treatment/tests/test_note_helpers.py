@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from clients.models import Condition, Contraindication
+from massageclinic.audit import AuditContext
 from sessions.models import Appointment, Goal, SessionNote, TreatmentPlan
 from sessions.tests.factories import AppointmentFactory
 from sessions.treatment.notes import note_open_or_create, note_save_draft, note_sign
@@ -36,7 +37,11 @@ def visit_fixture(therapist) -> Appointment:
 
 @pytest.fixture(name="draft")
 def draft_fixture(visit) -> SessionNote:
-    note, _ = note_open_or_create(appointment=visit, by=visit.therapist.user)
+    note, _ = note_open_or_create(
+        appointment=visit,
+        by=visit.therapist.user,
+        context=AuditContext(user=visit.therapist.user),
+    )
     return note
 
 
@@ -63,8 +68,14 @@ def complete_data(**overrides: Any) -> dict[str, Any]:
 
 def write_and_sign(note: SessionNote, **overrides: Any) -> SessionNote:
     by = note.appointment.therapist.user
-    note_save_draft(note=note, data=complete_data(**overrides), by=by, now=AFTER_VISIT)
-    return note_sign(note=note, by=by, now=AFTER_VISIT)
+    note_save_draft(
+        note=note,
+        data=complete_data(**overrides),
+        by=by,
+        now=AFTER_VISIT,
+        context=AuditContext(user=by),
+    )
+    return note_sign(note=note, by=by, now=AFTER_VISIT, context=AuditContext(user=by))
 
 
 def flag(client, slug: str, **fields: Any) -> Contraindication:

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from massageclinic.audit import AuditContext
 from sessions.models import Appointment, NoteAddendum, NoteTechnique, SessionNote
 from sessions.tests.factories import AppointmentFactory
 from sessions.treatment import notes as notes_services
@@ -39,7 +40,11 @@ pytestmark = pytest.mark.django_db
 
 def _save(note: SessionNote, **data) -> SessionNote:
     return note_save_draft(
-        note=note, data=data, by=note.appointment.therapist.user, now=AFTER_VISIT
+        note=note,
+        data=data,
+        by=note.appointment.therapist.user,
+        now=AFTER_VISIT,
+        context=AuditContext(user=note.appointment.therapist.user),
     )
 
 
@@ -47,9 +52,15 @@ def _save(note: SessionNote, **data) -> SessionNote:
 
 
 def test_the_therapist_opens_one_draft_per_visit(visit):
-    note, created = note_open_or_create(appointment=visit, by=visit.therapist.user)
+    note, created = note_open_or_create(
+        appointment=visit,
+        by=visit.therapist.user,
+        context=AuditContext(user=visit.therapist.user),
+    )
     again, created_again = note_open_or_create(
-        appointment=visit, by=visit.therapist.user
+        appointment=visit,
+        by=visit.therapist.user,
+        context=AuditContext(user=visit.therapist.user),
     )
     assert created and not created_again
     assert again.pk == note.pk
@@ -59,14 +70,22 @@ def test_the_therapist_opens_one_draft_per_visit(visit):
 
 def test_only_the_visits_therapist_starts_its_note(visit, other_therapist):
     with pytest.raises(ValidationError, match="Only the visit's therapist"):
-        note_open_or_create(appointment=visit, by=other_therapist.user)
+        note_open_or_create(
+            appointment=visit,
+            by=other_therapist.user,
+            context=AuditContext(user=other_therapist.user),
+        )
     assert not SessionNote.objects.exists()
 
 
 def test_a_note_waits_for_the_check_in(therapist):
     booked = AppointmentFactory(therapist=therapist, status=Appointment.Status.BOOKED)
     with pytest.raises(ValidationError, match="once the client has checked in"):
-        note_open_or_create(appointment=booked, by=therapist.user)
+        note_open_or_create(
+            appointment=booked,
+            by=therapist.user,
+            context=AuditContext(user=therapist.user),
+        )
 
 
 # --- Drafts -------------------------------------------------------------------------
@@ -128,6 +147,7 @@ def test_only_the_notes_therapist_saves_it(draft, other_therapist):
             data={"complaint": "x"},
             by=other_therapist.user,
             now=AFTER_VISIT,
+            context=AuditContext(user=other_therapist.user),
         )
 
 
@@ -236,7 +256,12 @@ def test_a_draft_does_not_verify(draft):
 
 def test_signing_needs_the_essentials(draft):
     with pytest.raises(ValidationError) as error:
-        note_sign(note=draft, by=draft.appointment.therapist.user, now=AFTER_VISIT)
+        note_sign(
+            note=draft,
+            by=draft.appointment.therapist.user,
+            now=AFTER_VISIT,
+            context=AuditContext(user=draft.appointment.therapist.user),
+        )
     (message,) = error.value.messages
     assert message == (
         "Before signing, fill in the chief complaint, pain before (0-10), the areas "
@@ -251,21 +276,36 @@ def test_only_the_notes_therapist_signs(draft, other_therapist, manager):
     _save(draft, **complete_data())
     for someone in (other_therapist.user, manager):
         with pytest.raises(ValidationError, match="Only the visit's therapist"):
-            note_sign(note=draft, by=someone, now=AFTER_VISIT)
+            note_sign(
+                note=draft,
+                by=someone,
+                now=AFTER_VISIT,
+                context=AuditContext(user=someone),
+            )
 
 
 def test_signing_is_refused_while_a_flagged_technique_is_unacknowledged(visit, draft):
     _save(draft, **complete_data(techniques=[(modality("deep-tissue"), 30)]))
     flag(visit.client, "anticoagulants")  # flagged after the technique was chosen
     with pytest.raises(ValidationError, match="Deep tissue needs care"):
-        note_sign(note=draft, by=visit.therapist.user, now=AFTER_VISIT)
+        note_sign(
+            note=draft,
+            by=visit.therapist.user,
+            now=AFTER_VISIT,
+            context=AuditContext(user=visit.therapist.user),
+        )
 
 
 def test_signing_is_refused_for_a_blocked_technique(visit, draft):
     _save(draft, **complete_data())
     flag(visit.client, "fever", severity="absolute")
     with pytest.raises(ValidationError, match="cannot be recorded"):
-        note_sign(note=draft, by=visit.therapist.user, now=AFTER_VISIT)
+        note_sign(
+            note=draft,
+            by=visit.therapist.user,
+            now=AFTER_VISIT,
+            context=AuditContext(user=visit.therapist.user),
+        )
 
 
 # --- After signing: the service refuses, and the database refuses anyway ----------
@@ -276,13 +316,17 @@ def test_the_service_refuses_any_change_to_a_signed_note(draft):
     by = signed.appointment.therapist.user
     with pytest.raises(ValidationError) as error:
         note_save_draft(
-            note=signed, data={"complaint": "changed"}, by=by, now=AFTER_VISIT
+            note=signed,
+            data={"complaint": "changed"},
+            by=by,
+            now=AFTER_VISIT,
+            context=AuditContext(user=by),
         )
     assert error.value.messages == [SIGNED_MESSAGE]
     with pytest.raises(ValidationError, match="This note is signed"):
-        note_sign(note=signed, by=by, now=AFTER_VISIT)
+        note_sign(note=signed, by=by, now=AFTER_VISIT, context=AuditContext(user=by))
     with pytest.raises(ValidationError, match="This note is signed"):
-        note_copy_previous(note=signed, by=by)
+        note_copy_previous(note=signed, by=by, context=AuditContext(user=by))
     signed.refresh_from_db()
     assert signed.complaint == complete_data()["complaint"]
 
@@ -343,6 +387,7 @@ def test_addenda_append_under_a_signed_note(draft, manager):
         reason="Correction",
         text="Left, not right, shoulder.",
         now=AFTER_VISIT,
+        context=AuditContext(user=therapist_user),
     )
     second = note_add_addendum(
         note=signed,
@@ -350,6 +395,7 @@ def test_addenda_append_under_a_signed_note(draft, manager):
         reason="Billing review",
         text="Checked the minutes against the schedule.",
         now=AFTER_VISIT + timedelta(hours=1),
+        context=AuditContext(user=manager),
     )
     assert list(signed.addenda.order_by("created_at", "pk")) == [first, second]
     assert (first.author, second.author) == (therapist_user, manager)
@@ -373,6 +419,7 @@ def test_addenda_are_for_signed_notes(draft):
             reason="x",
             text="y",
             now=AFTER_VISIT,
+            context=AuditContext(user=draft.appointment.therapist.user),
         )
 
 
@@ -381,7 +428,12 @@ def test_others_do_not_add_addenda(draft, other_therapist, front_desk):
     for someone in (other_therapist.user, front_desk):
         with pytest.raises(ValidationError, match="therapist or the clinic manager"):
             note_add_addendum(
-                note=signed, by=someone, reason="x", text="y", now=AFTER_VISIT
+                note=signed,
+                by=someone,
+                reason="x",
+                text="y",
+                now=AFTER_VISIT,
+                context=AuditContext(user=someone),
             )
     assert not NoteAddendum.objects.exists()
 
@@ -395,6 +447,7 @@ def test_an_addendum_needs_a_reason_and_a_text(draft):
             reason=" ",
             text="",
             now=AFTER_VISIT,
+            context=AuditContext(user=signed.appointment.therapist.user),
         )
     assert set(error.value.message_dict) == {"reason", "text"}
 
@@ -410,7 +463,11 @@ def _earlier_signed_note(visit: Appointment, **overrides) -> SessionNote:
         starts_at=VISIT_START - timedelta(days=7),
         ends_at=VISIT_START - timedelta(days=7) + timedelta(hours=1),
     )
-    note, _ = note_open_or_create(appointment=earlier, by=visit.therapist.user)
+    note, _ = note_open_or_create(
+        appointment=earlier,
+        by=visit.therapist.user,
+        context=AuditContext(user=visit.therapist.user),
+    )
     return write_and_sign(note, **overrides)
 
 
@@ -420,7 +477,11 @@ def test_a_draft_starts_from_the_previous_signed_note(visit, draft):
         visit, measures={pain_goal.pk: 6}, adverse_reactions="Mild soreness"
     )
     _save(draft, complaint="Today's own words")
-    result = note_copy_previous(note=draft, by=visit.therapist.user)
+    result = note_copy_previous(
+        note=draft,
+        by=visit.therapist.user,
+        context=AuditContext(user=visit.therapist.user),
+    )
     draft.refresh_from_db()
     assert result.previous == previous
     assert draft.complaint == "Today's own words"  # typed text is never overwritten
@@ -443,7 +504,11 @@ def test_a_draft_starts_from_the_previous_signed_note(visit, draft):
 def test_copying_skips_a_technique_ruled_out_today(visit, draft):
     _earlier_signed_note(visit)
     flag(visit.client, "fever", severity="absolute")
-    result = note_copy_previous(note=draft, by=visit.therapist.user)
+    result = note_copy_previous(
+        note=draft,
+        by=visit.therapist.user,
+        context=AuditContext(user=visit.therapist.user),
+    )
     assert sorted(result.skipped) == ["Myofascial release", "Swedish"]
     assert not NoteTechnique.objects.filter(note=draft).exists()
 
@@ -458,7 +523,15 @@ def test_only_a_signed_earlier_note_of_the_same_client_is_a_starting_point(
         ends_at=VISIT_START - timedelta(days=3) + timedelta(hours=1),
     )
     write_and_sign(
-        note_open_or_create(appointment=other_clients, by=visit.therapist.user)[0]
+        note_open_or_create(
+            appointment=other_clients,
+            by=visit.therapist.user,
+            context=AuditContext(user=visit.therapist.user),
+        )[0]
     )
     with pytest.raises(ValidationError, match="no earlier signed note"):
-        note_copy_previous(note=draft, by=visit.therapist.user)
+        note_copy_previous(
+            note=draft,
+            by=visit.therapist.user,
+            context=AuditContext(user=visit.therapist.user),
+        )

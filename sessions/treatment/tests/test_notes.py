@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from massageclinic.audit import AuditContext
 from massageclinic.models import AuditEvent, clinic_policy
 from sessions.models import Appointment, NoteAddendum, SessionNote
 from sessions.tests.factories import AppointmentFactory
@@ -423,7 +424,11 @@ def test_the_draft_starts_from_the_previous_visits_note(client, therapist, visit
         ends_at=VISIT_END - timedelta(days=7),
     )
     previous = write_and_sign(
-        note_open_or_create(appointment=earlier, by=therapist.user)[0]
+        note_open_or_create(
+            appointment=earlier,
+            by=therapist.user,
+            context=AuditContext(user=therapist.user),
+        )[0]
     )
     client.force_login(therapist.user)
     page = client.get(_url("note", visit)).content.decode()
@@ -460,7 +465,13 @@ def test_the_list_shows_drafts_and_visits_without_a_note(
         starts_at=VISIT_START - timedelta(days=2),
         ends_at=VISIT_END - timedelta(days=2),
     )
-    write_and_sign(note_open_or_create(appointment=signed, by=therapist.user)[0])
+    write_and_sign(
+        note_open_or_create(
+            appointment=signed,
+            by=therapist.user,
+            context=AuditContext(user=therapist.user),
+        )[0]
+    )
     booked = AppointmentFactory(
         therapist=therapist,
         status=Appointment.Status.BOOKED,
@@ -470,7 +481,9 @@ def test_the_list_shows_drafts_and_visits_without_a_note(
     theirs = AppointmentFactory(
         therapist=other_therapist, status=Appointment.Status.COMPLETED
     )
-    note_open_or_create(appointment=visit, by=therapist.user)
+    note_open_or_create(
+        appointment=visit, by=therapist.user, context=AuditContext(user=therapist.user)
+    )
     client.force_login(therapist.user)
     page = _to_sign_rows(client)
     assert completed.client.full_name in page
@@ -482,7 +495,9 @@ def test_the_list_shows_drafts_and_visits_without_a_note(
 
 
 def test_a_note_unsigned_48_hours_after_the_visit_is_overdue(client, therapist, visit):
-    note_open_or_create(appointment=visit, by=therapist.user)
+    note_open_or_create(
+        appointment=visit, by=therapist.user, context=AuditContext(user=therapist.user)
+    )
     with time_machine.travel(VISIT_END + timedelta(hours=47, minutes=59), tick=False):
         client.force_login(therapist.user)
         assert "Overdue" not in _to_sign_rows(client)
@@ -522,7 +537,11 @@ def _visits_waiting(therapist, days: range) -> None:
             ends_at=VISIT_END - timedelta(days=day + 1),
         )
         if day % 2:
-            note_open_or_create(appointment=visit, by=therapist.user)
+            note_open_or_create(
+                appointment=visit,
+                by=therapist.user,
+                context=AuditContext(user=therapist.user),
+            )
 
 
 def test_the_list_runs_a_fixed_number_of_queries(

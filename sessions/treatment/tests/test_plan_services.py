@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from clients.models import Condition, Contraindication
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from sessions.models import Goal, TreatmentPlan
 from sessions.tests.factories import FIRST_VISIT, make_plan, referral_for, signed_visit
 from sessions.treatment.plans import (
@@ -70,6 +71,7 @@ def _create(therapist, client=None, **changes) -> TreatmentPlan:
         therapist=therapist,
         details=_details(**changes),
         by=therapist.user,
+        context=AuditContext(user=therapist.user),
     )
 
 
@@ -195,6 +197,7 @@ def test_an_update_changes_goals_adds_and_removes_unmeasured_ones(therapist):
             ],
         ),
         by=therapist.user,
+        context=AuditContext(user=therapist.user),
     )
     assert updated.visits_planned == 8
     goals = list(updated.goals.order_by("pk"))
@@ -227,6 +230,7 @@ def test_a_goal_with_recorded_measures_is_never_removed(therapist):
                 ]
             ),
             by=therapist.user,
+            context=AuditContext(user=therapist.user),
         )
     assert plan.goals.count() == 2
 
@@ -234,7 +238,13 @@ def test_a_goal_with_recorded_measures_is_never_removed(therapist):
 def test_the_manager_may_hand_the_plan_to_another_therapist(therapist, manager):
     plan = _create(therapist)
     other = TherapistFactory()
-    plan_update(plan=plan, details=_details(), by=manager, therapist=other)
+    plan_update(
+        plan=plan,
+        details=_details(),
+        by=manager,
+        therapist=other,
+        context=AuditContext(user=manager),
+    )
     plan.refresh_from_db()
     assert plan.therapist == other
 
@@ -260,23 +270,41 @@ def test_a_plan_moves_only_forward(therapist, start, to, allowed):
         discontinued_reason="moved" if start == Status.DISCONTINUED else "",
     )
     if allowed:
-        plan_set_status(plan=plan, status=to, reason="moved away", by=therapist.user)
+        plan_set_status(
+            plan=plan,
+            status=to,
+            reason="moved away",
+            by=therapist.user,
+            context=AuditContext(user=therapist.user),
+        )
         plan.refresh_from_db()
         assert plan.status == to
     else:
         with pytest.raises(ValidationError, match="cannot become"):
-            plan_set_status(plan=plan, status=to, reason="x", by=therapist.user)
+            plan_set_status(
+                plan=plan,
+                status=to,
+                reason="x",
+                by=therapist.user,
+                context=AuditContext(user=therapist.user),
+            )
 
 
 def test_discontinuing_needs_a_reason_and_keeps_it(therapist):
     plan = make_plan(client=ClientFactory(), therapist=therapist)
     with pytest.raises(ValidationError, match="Say why"):
-        plan_set_status(plan=plan, status=Status.DISCONTINUED, by=therapist.user)
+        plan_set_status(
+            plan=plan,
+            status=Status.DISCONTINUED,
+            by=therapist.user,
+            context=AuditContext(user=therapist.user),
+        )
     plan = plan_set_status(
         plan=plan,
         status=Status.DISCONTINUED,
         reason="  Client moved away ",
         by=therapist.user,
+        context=AuditContext(user=therapist.user),
     )
     assert plan.discontinued_reason == "Client moved away"
 
@@ -286,14 +314,29 @@ def test_a_plan_starts_only_with_a_goal(therapist):
         client=ClientFactory(), therapist=therapist, status=Status.DRAFT, goals=()
     )
     with pytest.raises(ValidationError, match="at least one measurable goal"):
-        plan_set_status(plan=plan, status=Status.ACTIVE, by=therapist.user)
+        plan_set_status(
+            plan=plan,
+            status=Status.ACTIVE,
+            by=therapist.user,
+            context=AuditContext(user=therapist.user),
+        )
 
 
 def test_a_closed_plan_is_a_record(therapist):
     plan = make_plan(client=ClientFactory(), therapist=therapist)
-    plan_set_status(plan=plan, status=Status.COMPLETED, by=therapist.user)
+    plan_set_status(
+        plan=plan,
+        status=Status.COMPLETED,
+        by=therapist.user,
+        context=AuditContext(user=therapist.user),
+    )
     with pytest.raises(ValidationError, match="can no longer be changed"):
-        plan_update(plan=plan, details=_details(), by=therapist.user)
+        plan_update(
+            plan=plan,
+            details=_details(),
+            by=therapist.user,
+            context=AuditContext(user=therapist.user),
+        )
 
 
 def _flag(client, slug: str) -> None:
@@ -353,6 +396,7 @@ def test_a_progress_report_needs_both_texts_and_an_ordered_period(therapist):
             assessment=" ",
             recommendation="",
             by=therapist.user,
+            context=AuditContext(user=therapist.user),
         )
     assert len(raised.value.messages) == 3
     report = progress_report_create(
@@ -363,5 +407,6 @@ def test_a_progress_report_needs_both_texts_and_an_ordered_period(therapist):
         assessment="Pain down from 7 to 4.",
         recommendation="Continue once a week.",
         by=therapist.user,
+        context=AuditContext(user=therapist.user),
     )
     assert report.plan == plan and report.created_by == therapist.user

@@ -10,7 +10,6 @@ client someone may not know of is a 404. A change to a signed note is a 409.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -23,9 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.access import treats
 from clients.safety import client_alerts
-from massageclinic.audit import audit
+from massageclinic.audit import AuditContext
 from massageclinic.choices import BodyRegion
-from massageclinic.models import AuditEvent
 from massageclinic.roles import Role, user_roles
 from massageclinic.validators import parse_id
 from sessions.models import Appointment, SessionNote
@@ -56,12 +54,12 @@ from sessions.treatment.notes import (
     note_verify,
     technique_verdicts,
 )
+from sessions.treatment.selectors import note_read
 
 FRONT_DESK_MESSAGE = (
     "SOAP notes are for the client's therapists and the clinic manager; the visit "
     "page shows whether the note is signed."
 )
-AUTOSAVE_AUDIT_EVERY = timedelta(minutes=10)
 FORM_MARKER = "techniques-TOTAL_FORMS"
 EMPTY_NOTE_ROWS = 3  # technique rows offered on a new note
 
@@ -106,31 +104,6 @@ def _existing_note(access: NoteAccess) -> SessionNote:
     if note is None:
         raise Http404("This visit has no note yet.")
     return note
-
-
-def _audit(
-    request: HttpRequest, action: str, obj: Any, visit: Appointment, summary: str
-) -> None:
-    audit(request, action, obj, client_id=visit.client_id, summary=summary)
-
-
-def _audit_autosave(request: HttpRequest, note: SessionNote) -> None:
-    """One line per stretch of typing, not one per keystroke."""
-    recent = AuditEvent.objects.filter(
-        user=request.user,
-        action=AuditEvent.Action.CHANGE,
-        object_type=note._meta.label,
-        object_id=note.pk,
-        at__gte=timezone.now() - AUTOSAVE_AUDIT_EVERY,
-    ).exists()
-    if not recent:
-        _audit(
-            request,
-            AuditEvent.Action.CHANGE,
-            note,
-            note.appointment,
-            "Saved the draft note as it was typed",
-        )
 
 
 # --- Building the page -------------------------------------------------------------
@@ -304,7 +277,12 @@ def _signed_conflict(
 
 
 def _save_posted(
-    request: HttpRequest, note: SessionNote, draft: DraftForms
+    request: HttpRequest,
+    note: SessionNote,
+    draft: DraftForms,
+    *,
+    context: AuditContext,
+    autosave: bool = False,
 ) -> tuple[bool, list[str]]:
     """Save every valid field of the posted note; the problems with the rest.
 
@@ -335,7 +313,14 @@ def _save_posted(
         if not data:
             break
         try:
-            note_save_draft(note=note, data=data, by=request.user, now=timezone.now())
+            note_save_draft(
+                note=note,
+                data=data,
+                by=request.user,
+                now=timezone.now(),
+                context=context,
+                autosave=autosave,
+            )
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
                 raise
@@ -362,14 +347,16 @@ def _save_posted(
 def note_page(request: HttpRequest, pk: int) -> HttpResponse:
     access = _note_access(request, pk)
     visit = access.visit
-    note = note_of_visit(visit)
+    context = AuditContext.from_request(request)
     if request.method == "POST":
         _require_writer(access)
+        note = note_of_visit(visit)
         if note is None:
             raise Http404("This visit has no note yet.")
         if note.is_signed:
             return _signed_conflict(request, access, note)
-        return _note_post(request, access, note)
+        return _note_post(request, access, note, context)
+    note = note_read(visit=visit, context=context)
     if note is None:
         if not access.writes:
             return render(
@@ -382,28 +369,25 @@ def note_page(request: HttpRequest, pk: int) -> HttpResponse:
                 f"{visit.get_status_display().lower()}.",
             )
             return redirect("sessions:visit", pk=visit.pk)
-        created, _ = note_open_or_create(appointment=visit, by=request.user)
-        _audit(request, AuditEvent.Action.CREATE, created, visit, "Started the note")
+        note_open_or_create(appointment=visit, by=request.user, context=context)
         note = note_of_visit(visit)
-    else:
-        state = "signed" if note.is_signed else "draft"
-        _audit(request, AuditEvent.Action.VIEW, note, visit, f"Read the {state} note")
     return _render_page(request, access, note, rows=_rows_wanted(request))
 
 
 def _note_post(
-    request: HttpRequest, access: NoteAccess, note: SessionNote
+    request: HttpRequest,
+    access: NoteAccess,
+    note: SessionNote,
+    context: AuditContext,
 ) -> HttpResponse:
     alerts = client_alerts(access.visit.client, visit_local_date(access.visit))
     draft = _draft_forms(access, note, alerts, data=request.POST)
     try:
-        saved, problems = _save_posted(request, note, draft)
+        _saved, problems = _save_posted(request, note, draft, context=context)
     except ValidationError as error:
         if getattr(error, "code", None) == "signed":
             return _signed_conflict(request, access, note)
         raise
-    if saved:
-        _audit(request, AuditEvent.Action.CHANGE, note, access.visit, "Saved the draft")
     if problems:
         note = note_of_visit(access.visit)
         return _render_page(
@@ -435,13 +419,17 @@ def note_autosave(request: HttpRequest, pk: int) -> HttpResponse:
     alerts = client_alerts(access.visit.client, visit_local_date(access.visit))
     draft = _draft_forms(access, note, alerts, data=request.POST)
     try:
-        saved, problems = _save_posted(request, note, draft)
+        saved, problems = _save_posted(
+            request,
+            note,
+            draft,
+            context=AuditContext.from_request(request),
+            autosave=True,
+        )
     except ValidationError as error:
         if getattr(error, "code", None) == "signed":
             return _signed_conflict(request, access, note)
         raise
-    if saved:
-        _audit_autosave(request, note)
     return render(
         request,
         "sessions/_note_autosave_status.html",
@@ -490,20 +478,13 @@ def note_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
     if note.is_signed:
         return _signed_conflict(request, access, note)
     draft = None
+    context = AuditContext.from_request(request)
     try:
         if FORM_MARKER in request.POST:
             # The sign button sits in the note's form: save what is on screen first.
             alerts = client_alerts(access.visit.client, visit_local_date(access.visit))
             draft = _draft_forms(access, note, alerts, data=request.POST)
-            saved, problems = _save_posted(request, note, draft)
-            if saved:
-                _audit(
-                    request,
-                    AuditEvent.Action.CHANGE,
-                    note,
-                    access.visit,
-                    "Saved the draft",
-                )
+            _saved, problems = _save_posted(request, note, draft, context=context)
             if problems:
                 return _render_page(
                     request,
@@ -516,7 +497,7 @@ def note_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
                         "first."
                     ],
                 )
-        note_sign(note=note, by=request.user, now=timezone.now())
+        note_sign(note=note, by=request.user, now=timezone.now(), context=context)
     except ValidationError as error:
         if getattr(error, "code", None) == "signed":
             return _signed_conflict(request, access, note_of_visit(access.visit))
@@ -529,7 +510,6 @@ def note_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
             draft=draft,
             page_errors=["The note was not signed.", *error.messages],
         )
-    _audit(request, AuditEvent.Action.CHANGE, note, access.visit, "Signed the note")
     messages.success(
         request,
         "Note signed. It can no longer be changed; add an addendum to correct it.",
@@ -545,7 +525,9 @@ def note_copy_previous_view(request: HttpRequest, pk: int) -> HttpResponse:
     if note.is_signed:
         return _signed_conflict(request, access, note)
     try:
-        result = note_copy_previous(note=note, by=request.user)
+        result = note_copy_previous(
+            note=note, by=request.user, context=AuditContext.from_request(request)
+        )
     except ValidationError as error:
         if getattr(error, "code", None) == "signed":
             return _signed_conflict(request, access, note_of_visit(access.visit))
@@ -553,13 +535,6 @@ def note_copy_previous_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("sessions:note", pk=access.visit.pk)
     when = timezone.localtime(
         result.previous.appointment.starts_at, access.visit.location.zone
-    )
-    _audit(
-        request,
-        AuditEvent.Action.CHANGE,
-        note,
-        access.visit,
-        f"Started the draft from the note of {when:%b %-d, %Y}",
     )
     copied = len(result.fields) + len(result.techniques)
     if copied:
@@ -593,12 +568,13 @@ def note_addendum_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = AddendumForm(request.POST)
     if form.is_valid():
         try:
-            addendum = note_add_addendum(
+            note_add_addendum(
                 note=note,
                 by=request.user,
                 reason=form.cleaned_data["reason"],
                 text=form.cleaned_data["text"],
                 now=timezone.now(),
+                context=AuditContext.from_request(request),
             )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
@@ -608,13 +584,6 @@ def note_addendum_view(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 form.add_error(None, error)
         else:
-            _audit(
-                request,
-                AuditEvent.Action.CREATE,
-                addendum,
-                access.visit,
-                "Added an addendum to the note",
-            )
             messages.success(request, "Addendum added.")
             return redirect(
                 reverse("sessions:note", args=[access.visit.pk]) + "#addenda"

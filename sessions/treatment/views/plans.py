@@ -35,8 +35,8 @@ from clients.referral_selectors import (
     client_referrals,
 )
 from clients.safety import flags_in_force, modality_safety
-from massageclinic.audit import audit
-from massageclinic.models import AuditEvent, clinic_policy
+from massageclinic.audit import AuditContext
+from massageclinic.models import clinic_policy
 from massageclinic.roles import Role, user_roles
 from massageclinic.validators import parse_id
 from sessions.access import can_book
@@ -57,10 +57,12 @@ from sessions.treatment.plans import (
     plan_set_status,
     plan_update,
 )
-from sessions.treatment.progress import (
-    client_progress,
-    plan_progress,
-    plan_visit_counts,
+from sessions.treatment.progress import plan_visit_counts
+from sessions.treatment.selectors import (
+    client_progress_read,
+    plan_form_read,
+    plan_progress_read,
+    plan_read,
 )
 from sessions.treatment.views.access import (
     chart_context,
@@ -156,6 +158,7 @@ def plan_new(request: HttpRequest, client_pk: int) -> HttpResponse:
         "choose_therapist": is_manager,
         "verdicts": _verdicts(client, today),
     }
+    context = AuditContext.from_request(request)
     if request.method == "POST":
         adding = "add_goal" in request.POST
         data = _with_blank_goal(request) if adding else request.POST
@@ -169,17 +172,11 @@ def plan_new(request: HttpRequest, client_pk: int) -> HttpResponse:
                     therapist=therapist,
                     details=form.details(goals.goals()),
                     by=request.user,
+                    context=context,
                 )
             except ValidationError as error:
                 _add_service_error(form, error)
             else:
-                audit(
-                    request,
-                    AuditEvent.Action.CREATE,
-                    plan,
-                    client_id=client.pk,
-                    summary=f"Created a treatment plan with {plan.goals.count()} goals",
-                )
                 messages.success(request, "The treatment plan is saved as a draft.")
                 _warn_about_safety(request, plan, today)
                 return redirect("sessions:plan", plan.pk)
@@ -188,13 +185,7 @@ def plan_new(request: HttpRequest, client_pk: int) -> HttpResponse:
         form = PlanForm(initial=initial, **form_kwargs)
         goals = goal_formset(blank=BLANK_GOALS_NEW)
         status = 200
-    audit(
-        request,
-        AuditEvent.Action.VIEW,
-        client,
-        client_id=client.pk,
-        summary="Opened a new treatment plan form",
-    )
+    plan_form_read(client=client, plan=None, context=context)
     return render(
         request,
         "sessions/plan_form.html",
@@ -234,6 +225,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "verdicts": _verdicts(client, today),
         "initial": plan_initial_from_plan(plan),
     }
+    context = AuditContext.from_request(request)
     if request.method == "POST":
         adding = "add_goal" in request.POST
         data = _with_blank_goal(request) if adding else request.POST
@@ -245,18 +237,12 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     plan=plan,
                     details=form.details(goals.goals()),
                     by=request.user,
+                    context=context,
                     therapist=form.cleaned_data["therapist"] if is_manager else None,
                 )
             except ValidationError as error:
                 _add_service_error(form, error)
             else:
-                audit(
-                    request,
-                    AuditEvent.Action.CHANGE,
-                    plan,
-                    client_id=client.pk,
-                    summary="Changed the treatment plan",
-                )
                 messages.success(request, "The treatment plan is saved.")
                 _warn_about_safety(request, plan, today)
                 return redirect("sessions:plan", plan.pk)
@@ -265,13 +251,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = PlanForm(**form_kwargs)
         goals = goal_formset(goals=existing, blank=BLANK_GOALS_EDIT)
         status = 200
-    audit(
-        request,
-        AuditEvent.Action.VIEW,
-        plan,
-        client_id=client.pk,
-        summary="Opened the treatment plan to edit it",
-    )
+    plan_form_read(client=client, plan=plan, context=context)
     return render(
         request,
         "sessions/plan_form.html",
@@ -304,6 +284,7 @@ def _referral_and_authorizations(
 def _plan_page(
     request: HttpRequest,
     plan: TreatmentPlan,
+    context: AuditContext,
     *,
     status_form: PlanStatusForm | None = None,
     status: int = 200,
@@ -312,14 +293,14 @@ def _plan_page(
     today = client_local_today(client)
     user = request.user
     reads = can_read_health_data(user, client)
-    progress = plan_progress(plan=plan) if reads else None
+    progress = plan_read(plan=plan, context=context) if reads else None
     referral, authorizations = (
         _referral_and_authorizations(plan, today)
         if can_read_referrals(user, client)
         else (None, [])
     )
     writes = reads and writes_plan(user, plan)
-    context = chart_context(
+    page = chart_context(
         client,
         today,
         plan=plan,
@@ -340,7 +321,7 @@ def _plan_page(
     )
     if reads:
         modalities = list(plan.planned_modalities.all())
-        context.update(
+        page.update(
             diagnoses=diagnosis_names(plan.problems),
             modalities=modalities,
             safety=plan_modality_warnings(
@@ -348,18 +329,12 @@ def _plan_page(
             ),
             reports=list(plan.progress_reports.select_related("therapist__user")),
         )
-        audit(
-            request,
-            AuditEvent.Action.VIEW,
-            plan,
-            client_id=client.pk,
-            summary="Viewed the treatment plan",
-        )
-    return render(request, "sessions/plan.html", context, status=status)
+    return render(request, "sessions/plan.html", page, status=status)
 
 
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _plan_page(request, get_plan_for_user(request, pk))
+    plan = get_plan_for_user(request, pk)
+    return _plan_page(request, plan, AuditContext.from_request(request))
 
 
 @require_POST
@@ -371,30 +346,24 @@ def plan_status(request: HttpRequest, pk: int) -> HttpResponse:
         "Only the plan's therapist and the clinic manager change a plan.",
     )
     form = PlanStatusForm(request.POST)
+    context = AuditContext.from_request(request)
     if form.is_valid():
-        before = plan.get_status_display()
         try:
             plan = plan_set_status(
                 plan=plan,
                 status=form.cleaned_data["status"],
                 reason=form.cleaned_data["reason"],
                 by=request.user,
+                context=context,
             )
         except ValidationError as error:
             _add_service_error(form, error)
         else:
-            audit(
-                request,
-                AuditEvent.Action.CHANGE,
-                plan,
-                client_id=plan.client_id,
-                summary=f"Plan status: {before} -> {plan.get_status_display()}",
-            )
             messages.success(
                 request, f"The plan is {plan.get_status_display().lower()}."
             )
             return redirect("sessions:plan", plan.pk)
-    return _plan_page(request, plan, status_form=form, status=400)
+    return _plan_page(request, plan, context, status_form=form, status=400)
 
 
 # --- Progress -----------------------------------------------------------------------
@@ -404,14 +373,7 @@ def plan_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request, pk)
     client = plan.client
     require_health(request, client)
-    progress = plan_progress(plan=plan)
-    audit(
-        request,
-        AuditEvent.Action.VIEW,
-        plan,
-        client_id=client.pk,
-        summary=f"Viewed the plan's progress ({len(progress.visits)} visits)",
-    )
+    progress = plan_progress_read(plan=plan, context=AuditContext.from_request(request))
     today = client_local_today(client)
     return render(
         request,
@@ -432,13 +394,8 @@ def plan_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
 def client_progress_view(request: HttpRequest, client_pk: int) -> HttpResponse:
     client = get_client_for_user(request, client_pk)
     require_health(request, client)
-    data = client_progress(client=client)
-    audit(
-        request,
-        AuditEvent.Action.VIEW,
-        client,
-        client_id=client.pk,
-        summary=f"Viewed the client's progress ({len(data.progress.visits)} visits)",
+    data = client_progress_read(
+        client=client, context=AuditContext.from_request(request)
     )
     return render(
         request,

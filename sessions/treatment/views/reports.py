@@ -6,8 +6,6 @@ desk and the manager (billing) and the client's therapists. Every read is audite
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -21,25 +19,19 @@ from clients.access import (
     treats,
 )
 from clients.models import Client
-from massageclinic.audit import audit
-from massageclinic.clock import local_date
-from massageclinic.models import AuditEvent, clinic_policy, clinic_today
+from massageclinic.audit import AuditContext
 from massageclinic.roles import Role
 from sessions.access import get_appointment_for_user
 from sessions.models import ProgressReport, TreatmentPlan
-from sessions.treatment.forms.plans import (
-    ProgressReportForm,
-    SuperbillPeriodForm,
-    diagnosis_names,
+from sessions.treatment.forms.plans import ProgressReportForm, SuperbillPeriodForm
+from sessions.treatment.pdf import pdf_response
+from sessions.treatment.plans import progress_report_create
+from sessions.treatment.selectors import (
+    progress_report_form_read,
+    progress_report_pdf,
+    superbill_pdf,
 )
-from sessions.treatment.pdf import chart_images, pdf_response, render_pdf
-from sessions.treatment.plans import (
-    progress_report_create,
-)
-from sessions.treatment.progress import (
-    plan_progress,
-)
-from sessions.treatment.superbill import superbill
+from sessions.treatment.superbill import Superbill, superbill
 from sessions.treatment.views.access import (
     chart_context,
     client_local_today,
@@ -69,13 +61,14 @@ def progress_report(request: HttpRequest, pk: int) -> HttpResponse:
     today = client_local_today(client)
     initial = {"period_start": plan.starts_on, "period_end": max(today, plan.starts_on)}
     form = ProgressReportForm(request.POST or None, initial=initial)
+    context = AuditContext.from_request(request)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             data = form.cleaned_data
             try:
-                report = progress_report_create(
+                progress_report_create(
                     plan=plan,
                     therapist=plan.therapist,
                     period_start=data["period_start"],
@@ -83,31 +76,18 @@ def progress_report(request: HttpRequest, pk: int) -> HttpResponse:
                     assessment=data["assessment"],
                     recommendation=data["recommendation"],
                     by=request.user,
+                    context=context,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                audit(
-                    request,
-                    AuditEvent.Action.CREATE,
-                    report,
-                    client_id=client.pk,
-                    summary="Wrote a progress report for the referring provider",
-                )
                 messages.success(
                     request,
                     "The progress report is saved. Download the PDF below and send it "
                     "to the referring provider.",
                 )
                 return redirect("sessions:plan_progress", plan.pk)
-    progress = plan_progress(plan=plan)
-    audit(
-        request,
-        AuditEvent.Action.VIEW,
-        plan,
-        client_id=client.pk,
-        summary="Opened the progress report form",
-    )
+    progress = progress_report_form_read(plan=plan, context=context)
     return render(
         request,
         "sessions/progress_report_form.html",
@@ -116,32 +96,7 @@ def progress_report(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _report_context(report: ProgressReport) -> dict[str, Any]:
-    plan = report.plan
-    progress = plan_progress(plan=plan, period=(report.period_start, report.period_end))
-    referral = plan.referral
-    codes = [*(referral.diagnosis_codes if referral else []), *plan.problems]
-    images = chart_images(progress.charts)
-    return {
-        "report": report,
-        "plan": plan,
-        "client": plan.client,
-        "referral": referral,
-        "diagnoses": diagnosis_names(list(dict.fromkeys(codes))),
-        "progress": progress,
-        "prescribed": referral.visits_authorized if referral else plan.visits_planned,
-        "pain_image": images[progress.pain_chart.slug],
-        "goal_rows": [
-            (item, images.get(item.chart.slug) if item.chart else None)
-            for item in progress.goals
-        ],
-        "clinic_name": clinic_policy().clinic_name,
-        # The day it was written where the client is treated, not the UTC date.
-        "signed_on": local_date(report.created_at, plan.client.preferred_location),
-    }
-
-
-def progress_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def progress_report_download(request: HttpRequest, pk: int) -> HttpResponse:
     require_role(request)
     report = get_object_or_404(
         ProgressReport.objects.select_related("therapist__user"), pk=pk
@@ -149,14 +104,7 @@ def progress_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request, report.plan_id)
     require_health(request, plan.client)
     report.plan = plan
-    pdf = render_pdf("sessions/progress_report_pdf.html", _report_context(report))
-    audit(
-        request,
-        AuditEvent.Action.DOWNLOAD,
-        report,
-        client_id=plan.client_id,
-        summary="Downloaded the progress report (PDF)",
-    )
+    pdf = progress_report_pdf(report=report, context=AuditContext.from_request(request))
     return pdf_response(
         pdf, f"progress-report-{report.pk}-{report.period_end:%Y-%m-%d}.pdf"
     )
@@ -174,18 +122,10 @@ def _require_billing(request: HttpRequest, client: Client) -> None:
 
 
 def _superbill_pdf(
-    request: HttpRequest, bill: Any, *, filename: str, summary: str
+    request: HttpRequest, bill: Superbill, *, filename: str, summary: str
 ) -> HttpResponse:
-    pdf = render_pdf(
-        "sessions/superbill_pdf.html",
-        {"bill": bill, "generated_on": clinic_today()},
-    )
-    audit(
-        request,
-        AuditEvent.Action.DOWNLOAD,
-        bill.client,
-        client_id=bill.client.pk,
-        summary=summary,
+    pdf = superbill_pdf(
+        bill=bill, context=AuditContext.from_request(request), summary=summary
     )
     return pdf_response(pdf, filename)
 
@@ -250,7 +190,7 @@ urlpatterns: list[URLPattern] = [
     path("plans/<int:pk>/report/", progress_report, name="progress_report"),
     path(
         "progress-reports/<int:pk>/report.pdf",
-        progress_report_pdf,
+        progress_report_download,
         name="progress_report_pdf",
     ),
     path("visits/<int:pk>/superbill.pdf", visit_superbill, name="superbill"),
