@@ -18,7 +18,8 @@ from django.db import transaction
 
 from clients.models import Client, Referral
 from clients.safety import flags_in_force, modality_safety
-from massageclinic.models import Location, Room
+from massageclinic.audit import AuditContext, audit_record
+from massageclinic.models import AuditEvent, Location, Room
 from sessions.messaging.outbox import (
     messages_series_booked,
     messages_series_cancelled,
@@ -419,3 +420,26 @@ def series_cancel_rest(
             series=appointment.series, appointments=cancelled, now=now
         )
     return cancelled
+
+
+# --- the plan a series is booked from -----------------------------------------------
+
+
+def series_plan(*, plan_id: int, context: AuditContext) -> TreatmentPlan | None:
+    """The treatment plan the series form is pre-filled from; its read is audited."""
+    plan = (
+        TreatmentPlan.objects.select_related(
+            "client", "therapist__user", "referral__provider"
+        )
+        .filter(pk=plan_id)
+        .first()
+    )
+    if plan is not None:
+        audit_record(
+            context,
+            AuditEvent.Action.VIEW,
+            plan,
+            client_id=plan.client_id,
+            summary="Series booking pre-filled from the treatment plan",
+        )
+    return plan

@@ -24,19 +24,19 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from clients.client_services import client_create
 from clients.models import Client
 from clients.safety import client_alerts
 from clients.selectors import ListStatus, clients_for_list
-from massageclinic.audit import audit
+from massageclinic.audit import AuditContext
 from massageclinic.clock import local_today
-from massageclinic.models import AuditEvent, Location, clinic_policy
+from massageclinic.models import Location, clinic_policy
 from sessions.access import require_booking_rights
 from sessions.models import Appointment, Place, WaitlistEntry
 from sessions.scheduling.booking import (
     BookingNeedsConfirmation,
     Confirmation,
     appointment_book,
+    client_register_while_booking,
     waitlist_close,
 )
 from sessions.scheduling.forms.booking import (
@@ -133,9 +133,10 @@ def _register_client(request: HttpRequest, quick: QuickClientForm) -> Client | N
         return None
     data = quick.cleaned_data
     try:
-        client = client_create(
+        client = client_register_while_booking(
             by=request.user,
             today=local_today(),
+            context=AuditContext.from_request(request),
             first_name=data["first_name"],
             last_name=data["last_name"],
             phone=data["phone"],
@@ -145,13 +146,6 @@ def _register_client(request: HttpRequest, quick: QuickClientForm) -> Client | N
     except ValidationError as error:
         quick.add_service_errors(error)
         return None
-    audit(
-        request,
-        AuditEvent.Action.CREATE,
-        client,
-        client_id=client.pk,
-        summary="Registered the client while booking",
-    )
     return client
 
 

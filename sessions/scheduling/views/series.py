@@ -13,13 +13,13 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
-from massageclinic.audit import audit
-from massageclinic.models import AuditEvent, Location, clinic_policy
+from massageclinic.audit import AuditContext
+from massageclinic.models import Location, clinic_policy
 from massageclinic.validators import parse_id
 from sessions.access import require_booking_rights
 from sessions.models import Appointment, Place, TreatmentPlan
@@ -44,6 +44,7 @@ from sessions.scheduling.series import (
     Occurrence,
     SeriesRequest,
     series_book,
+    series_plan,
     series_preview,
 )
 from therapists.models import Modality, Weekday
@@ -70,22 +71,13 @@ def _plan(request: HttpRequest) -> TreatmentPlan | None:
     raw = request.GET.get("plan", "")
     if not raw:
         return None
-    if parse_id(raw) is None:
+    plan_id = parse_id(raw)
+    if plan_id is None:
         messages.warning(request, "That treatment plan does not exist.")
         return None
-    plan = get_object_or_404(
-        TreatmentPlan.objects.select_related(
-            "client", "therapist__user", "referral__provider"
-        ),
-        pk=parse_id(raw),
-    )
-    audit(
-        request,
-        AuditEvent.Action.VIEW,
-        plan,
-        client_id=plan.client_id,
-        summary="Series booking pre-filled from the treatment plan",
-    )
+    plan = series_plan(plan_id=plan_id, context=AuditContext.from_request(request))
+    if plan is None:
+        raise Http404("No such treatment plan.")
     return plan
 
 
