@@ -35,6 +35,7 @@ from massageclinic.admin import (
     ClinicModelAdmin,
     ClinicTabularInline,
 )
+from massageclinic.audit import AuditContext
 from massageclinic.models import clinic_today
 
 
@@ -121,9 +122,10 @@ class ClientAdmin(ClinicalRecordAdmin):
     )
     def archive(self, request: HttpRequest, queryset: QuerySet[Client]) -> None:
         now, count = timezone.now(), 0
+        context = AuditContext.from_request(request)
         for client in queryset.filter(archived_at__isnull=True):
             try:
-                client_archive(client=client, by=request.user, now=now)
+                client_archive(client=client, by=request.user, now=now, context=context)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.WARNING)
             else:
@@ -135,9 +137,10 @@ class ClientAdmin(ClinicalRecordAdmin):
     )
     def restore(self, request: HttpRequest, queryset: QuerySet[Client]) -> None:
         count = 0
+        context = AuditContext.from_request(request)
         for client in queryset.filter(archived_at__isnull=False):
             try:
-                client_unarchive(client=client, by=request.user)
+                client_unarchive(client=client, by=request.user, context=context)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.WARNING)
             else:

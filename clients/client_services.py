@@ -1,7 +1,8 @@
 """Business rules for a client's record: register, update, archive, unarchive.
 
 A client is never deleted: clinical records hang on them. Archiving hides them from
-the daily lists and keeps everything.
+the daily lists and keeps everything. Each change writes its audit row in its own
+transaction, from the `AuditContext` it is given.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clients.models import Client
+from massageclinic.audit import AuditContext, audit_record
+from massageclinic.models import AuditEvent
 
 EDITABLE_CLIENT_FIELDS = frozenset(
     {
@@ -99,25 +102,74 @@ def _unknown(fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def client_create(*, by: AbstractBaseUser, today: date, **fields: Any) -> Client:
-    """Register a client; raises ValidationError naming every field to fix."""
+def client_create(
+    *,
+    by: AbstractBaseUser,
+    today: date,
+    context: AuditContext | None = None,
+    summary: str = "Registered the client",
+    **fields: Any,
+) -> Client:
+    """Register a client; raises ValidationError naming every field to fix.
+
+    `context=None` only for the booking page, which still audits for itself.
+    """
     _unknown(fields)
     client = Client(**fields)
     _check(client, today=today)
     client.save()
+    if context is not None:
+        audit_record(
+            context,
+            AuditEvent.Action.CREATE,
+            client,
+            client_id=client.pk,
+            summary=summary,
+        )
     return client
+
+
+def _stored_values(client: Client, names: set[str]) -> dict[str, Any]:
+    """The record as stored (a bound ModelForm already wrote the typed values onto
+    `client`), keyed by field name; foreign keys by id."""
+    attnames = {name: Client._meta.get_field(name).attname for name in names}
+    row = Client.objects.values(*attnames.values()).get(pk=client.pk)
+    return {name: row[attname] for name, attname in attnames.items()}
 
 
 @transaction.atomic
 def client_update(
-    *, client: Client, by: AbstractBaseUser, today: date, **changes: Any
+    *,
+    client: Client,
+    by: AbstractBaseUser,
+    today: date,
+    context: AuditContext,
+    **changes: Any,
 ) -> Client:
-    """Change a client's demographics, contact and preferences."""
+    """Change a client's demographics, contact and preferences.
+
+    The audit row names the fields whose stored value changed (never the values);
+    saving without a change writes none.
+    """
     _unknown(changes)
+    before = _stored_values(client, set(changes))
     for name, value in changes.items():
         setattr(client, name, value)
     _check(client, today=today)
     client.save()
+    changed = [
+        name
+        for name in changes
+        if getattr(client, Client._meta.get_field(name).attname) != before[name]
+    ]
+    if changed:
+        audit_record(
+            context,
+            AuditEvent.Action.CHANGE,
+            client,
+            client_id=client.pk,
+            summary="Changed " + ", ".join(changed),
+        )
     return client
 
 
@@ -126,7 +178,9 @@ def _locked(client: Client) -> Client:
 
 
 @transaction.atomic
-def client_archive(*, client: Client, by: AbstractBaseUser, now: datetime) -> Client:
+def client_archive(
+    *, client: Client, by: AbstractBaseUser, now: datetime, context: AuditContext
+) -> Client:
     """Hide a client from the daily lists; every record is kept."""
     locked = _locked(client)
     if locked.archived_at is not None:
@@ -145,11 +199,20 @@ def client_archive(*, client: Client, by: AbstractBaseUser, now: datetime) -> Cl
     locked.archived_at = now
     locked.save(update_fields=["archived_at", "updated_at"])
     client.archived_at = locked.archived_at
+    audit_record(
+        context,
+        AuditEvent.Action.CHANGE,
+        client,
+        client_id=client.pk,
+        summary="Archived the client",
+    )
     return client
 
 
 @transaction.atomic
-def client_unarchive(*, client: Client, by: AbstractBaseUser) -> Client:
+def client_unarchive(
+    *, client: Client, by: AbstractBaseUser, context: AuditContext
+) -> Client:
     """Bring an archived client back to the lists."""
     locked = _locked(client)
     if locked.archived_at is None:
@@ -157,4 +220,11 @@ def client_unarchive(*, client: Client, by: AbstractBaseUser) -> Client:
     locked.archived_at = None
     locked.save(update_fields=["archived_at", "updated_at"])
     client.archived_at = None
+    audit_record(
+        context,
+        AuditEvent.Action.CHANGE,
+        client,
+        client_id=client.pk,
+        summary="Unarchived the client",
+    )
     return client

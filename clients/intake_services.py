@@ -4,6 +4,10 @@ Every submission is a new version of the client's medical history; none is edite
 A client may fill in their own form through a signed link that names one invitation
 row: the row, never the link, says whose form it is, until when, and whether it was
 used already.
+
+Submitting writes its audit row inside its own transaction, from the `AuditContext`
+it is given; reading the history goes through `history_for_reading` and its siblings,
+which write the VIEW row, so every path is audited the same way.
 """
 
 from __future__ import annotations
@@ -20,12 +24,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from clients.models import Client, IntakeCondition, IntakeInvitation, MedicalHistory
+from clients.models import (
+    Client,
+    Contraindication,
+    IntakeCondition,
+    IntakeInvitation,
+    MedicalHistory,
+)
 from clients.selectors import renewal_due_on
 from clients.services import flags_from_history, history_location
+from massageclinic.audit import AuditContext, audit_record
 from massageclinic.choices import BodyRegion
 from massageclinic.clock import local_date, local_today, location_zone
-from massageclinic.models import Location, clinic_policy
+from massageclinic.models import AuditEvent, Location, clinic_policy
 
 INTAKE_LINK_LIFETIME = timedelta(days=7)
 INTAKE_LINK_SALT = "clients.intake"
@@ -191,20 +202,14 @@ def _history_values(data: Mapping[str, Any], today: date) -> dict[str, Any]:
     return values
 
 
-@transaction.atomic
-def history_submit(
+def _history_create(
     *,
     client: Client,
     data: Mapping[str, Any],
     submitted_by: AbstractBaseUser | None,
     now: datetime,
 ) -> MedicalHistory:
-    """Store a new version of the client's history and add the flags it calls for.
-
-    `data` holds the form's fields (see HISTORY_CONTENT_FIELDS, plus consent_name);
-    the consent is signed at `now`. `submitted_by` is None when the client filled it in
-    through their link.
-    """
+    """The new version and its flags, unaudited: its callers audit it their way."""
     if client.is_archived:
         raise ValidationError(
             "This client is archived; restore them before recording a new history."
@@ -225,8 +230,122 @@ def history_submit(
     return history
 
 
+@transaction.atomic
+def history_submit(
+    *,
+    client: Client,
+    data: Mapping[str, Any],
+    submitted_by: AbstractBaseUser | None,
+    now: datetime,
+    context: AuditContext | None = None,
+) -> MedicalHistory:
+    """Store a new version of the client's history and add the flags it calls for.
+
+    `data` holds the form's fields (see HISTORY_CONTENT_FIELDS, plus consent_name);
+    the consent is signed at `now`. The client's own link goes through
+    `intake_invitation_submit`. `context=None` only for older callers outside this
+    app, which audit for themselves.
+    """
+    history = _history_create(
+        client=client, data=data, submitted_by=submitted_by, now=now
+    )
+    if context is not None:
+        audit_record(
+            context,
+            AuditEvent.Action.CREATE,
+            history,
+            client_id=client.pk,
+            summary=f"Recorded medical history v{history.version}",
+        )
+    return history
+
+
 def history_current(client: Client) -> MedicalHistory | None:
     return client.histories.order_by("-version").first()
+
+
+# --- Reading the history: every read writes its VIEW row ------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryReading:
+    """A client's history versions (newest first) and safety flags, as read."""
+
+    versions: list[MedicalHistory]
+    flags: list[Contraindication]
+
+    @property
+    def current(self) -> MedicalHistory | None:
+        return self.versions[0] if self.versions else None
+
+    @property
+    def previous(self) -> MedicalHistory | None:
+        return self.versions[1] if len(self.versions) > 1 else None
+
+
+def history_versions(client: Client) -> list[MedicalHistory]:
+    """Every version, newest first, with who submitted it (for the version list)."""
+    return list(client.histories.select_related("submitted_by").order_by("-version"))
+
+
+def history_for_reading(client: Client, *, context: AuditContext) -> HistoryReading:
+    """The Medical history tab's health detail; records that it was read."""
+    versions = history_versions(client)
+    flags = list(
+        client.contraindications.select_related(
+            "condition",
+            "created_by",
+            "updated_by",
+            "resolved_by",
+            "clearance_recorded_by",
+            "history",
+        ).order_by("resolved_at", "severity", "condition__name", "pk")
+    )
+    reading = HistoryReading(versions=versions, flags=flags)
+    current = reading.current
+    seen = f"medical history v{current.version} and " if current else ""
+    audit_record(
+        context,
+        AuditEvent.Action.VIEW,
+        current or client,
+        client_id=client.pk,
+        summary=f"Viewed {seen}safety flags",
+    )
+    return reading
+
+
+def history_version_for_reading(
+    client: Client, version: int, *, context: AuditContext
+) -> MedicalHistory | None:
+    """One version of the client's history, or None; records that it was read."""
+    shown = (
+        client.histories.select_related("submitted_by").filter(version=version).first()
+    )
+    if shown is not None:
+        audit_record(
+            context,
+            AuditEvent.Action.VIEW,
+            shown,
+            client_id=client.pk,
+            summary=f"Viewed medical history v{shown.version}",
+        )
+    return shown
+
+
+def history_for_renewal(
+    client: Client, *, context: AuditContext
+) -> MedicalHistory | None:
+    """The current version, to start the next one from; records that it was read."""
+    current = history_current(client)
+    if current is not None:
+        audit_record(
+            context,
+            AuditEvent.Action.VIEW,
+            current,
+            client_id=client.pk,
+            summary=f"Opened medical history v{current.version} to renew it",
+        )
+    return current
 
 
 # --- Reading versions -----------------------------------------------------------------
@@ -435,17 +554,27 @@ def intake_invitation_open(
 
 @transaction.atomic
 def intake_invitation_submit(
-    *, token: str, data: Mapping[str, Any], now: datetime
+    *, token: str, data: Mapping[str, Any], now: datetime, context: AuditContext
 ) -> MedicalHistory:
-    """The client's own submission: a new version for the invitation's client only."""
+    """The client's own submission: a new version for the invitation's client only.
+
+    The client has no login: `context` names no user, only the link's page.
+    """
     # Locked, so that the same link sent twice at once is used once.
     invitation = intake_invitation_open(token=token, now=now, for_update=True)
-    history = history_submit(
+    history = _history_create(
         client=invitation.client, data=data, submitted_by=None, now=now
     )
     invitation.used_at = now
     invitation.history = history
     invitation.save(update_fields=["used_at", "history"])
+    audit_record(
+        context,
+        AuditEvent.Action.CREATE,
+        history,
+        client_id=history.client_id,
+        summary=f"Client sent medical history v{history.version} by link",
+    )
     return history
 
 

@@ -6,7 +6,9 @@ billing-unit rule (or the clinic's). `visits_billing` is the one place that deci
 visit's payer and units; the note page and the superbill call it too. Visits and notes live in the sessions app, which
 sits above this one, so they are read here only through reverse relations
 (`appointments__note__...`). Every function reads a whole page in a fixed number of
-queries, however many rows it shows.
+queries, however many rows it shows. The `*_for_reading` / `*_for_download` /
+`*_for_editing` functions take the reader's `AuditContext` and write the VIEW or
+DOWNLOAD row themselves, so every read of these records is audited the same way.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.http import FileResponse
 
 from clients.models import (
     Authorization,
@@ -26,10 +29,12 @@ from clients.models import (
     Payer,
     Referral,
 )
+from clients.uploads import document_response
+from massageclinic.audit import AuditContext, audit_record
 from massageclinic.billing import TechniqueMinutes, VisitUnits, visit_units
 from massageclinic.choices import BodyRegion
 from massageclinic.clock import local_date
-from massageclinic.models import clinic_policy
+from massageclinic.models import AuditEvent, clinic_policy
 
 WARN_USED_FRACTION = 0.8
 WARN_EXPIRY_DAYS = 14
@@ -516,3 +521,88 @@ def active_authorizations(
     if needs_attention:
         statuses = [s for s in statuses if s.needs_attention]
     return statuses
+
+
+# --- Reads of health data: each records that it was read -------------------------------
+
+
+def client_referrals_for_reading(
+    *, client: Client, today: date, context: AuditContext
+) -> ClientReferrals:
+    """The referrals tab (see `client_referrals`); records that it was read."""
+    data = client_referrals(client=client, today=today)
+    audit_record(
+        context,
+        AuditEvent.Action.VIEW,
+        client,
+        client_id=client.pk,
+        summary=f"Referrals and authorizations: {len(data.referrals)} referrals, "
+        f"{data.authorization_count} authorizations",
+    )
+    return data
+
+
+def referral_document_for_download(
+    referral: Referral, *, context: AuditContext
+) -> FileResponse:
+    """The scanned prescription, served inline; records the download."""
+    response = document_response(
+        referral.document,
+        filename_stem=f"referral-{referral.pk}-{referral.referred_on:%Y-%m-%d}",
+    )
+    audit_record(
+        context,
+        AuditEvent.Action.DOWNLOAD,
+        referral,
+        client_id=referral.client_id,
+        summary="Scanned prescription",
+    )
+    return response
+
+
+def referral_for_editing(referral: Referral, *, context: AuditContext) -> Referral:
+    """A referral whose details fill the edit form; records that it was read."""
+    audit_record(
+        context,
+        AuditEvent.Action.VIEW,
+        referral,
+        client_id=referral.client_id,
+        summary="Referral opened for editing",
+    )
+    return referral
+
+
+def authorization_for_editing(
+    authorization: Authorization, *, context: AuditContext
+) -> Authorization:
+    """An authorization whose details fill the edit form; records that it was read."""
+    audit_record(
+        context,
+        AuditEvent.Action.VIEW,
+        authorization,
+        client_id=authorization.policy.client_id,
+        summary="Authorization opened for editing",
+    )
+    return authorization
+
+
+def active_authorizations_for_reading(
+    *,
+    today: date,
+    context: AuditContext,
+    sort: str = "expiry",
+    needs_attention: bool = False,
+) -> list[AuthorizationStatus]:
+    """The desk's list (see `active_authorizations`); records that it was read."""
+    rows = active_authorizations(
+        today=today, sort=sort, needs_attention=needs_attention
+    )
+    # Across clients: the row names no client and no single record.
+    audit_record(
+        context,
+        AuditEvent.Action.VIEW,
+        Authorization(),
+        client_id=None,
+        summary=f"List of active authorizations ({len(rows)} shown)",
+    )
+    return rows

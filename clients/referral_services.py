@@ -2,7 +2,9 @@
 
 Each function checks what a person can get wrong and says how to fix it; the database
 constraints stay the last word, and a lost race (two people saving the same NPI or
-authorization number at once) becomes the same message, not an error page.
+authorization number at once) becomes the same message, not an error page. Each
+change writes its audit row in its own transaction, from the `AuditContext` it is
+given, so the row exists exactly when the change committed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from clients.models import (
     ReferringProvider,
 )
 from clients.uploads import rename_for_storage, validate_upload
+from massageclinic.audit import AuditContext, audit_record
+from massageclinic.models import AuditEvent
 from massageclinic.validators import npi_is_valid
 from therapists.models import Modality
 
@@ -166,6 +170,16 @@ def _apply(
         referral.document = rename_for_storage(document, validate_upload(document))
 
 
+def _audit_referral(context: AuditContext, action: str, referral: Referral) -> None:
+    audit_record(
+        context,
+        action,
+        referral,
+        client_id=referral.client_id,
+        summary=f"Referral {', '.join(referral.diagnosis_codes)}",
+    )
+
+
 @transaction.atomic
 def referral_create(
     *,
@@ -175,6 +189,7 @@ def referral_create(
     new_provider: ProviderDetails | None = None,
     document: UploadedFile | None = None,
     today: date,
+    context: AuditContext,
 ) -> Referral:
     """Record a physician's prescription, adding its provider if they are new."""
     _check_referral(details=details, today=today)
@@ -186,6 +201,7 @@ def referral_create(
     referral.full_clean(exclude=["document"])
     referral.save()
     referral.prescribed_modalities.set(details.modalities)
+    _audit_referral(context, AuditEvent.Action.CREATE, referral)
     return referral
 
 
@@ -198,6 +214,7 @@ def referral_update(
     new_provider: ProviderDetails | None = None,
     document: UploadedFile | None = None,
     today: date,
+    context: AuditContext,
 ) -> Referral:
     """Correct a referral; a new scan replaces the old one (which stays on disk)."""
     _check_referral(details=details, today=today)
@@ -206,6 +223,7 @@ def referral_update(
     referral.full_clean(exclude=["document"])
     referral.save()
     referral.prescribed_modalities.set(details.modalities)
+    _audit_referral(context, AuditEvent.Action.CHANGE, referral)
     return referral
 
 
@@ -218,6 +236,7 @@ def insurance_policy_create(
     new_payer_name: str = "",
     group_number: str = "",
     subscriber_name: str = "",
+    context: AuditContext,
 ) -> InsurancePolicy:
     """Add a client's insurance policy, with its payer if the clinic has none by that name."""
     new_payer_name = new_payer_name.strip()
@@ -262,6 +281,13 @@ def insurance_policy_create(
         raise ValidationError(
             {"member_id": f"Member id {member_id} at {payer} is already on file."}
         ) from None
+    audit_record(
+        context,
+        AuditEvent.Action.CREATE,
+        policy,
+        client_id=client.pk,
+        summary=f"Insurance policy with {payer}",
+    )
     return policy
 
 
@@ -307,7 +333,9 @@ def _check_authorization(
         raise ValidationError(errors)
 
 
-def _save_authorization(authorization: Authorization) -> Authorization:
+def _save_authorization(
+    authorization: Authorization, *, context: AuditContext, action: str
+) -> Authorization:
     try:
         with transaction.atomic():
             authorization.save()
@@ -318,6 +346,13 @@ def _save_authorization(authorization: Authorization) -> Authorization:
                 "for this policy."
             }
         ) from None
+    audit_record(
+        context,
+        action,
+        authorization,
+        client_id=authorization.policy.client_id,
+        summary=f"Authorization {authorization.number}",
+    )
     return authorization
 
 
@@ -331,6 +366,7 @@ def authorization_create(
     visits_authorized: int | None = None,
     units_authorized: int | None = None,
     referral: Referral | None = None,
+    context: AuditContext,
 ) -> Authorization:
     """Record a payer's authorization: visits and/or units, between two dates."""
     _check_authorization(
@@ -352,7 +388,9 @@ def authorization_create(
             units_authorized=units_authorized,
             valid_from=valid_from,
             valid_to=valid_to,
-        )
+        ),
+        context=context,
+        action=AuditEvent.Action.CREATE,
     )
 
 
@@ -367,6 +405,7 @@ def authorization_update(
     visits_authorized: int | None = None,
     units_authorized: int | None = None,
     referral: Referral | None = None,
+    context: AuditContext,
 ) -> Authorization:
     """Correct an authorization. Usage is derived, so it is not part of it."""
     if policy.client_id != authorization.policy.client_id:
@@ -388,4 +427,6 @@ def authorization_update(
     authorization.units_authorized = units_authorized
     authorization.valid_from = valid_from
     authorization.valid_to = valid_to
-    return _save_authorization(authorization)
+    return _save_authorization(
+        authorization, context=context, action=AuditEvent.Action.CHANGE
+    )

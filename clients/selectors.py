@@ -3,6 +3,10 @@
 Visits, plans and notes live in the sessions app, above this one in the app chain
 (DESIGN.md section 2), so they are read through the reverse relations of `Client`
 (`client.appointments`, `client.treatment_plans`) and never imported.
+
+The `*_for_reading` / `*_for_download` functions are the chart's reads of health data:
+each takes the reader's `AuditContext` and writes the VIEW or DOWNLOAD row itself, so
+every path that shows health data is audited the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from django.core.files import File
 from django.db.models import (
     Exists,
     F,
@@ -24,12 +29,14 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.http import Http404
 
 from clients.access import clients_visible_to
-from clients.models import Client, MedicalHistory, Referral
+from clients.models import Client, Contraindication, MedicalHistory, Referral
 from clients.safety import Alert, alerts_for_clients
+from massageclinic.audit import AuditContext, audit_record
 from massageclinic.clock import Where, local_date, local_today, location_zone
-from massageclinic.models import clinic_policy
+from massageclinic.models import AuditEvent, clinic_policy
 
 REFERRAL_EXPIRY_WARNING = timedelta(days=14)
 PAST_VISITS_SHOWN = 10
@@ -355,3 +362,79 @@ def client_notes(client: Client) -> list[Model]:
         .filter(Q(note__isnull=False) | Q(status=completed))
         .order_by("-starts_at", "-pk")
     )
+
+
+# --- Reads of health data: each records that it was read -------------------------------
+
+
+def client_overview_for_reading(
+    *,
+    client: Client,
+    now: datetime,
+    today: date,
+    reads_health: bool,
+    context: AuditContext,
+) -> Overview:
+    """The chart's overview; recorded as a read of health data for those who see it."""
+    overview = client_overview(client=client, now=now, today=today)
+    if reads_health:
+        audit_record(
+            context,
+            AuditEvent.Action.VIEW,
+            client,
+            client_id=client.pk,
+            summary="Opened the chart overview",
+        )
+    return overview
+
+
+def client_plans_for_reading(
+    client: Client, *, with_goals: bool, context: AuditContext
+) -> list[Model]:
+    """The plans tab; the goals are health data, so reading them is recorded."""
+    plans = client_plans(client, with_goals=with_goals)
+    if with_goals:
+        audit_record(
+            context,
+            AuditEvent.Action.VIEW,
+            client,
+            client_id=client.pk,
+            summary="Viewed the treatment plans",
+        )
+    return plans
+
+
+def client_notes_for_reading(
+    client: Client, *, reads_health: bool, context: AuditContext
+) -> list[Model]:
+    """The notes tab; recorded as a read of health data for those who see it."""
+    visits = client_notes(client)
+    if reads_health:
+        audit_record(
+            context,
+            AuditEvent.Action.VIEW,
+            client,
+            client_id=client.pk,
+            summary="Viewed the SOAP notes",
+        )
+    return visits
+
+
+def clearance_document_for_download(
+    flag: Contraindication, *, context: AuditContext
+) -> File:
+    """The physician's clearance scan, opened for reading; records the download."""
+    if not flag.clearance_document:
+        raise Http404("No clearance document on file.")
+    try:
+        handle = flag.clearance_document.open("rb")
+    except FileNotFoundError:
+        raise Http404("The clearance document is missing from storage.") from None
+    audit_record(
+        context,
+        AuditEvent.Action.DOWNLOAD,
+        flag,
+        client_id=flag.client_id,
+        summary=f"Downloaded clearance: {flag.condition.name}",
+    )
+    return handle

@@ -1,7 +1,13 @@
 """Business rules for clients' safety flags.
 
 Flags come from a submitted history by rules (`flags_from_history`), or from staff;
-who added, changed, resolved or cleared a flag, and when, is always recorded.
+who added, changed, resolved or cleared a flag, and when, is always recorded. Each
+change writes its audit row in its own transaction, from the `AuditContext` it is
+given, so the row exists exactly when the change committed.
+
+`context=None` is accepted only by the functions older callers outside this app
+still call without one (they audit for themselves); every caller in this app passes
+a context.
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ from clients.models import (
     MedicalHistory,
     Severity,
 )
+from massageclinic.audit import AuditContext, audit_record
 from massageclinic.choices import BodyRegion
 from massageclinic.clock import local_date
-from massageclinic.models import Location
+from massageclinic.models import AuditEvent, Location
 
 RECENT_SURGERY = timedelta(weeks=6)
 FULL_TERM_WEEKS = 40
@@ -178,6 +185,13 @@ def _check_region(severity: str, body_region: str) -> None:
         raise ValidationError("A regional flag needs the body region to avoid.")
 
 
+def _audit_flag(
+    context: AuditContext | None, action: str, flag: Contraindication, summary: str
+) -> None:
+    if context is not None:
+        audit_record(context, action, flag, client_id=flag.client_id, summary=summary)
+
+
 @transaction.atomic
 def contraindication_add(
     *,
@@ -189,10 +203,11 @@ def contraindication_add(
     detail: str = "",
     onset_on: date | None = None,
     recheck_on: date | None = None,
+    context: AuditContext | None = None,
 ) -> Contraindication:
     _check_dates(onset_on, recheck_on)
     _check_region(severity, body_region)
-    return Contraindication.objects.create(
+    flag = Contraindication.objects.create(
         client=client,
         condition=condition,
         severity=severity,
@@ -204,6 +219,13 @@ def contraindication_add(
         created_by=by,
         updated_by=by,
     )
+    _audit_flag(
+        context,
+        AuditEvent.Action.CREATE,
+        flag,
+        f"Added safety flag: {condition.name}",
+    )
+    return flag
 
 
 EDITABLE_FLAG_FIELDS = ("severity", "body_region", "detail", "onset_on", "recheck_on")
@@ -211,7 +233,11 @@ EDITABLE_FLAG_FIELDS = ("severity", "body_region", "detail", "onset_on", "rechec
 
 @transaction.atomic
 def contraindication_update(
-    *, flag: Contraindication, by: AbstractBaseUser, **changes: object
+    *,
+    flag: Contraindication,
+    by: AbstractBaseUser,
+    context: AuditContext | None = None,
+    **changes: object,
 ) -> Contraindication:
     unknown = set(changes) - set(EDITABLE_FLAG_FIELDS)
     if unknown:
@@ -226,12 +252,23 @@ def contraindication_update(
     _check_region(flag.severity, flag.body_region)
     flag.updated_by = by
     flag.save()
+    _audit_flag(
+        context,
+        AuditEvent.Action.CHANGE,
+        flag,
+        f"Changed safety flag: {flag.condition.name}",
+    )
     return flag
 
 
 @transaction.atomic
 def contraindication_resolve(
-    *, flag: Contraindication, by: AbstractBaseUser, now: datetime, note: str = ""
+    *,
+    flag: Contraindication,
+    by: AbstractBaseUser,
+    now: datetime,
+    note: str = "",
+    context: AuditContext,
 ) -> Contraindication:
     if flag.resolved_at is not None:
         raise ValidationError("This flag is already resolved.")
@@ -240,6 +277,12 @@ def contraindication_resolve(
     flag.resolution_note = note[:250]
     flag.updated_by = by
     flag.save()
+    _audit_flag(
+        context,
+        AuditEvent.Action.CHANGE,
+        flag,
+        f"Resolved safety flag: {flag.condition.name}",
+    )
     return flag
 
 
@@ -252,6 +295,7 @@ def contraindication_clear(
     physician: str,
     document: UploadedFile | None,
     today: date,
+    context: AuditContext | None = None,
 ) -> Contraindication:
     """Record a physician's clearance; from `cleared_on`, an absolute flag blocks nothing."""
     if flag.severity != Severity.ABSOLUTE:
@@ -267,4 +311,10 @@ def contraindication_clear(
     flag.clearance_recorded_by = by
     flag.updated_by = by
     flag.save()
+    _audit_flag(
+        context,
+        AuditEvent.Action.CHANGE,
+        flag,
+        f"Recorded physician clearance: {flag.condition.name}",
+    )
     return flag

@@ -25,6 +25,7 @@ from clients.models import (
 )
 from clients.services import contraindication_add
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.models import AuditEvent
 from massageclinic.tests.factories import LocationFactory, RoomFactory
 from sessions.models import SessionNote
@@ -544,10 +545,20 @@ def test_the_services_check_their_rules_without_a_form(front_desk, grace):
         client_create(by=front_desk, today=TODAY, first_name="A", last_name="B")
     assert "phone" in error.value.message_dict
     with pytest.raises(ValueError, match="archived_at"):
-        client_update(client=grace, by=front_desk, today=TODAY, archived_at=NOW)
+        client_update(
+            client=grace,
+            by=front_desk,
+            today=TODAY,
+            context=AuditContext(user=front_desk),
+            archived_at=NOW,
+        )
     with pytest.raises(ValidationError):
         client_update(
-            client=grace, by=front_desk, today=TODAY, date_of_birth=date(2027, 1, 1)
+            client=grace,
+            by=front_desk,
+            today=TODAY,
+            context=AuditContext(user=front_desk),
+            date_of_birth=date(2027, 1, 1),
         )
 
 
@@ -592,12 +603,13 @@ def test_a_client_with_upcoming_visits_is_not_archived(client, front_desk, treat
 
 
 def test_archiving_twice_or_unarchiving_an_active_client_is_refused(front_desk, grace):
-    client_archive(client=grace, by=front_desk, now=NOW)
+    desk = AuditContext(user=front_desk)
+    client_archive(client=grace, by=front_desk, now=NOW, context=desk)
     with pytest.raises(ValidationError, match="already archived"):
-        client_archive(client=grace, by=front_desk, now=NOW)
-    client_unarchive(client=grace, by=front_desk)
+        client_archive(client=grace, by=front_desk, now=NOW, context=desk)
+    client_unarchive(client=grace, by=front_desk, context=desk)
     with pytest.raises(ValidationError, match="is not archived"):
-        client_unarchive(client=grace, by=front_desk)
+        client_unarchive(client=grace, by=front_desk, context=desk)
 
 
 def test_unarchiving_an_active_client_shows_a_message(client, front_desk, grace):

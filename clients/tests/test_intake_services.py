@@ -23,10 +23,12 @@ from clients.intake_services import (
 )
 from clients.models import IntakeCondition, IntakeInvitation, MedicalHistory
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.models import ClinicPolicy, clinic_policy
 from massageclinic.tests.factories import LocationFactory, UserFactory
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+LINK = AuditContext(user=None, path="/intake/a-signed-token/")
 
 
 def answers(**changes) -> dict:
@@ -352,7 +354,7 @@ def test_an_expired_link_is_refused_and_changes_nothing(client_, staff):
     token = intake_invitation_token(invitation)
     later = NOW + timedelta(days=7)
     with pytest.raises(IntakeLinkError, match="expired on November 27, 2026") as caught:
-        intake_invitation_submit(token=token, data=answers(), now=later)
+        intake_invitation_submit(token=token, data=answers(), now=later, context=LINK)
     assert caught.value.code == "expired"
     assert not client_.histories.exists()
     invitation.refresh_from_db()
@@ -364,7 +366,7 @@ def test_a_link_works_once(client_, staff):
     invitation = intake_invitation_create(client=client_, by=staff, now=NOW)
     token = intake_invitation_token(invitation)
     history = intake_invitation_submit(
-        token=token, data=answers(dvt_history=True), now=NOW
+        token=token, data=answers(dvt_history=True), now=NOW, context=LINK
     )
     invitation.refresh_from_db()
     assert invitation.used_at == NOW
@@ -373,7 +375,7 @@ def test_a_link_works_once(client_, staff):
     assert client_.contraindications.get().condition.slug == "dvt-history"
     with pytest.raises(IntakeLinkError, match="already sent") as caught:
         intake_invitation_submit(
-            token=token, data=answers(), now=NOW + timedelta(hours=1)
+            token=token, data=answers(), now=NOW + timedelta(hours=1), context=LINK
         )
     assert caught.value.code == "used"
     assert client_.histories.count() == 1
@@ -387,7 +389,9 @@ def test_a_link_only_ever_writes_its_own_clients_history(staff):
         intake_invitation_create(client=alice, by=staff, now=NOW)
     )
     intake_invitation_create(client=bob, by=staff, now=NOW)
-    history = intake_invitation_submit(token=alice_link, data=answers(), now=NOW)
+    history = intake_invitation_submit(
+        token=alice_link, data=answers(), now=NOW, context=LINK
+    )
     assert history.client == alice
     assert not bob.histories.exists()
     # Data cannot redirect it either: the client is not a field of the answers.
@@ -405,6 +409,7 @@ def test_a_link_with_bad_answers_stays_unused(client_, staff):
             token=intake_invitation_token(invitation),
             data=answers(consent_name=""),
             now=NOW,
+            context=LINK,
         )
     invitation.refresh_from_db()
     assert invitation.used_at is None

@@ -21,6 +21,7 @@ from clients.models import (
 from clients.safety import client_alerts, modality_safety
 from clients.services import contraindication_resolve, flags_from_history
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.tests.factories import UserFactory
 from therapists.models import Modality
 
@@ -235,8 +236,13 @@ def test_a_resolved_flag_stops_applying_from_its_resolution_date():
     client = ClientFactory()
     flag = _flag(client, "anticoagulants")
     resolved_at = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    by = UserFactory()
     contraindication_resolve(
-        flag=flag, by=UserFactory(), now=resolved_at, note="Stopped warfarin"
+        flag=flag,
+        by=by,
+        now=resolved_at,
+        note="Stopped warfarin",
+        context=AuditContext(user=by),
     )
     assert _kind(_verdict(client, "deep-tissue", on=date(2026, 11, 30))) == CARE
     assert _kind(_verdict(client, "deep-tissue", on=date(2026, 12, 1))) == SAFE
@@ -431,7 +437,10 @@ def test_a_resolved_flag_comes_back_when_a_new_version_calls_for_it():
     (flag,) = _flags_of(
         _history(client, version=1, long_term_corticosteroids=True)
     ).values()
-    contraindication_resolve(flag=flag, by=UserFactory(), now=SUBMITTED)
+    by = UserFactory()
+    contraindication_resolve(
+        flag=flag, by=by, now=SUBMITTED, context=AuditContext(user=by)
+    )
     again = _flags_of(_history(client, version=2, long_term_corticosteroids=True))
     assert list(again) == ["corticosteroids"]
     assert again["corticosteroids"].pk != flag.pk

@@ -33,15 +33,14 @@ from clients.intake_services import client_today
 from clients.models import Client
 from clients.safety import client_alerts
 from clients.selectors import (
-    client_notes,
-    client_overview,
-    client_plans,
+    client_notes_for_reading,
+    client_overview_for_reading,
+    client_plans_for_reading,
     client_rows,
     clients_for_list,
 )
-from massageclinic.audit import audit
+from massageclinic.audit import AuditContext
 from massageclinic.clock import local_today
-from massageclinic.models import AuditEvent
 from massageclinic.roles import Role, role_required, user_roles
 
 CLIENTS_PER_PAGE = 25
@@ -102,18 +101,14 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_user(request, pk)
     context = _chart_context(request, client, "overview")
     reads_health = can_read_health_data(request.user, client)
-    context["overview"] = client_overview(
-        client=client, now=context["now"], today=context["today"]
+    context["overview"] = client_overview_for_reading(
+        client=client,
+        now=context["now"],
+        today=context["today"],
+        reads_health=reads_health,
+        context=AuditContext.from_request(request),
     )
     context["reads_health"] = reads_health
-    if reads_health:
-        audit(
-            request,
-            AuditEvent.Action.VIEW,
-            client,
-            client_id=client.pk,
-            summary="Opened the chart overview",
-        )
     return render(request, "clients/detail.html", context)
 
 
@@ -121,19 +116,14 @@ def _plans_or_notes(request: HttpRequest, pk: int, tab: str) -> HttpResponse:
     client = get_client_for_user(request, pk)
     reads_health = can_read_health_data(request.user, client)
     context = _chart_context(request, client, tab, reads_health=reads_health)
+    audit_context = AuditContext.from_request(request)
     if tab == "plans":
-        context["plans"] = client_plans(client, with_goals=reads_health)
-        what = "treatment plans"
+        context["plans"] = client_plans_for_reading(
+            client, with_goals=reads_health, context=audit_context
+        )
     else:
-        context["visits"] = client_notes(client)
-        what = "SOAP notes"
-    if reads_health:
-        audit(
-            request,
-            AuditEvent.Action.VIEW,
-            client,
-            client_id=client.pk,
-            summary=f"Viewed the {what}",
+        context["visits"] = client_notes_for_reading(
+            client, reads_health=reads_health, context=audit_context
         )
     return render(request, f"clients/{tab}.html", context)
 
@@ -156,11 +146,18 @@ def _save_form(request: HttpRequest, form: ClientForm, client: Client | None):
     # Where the client is treated decides the day (a birth date "in the future").
     location = form.cleaned_data.get("preferred_location")
     today = local_today(location=location)
+    context = AuditContext.from_request(request)
     try:
         if client is None:
-            return client_create(by=request.user, today=today, **form.service_fields())
+            return client_create(
+                by=request.user, today=today, context=context, **form.service_fields()
+            )
         return client_update(
-            client=client, by=request.user, today=today, **form.service_fields()
+            client=client,
+            by=request.user,
+            today=today,
+            context=context,
+            **form.service_fields(),
         )
     except ValidationError as e:
         form.add_error(None, e)
@@ -173,13 +170,6 @@ def client_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         client = _save_form(request, form, None)
         if client is not None:
-            audit(
-                request,
-                AuditEvent.Action.CREATE,
-                client,
-                client_id=client.pk,
-                summary="Registered the client",
-            )
             messages.success(request, f"{client.full_name} is registered.")
             return redirect("clients:detail", client.pk)
     return render(request, "clients/edit.html", {"form": form, "client": None})
@@ -190,17 +180,8 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_user(request, pk)
     form = ClientForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
-        changed = form.changed_data
         saved = _save_form(request, form, client)
         if saved is not None:
-            if changed:
-                audit(
-                    request,
-                    AuditEvent.Action.CHANGE,
-                    saved,
-                    client_id=saved.pk,
-                    summary="Changed " + ", ".join(changed),
-                )
             messages.success(request, f"Saved the details of {saved.full_name}.")
             return redirect("clients:detail", saved.pk)
     if form.is_bound:
@@ -215,17 +196,15 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def client_archive_view(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_user(request, pk)
     try:
-        client_archive(client=client, by=request.user, now=timezone.now())
+        client_archive(
+            client=client,
+            by=request.user,
+            now=timezone.now(),
+            context=AuditContext.from_request(request),
+        )
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
     else:
-        audit(
-            request,
-            AuditEvent.Action.CHANGE,
-            client,
-            client_id=client.pk,
-            summary="Archived the client",
-        )
         messages.success(
             request,
             f"{client.full_name} is archived: hidden from the lists, records kept.",
@@ -238,17 +217,12 @@ def client_archive_view(request: HttpRequest, pk: int) -> HttpResponse:
 def client_unarchive_view(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_user(request, pk)
     try:
-        client_unarchive(client=client, by=request.user)
+        client_unarchive(
+            client=client, by=request.user, context=AuditContext.from_request(request)
+        )
     except ValidationError as e:
         messages.error(request, " ".join(e.messages))
     else:
-        audit(
-            request,
-            AuditEvent.Action.CHANGE,
-            client,
-            client_id=client.pk,
-            summary="Unarchived the client",
-        )
         messages.success(request, f"{client.full_name} is active again.")
     return redirect("clients:detail", client.pk)
 

@@ -9,13 +9,13 @@ intake is complete, the alert headlines, and sends the client their link
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import replace
 from pathlib import PurePath
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.forms import BaseFormSet, Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -49,9 +49,13 @@ from clients.intake_services import (
     history_current,
     history_diff,
     history_display,
+    history_for_reading,
+    history_for_renewal,
     history_needs_renewal,
     history_renewal_due_on,
     history_submit,
+    history_version_for_reading,
+    history_versions,
     intake_invitation_create,
     intake_invitation_open,
     intake_invitation_status,
@@ -60,6 +64,7 @@ from clients.intake_services import (
 )
 from clients.models import Client, Contraindication, MedicalHistory, Severity
 from clients.safety import client_alerts
+from clients.selectors import clearance_document_for_download
 from clients.services import (
     EDITABLE_FLAG_FIELDS,
     contraindication_add,
@@ -67,8 +72,8 @@ from clients.services import (
     contraindication_resolve,
     contraindication_update,
 )
-from massageclinic.audit import audit
-from massageclinic.models import AuditEvent, clinic_policy
+from massageclinic.audit import AuditContext
+from massageclinic.models import clinic_policy
 
 _NO_HEALTH_DATA = "Only the clinic manager and the client's therapists see this."
 
@@ -129,10 +134,6 @@ def _history_url(client: Client) -> str:
     return reverse("clients:history", args=[client.pk])
 
 
-def _versions(client: Client) -> QuerySet[MedicalHistory]:
-    return client.histories.select_related("submitted_by").order_by("-version")
-
-
 def _invitation_rows(request: HttpRequest, client: Client) -> list[dict[str, Any]]:
     """The latest links with their state, and the email that carries each one."""
     now = timezone.now()
@@ -171,28 +172,20 @@ def _invitation_rows(request: HttpRequest, client: Client) -> list[dict[str, Any
     return rows
 
 
-def _flags(client: Client) -> list[Contraindication]:
-    return list(
-        client.contraindications.select_related(
-            "condition",
-            "created_by",
-            "updated_by",
-            "resolved_by",
-            "clearance_recorded_by",
-            "history",
-        ).order_by("resolved_at", "severity", "condition__name", "pk")
-    )
-
-
 # --- The Medical history tab ------------------------------------------------------------
 
 
 def history(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_client_for_user(request, pk)
     health = can_read_health_data(request.user, client)
-    versions = list(_versions(client)) if health else []
-    current = versions[0] if health and versions else None
-    if not health:
+    reading = (
+        history_for_reading(client, context=AuditContext.from_request(request))
+        if health
+        else None
+    )
+    if reading is not None:
+        current = reading.current
+    else:
         current = client.histories.only("pk", "version", "submitted_at").first()
     context = _chart_context(
         client,
@@ -207,11 +200,11 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
             history=current, today=context["today"], months=months
         )
         context["renewal_due_on"] = history_renewal_due_on(current, months=months)
-    if health:
-        previous = versions[1] if len(versions) > 1 else None
-        flags = _flags(client)
+    if reading is not None:
+        previous = reading.previous
+        flags = reading.flags
         context.update(
-            versions=versions,
+            versions=reading.versions,
             previous=previous,
             changes=history_diff(current=current, previous=previous) if current else [],
             display=history_display(current) if current else {},
@@ -219,30 +212,17 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
             resolved_flags=[f for f in flags if f.resolved_at is not None],
             can_manage_flags=can_manage_flags(request.user, client),
         )
-        seen = f"medical history v{current.version} and " if current else ""
-        audit(
-            request,
-            AuditEvent.Action.VIEW,
-            current or client,
-            client_id=client.pk,
-            summary=f"Viewed {seen}safety flags",
-        )
     return render(request, "clients/history.html", context)
 
 
 def history_version(request: HttpRequest, pk: int, version: int) -> HttpResponse:
     client = _health_client(request, pk)
-    shown = get_object_or_404(
-        client.histories.select_related("submitted_by"), version=version
+    shown = history_version_for_reading(
+        client, version, context=AuditContext.from_request(request)
     )
+    if shown is None:
+        raise Http404("No such version of the medical history.")
     previous = client.histories.filter(version=version - 1).first()
-    audit(
-        request,
-        AuditEvent.Action.VIEW,
-        shown,
-        client_id=client.pk,
-        summary=f"Viewed medical history v{shown.version}",
-    )
     return render(
         request,
         "clients/history_version.html",
@@ -252,7 +232,7 @@ def history_version(request: HttpRequest, pk: int, version: int) -> HttpResponse
             previous=previous,
             changes=history_diff(current=shown, previous=previous),
             display=history_display(shown),
-            versions=list(_versions(client)),
+            versions=history_versions(client),
         ),
     )
 
@@ -260,9 +240,10 @@ def history_version(request: HttpRequest, pk: int, version: int) -> HttpResponse
 def history_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff fill in the intake with the client: every submission is a new version."""
     client = _health_client(request, pk)
-    current = history_current(client)
+    context = AuditContext.from_request(request)
     today = client_today(client, timezone.now())
     if request.method == "POST":
+        current = history_current(client)
         form = HistoryForm(request.POST)
         surgeries = surgery_formset(data=request.POST, history=current, today=today)
         if form.is_valid() and surgeries.is_valid():
@@ -272,30 +253,17 @@ def history_new(request: HttpRequest, pk: int) -> HttpResponse:
                     data={**form.history_data(), "surgeries": surgeries_of(surgeries)},
                     submitted_by=request.user,
                     now=timezone.now(),
+                    context=context,
                 )
             except ValidationError as error:
                 _add_errors(form, error)
             else:
-                audit(
-                    request,
-                    AuditEvent.Action.CREATE,
-                    created,
-                    client_id=client.pk,
-                    summary=f"Recorded medical history v{created.version}",
-                )
                 messages.success(request, _saved_message(created))
                 return redirect(_history_url(client))
     else:
+        current = history_for_renewal(client, context=context)
         form = HistoryForm(initial=history_initial(current))
         surgeries = surgery_formset(history=current, today=today)
-        if current is not None:
-            audit(
-                request,
-                AuditEvent.Action.VIEW,
-                current,
-                client_id=client.pk,
-                summary=f"Opened medical history v{current.version} to renew it",
-            )
     return render(
         request,
         "clients/history_form.html",
@@ -352,17 +320,11 @@ def flag_add(request: HttpRequest, pk: int) -> HttpResponse:
                 detail=data["detail"],
                 onset_on=data["onset_on"],
                 recheck_on=data["recheck_on"],
+                context=AuditContext.from_request(request),
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            audit(
-                request,
-                AuditEvent.Action.CREATE,
-                flag,
-                client_id=client.pk,
-                summary=f"Added safety flag: {flag.condition.name}",
-            )
             messages.success(request, f"Safety flag added: {flag.condition.name}.")
             return redirect(_history_url(client) + "#flags")
     return render(
@@ -387,18 +349,12 @@ def flag_edit(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
             contraindication_update(
                 flag=flag,
                 by=request.user,
+                context=AuditContext.from_request(request),
                 **{name: form.cleaned_data[name] for name in EDITABLE_FLAG_FIELDS},
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            audit(
-                request,
-                AuditEvent.Action.CHANGE,
-                flag,
-                client_id=client.pk,
-                summary=f"Changed safety flag: {flag.condition.name}",
-            )
             messages.success(request, f"Safety flag updated: {flag.condition.name}.")
             return redirect(_history_url(client) + "#flags")
     return render(
@@ -419,17 +375,11 @@ def flag_resolve(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
                 by=request.user,
                 now=timezone.now(),
                 note=form.cleaned_data["note"],
+                context=AuditContext.from_request(request),
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            audit(
-                request,
-                AuditEvent.Action.CHANGE,
-                flag,
-                client_id=client.pk,
-                summary=f"Resolved safety flag: {flag.condition.name}",
-            )
             messages.success(request, f"Safety flag resolved: {flag.condition.name}.")
             return redirect(_history_url(client) + "#flags")
     return render(
@@ -465,17 +415,11 @@ def flag_clear(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
                 physician=data["physician"],
                 document=data["document"],
                 today=client_today(client, timezone.now()),
+                context=AuditContext.from_request(request),
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            audit(
-                request,
-                AuditEvent.Action.CHANGE,
-                flag,
-                client_id=client.pk,
-                summary=f"Recorded physician clearance: {flag.condition.name}",
-            )
             messages.success(
                 request,
                 f"Clearance recorded: {flag.condition.name} no longer blocks massage "
@@ -493,18 +437,8 @@ def clearance_document(request: HttpRequest, pk: int, flag_pk: int) -> FileRespo
     """The clearance scan, to those who may read the history; never from MEDIA_URL."""
     client = _health_client(request, pk)
     flag = _flag_of(client, flag_pk)
-    if not flag.clearance_document:
-        raise Http404("No clearance document on file.")
-    try:
-        handle = flag.clearance_document.open("rb")
-    except FileNotFoundError:
-        raise Http404("The clearance document is missing from storage.") from None
-    audit(
-        request,
-        AuditEvent.Action.DOWNLOAD,
-        flag,
-        client_id=client.pk,
-        summary=f"Downloaded clearance: {flag.condition.name}",
+    handle = clearance_document_for_download(
+        flag, context=AuditContext.from_request(request)
     )
     filename = PurePath(flag.clearance_document.name).name
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
@@ -565,23 +499,18 @@ def intake_public(request: HttpRequest, token: str) -> HttpResponse:
     surgeries = surgery_formset(data=request.POST, history=None, today=today)
     if form.is_valid() and surgeries.is_valid():
         try:
-            created = intake_invitation_submit(
+            intake_invitation_submit(
                 token=token,
                 data={**form.history_data(), "surgeries": surgeries_of(surgeries)},
                 now=now,
+                # The client, not whoever may be logged in on this browser.
+                context=replace(AuditContext.from_request(request), user=None),
             )
         except IntakeLinkError as error:
             return _link_refused(request, error)
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            audit(
-                request,
-                AuditEvent.Action.CREATE,
-                created,
-                client_id=created.client_id,
-                summary=f"Client sent medical history v{created.version} by link",
-            )
             return redirect("clients:intake_thanks")
     return _public_form_page(request, client.first_name, form, surgeries)
 

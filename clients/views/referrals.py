@@ -32,7 +32,14 @@ from clients.forms.referrals import (
 )
 from clients.intake_services import client_today
 from clients.models import Authorization, Client, Referral
-from clients.referral_selectors import SORTS, active_authorizations, client_referrals
+from clients.referral_selectors import (
+    SORTS,
+    active_authorizations_for_reading,
+    authorization_for_editing,
+    client_referrals_for_reading,
+    referral_document_for_download,
+    referral_for_editing,
+)
 from clients.referral_services import (
     authorization_create,
     authorization_update,
@@ -41,10 +48,8 @@ from clients.referral_services import (
     referral_update,
 )
 from clients.safety import client_alerts
-from clients.uploads import document_response
-from massageclinic.audit import audit
+from massageclinic.audit import AuditContext
 from massageclinic.clock import local_today
-from massageclinic.models import AuditEvent
 from massageclinic.roles import Role, role_required
 
 WRITE_DENIED = (
@@ -93,14 +98,8 @@ def _file_lost(request: HttpRequest, form: Form) -> bool:
 def referrals_tab(request: HttpRequest, pk: int) -> HttpResponse:
     client = _client_for_reading(request, pk)
     today = client_today(client, timezone.now())
-    data = client_referrals(client=client, today=today)
-    audit(
-        request,
-        AuditEvent.Action.VIEW,
-        client,
-        client_id=client.pk,
-        summary=f"Referrals and authorizations: {len(data.referrals)} referrals, "
-        f"{data.authorization_count} authorizations",
+    data = client_referrals_for_reading(
+        client=client, today=today, context=AuditContext.from_request(request)
     )
     return render(
         request,
@@ -119,18 +118,9 @@ def referral_document(request: HttpRequest, pk: int, referral_pk: int) -> FileRe
     referral = get_object_or_404(
         Referral.objects.filter(client=client).exclude(document=""), pk=referral_pk
     )
-    response = document_response(
-        referral.document,
-        filename_stem=f"referral-{referral.pk}-{referral.referred_on:%Y-%m-%d}",
+    return referral_document_for_download(
+        referral, context=AuditContext.from_request(request)
     )
-    audit(
-        request,
-        AuditEvent.Action.DOWNLOAD,
-        referral,
-        client_id=client.pk,
-        summary="Scanned prescription",
-    )
-    return response
 
 
 # --- Referral forms -----------------------------------------------------------------
@@ -139,6 +129,7 @@ def referral_document(request: HttpRequest, pk: int, referral_pk: int) -> FileRe
 def _referral_form_page(
     request: HttpRequest, client: Client, referral: Referral | None
 ) -> HttpResponse:
+    context = AuditContext.from_request(request)
     if request.method == "POST":
         form = ReferralForm(request.POST, request.FILES, referral=referral)
         if form.is_valid():
@@ -148,24 +139,18 @@ def _referral_form_page(
                 "new_provider": form.new_provider(),
                 "document": form.cleaned_data["document"] or None,
                 "today": client_today(client, timezone.now()),
+                "context": context,
             }
             try:
                 if referral is None:
                     saved = referral_create(client=client, **kwargs)
-                    action, verb = AuditEvent.Action.CREATE, "recorded"
+                    verb = "recorded"
                 else:
                     saved = referral_update(referral=referral, **kwargs)
-                    action, verb = AuditEvent.Action.CHANGE, "updated"
+                    verb = "updated"
             except ValidationError as error:
                 _add_service_error(form, error)
             else:
-                audit(
-                    request,
-                    action,
-                    saved,
-                    client_id=client.pk,
-                    summary=f"Referral {', '.join(saved.diagnosis_codes)}",
-                )
                 messages.success(
                     request,
                     f"Referral from {saved.provider} {verb}.",
@@ -174,14 +159,7 @@ def _referral_form_page(
     else:
         initial = {}
         if referral is not None:
-            initial = referral_initial(referral)
-            audit(
-                request,
-                AuditEvent.Action.VIEW,
-                referral,
-                client_id=client.pk,
-                summary="Referral opened for editing",
-            )
+            initial = referral_initial(referral_for_editing(referral, context=context))
         form = ReferralForm(initial=initial, referral=referral)
     return render(
         request,
@@ -225,17 +203,11 @@ def policy_add(request: HttpRequest, pk: int) -> HttpResponse:
                     member_id=data["member_id"],
                     group_number=data["group_number"],
                     subscriber_name=data["subscriber_name"],
+                    context=AuditContext.from_request(request),
                 )
             except ValidationError as error:
                 _add_service_error(form, error)
             else:
-                audit(
-                    request,
-                    AuditEvent.Action.CREATE,
-                    policy,
-                    client_id=client.pk,
-                    summary=f"Insurance policy with {policy.payer}",
-                )
                 messages.success(request, f"Policy with {policy.payer} added.")
                 return redirect("clients:referrals", client.pk)
     else:
@@ -250,40 +222,33 @@ def policy_add(request: HttpRequest, pk: int) -> HttpResponse:
 def _authorization_form_page(
     request: HttpRequest, client: Client, authorization: Authorization | None
 ) -> HttpResponse:
+    context = AuditContext.from_request(request)
     if request.method == "POST":
         form = AuthorizationForm(request.POST, client=client)
         if form.is_valid():
             try:
                 if authorization is None:
-                    saved = authorization_create(**form.service_kwargs())
-                    action, verb = AuditEvent.Action.CREATE, "recorded"
+                    saved = authorization_create(
+                        context=context, **form.service_kwargs()
+                    )
+                    verb = "recorded"
                 else:
                     saved = authorization_update(
-                        authorization=authorization, **form.service_kwargs()
+                        authorization=authorization,
+                        context=context,
+                        **form.service_kwargs(),
                     )
-                    action, verb = AuditEvent.Action.CHANGE, "updated"
+                    verb = "updated"
             except ValidationError as error:
                 _add_service_error(form, error)
             else:
-                audit(
-                    request,
-                    action,
-                    saved,
-                    client_id=client.pk,
-                    summary=f"Authorization {saved.number}",
-                )
                 messages.success(request, f"Authorization {saved.number} {verb}.")
                 return redirect("clients:referrals", client.pk)
     else:
         initial = {}
         if authorization is not None:
-            initial = authorization_initial(authorization)
-            audit(
-                request,
-                AuditEvent.Action.VIEW,
-                authorization,
-                client_id=client.pk,
-                summary="Authorization opened for editing",
+            initial = authorization_initial(
+                authorization_for_editing(authorization, context=context)
             )
         form = AuthorizationForm(initial=initial, client=client)
     return render(
@@ -321,15 +286,11 @@ def authorizations(request: HttpRequest) -> HttpResponse:
     if sort not in SORTS:
         sort = "expiry"
     needs_attention = request.GET.get("attention") == "1"
-    rows = active_authorizations(
-        today=today, sort=sort, needs_attention=needs_attention
-    )
-    audit(
-        request,
-        AuditEvent.Action.VIEW,
-        Authorization(),
-        client_id=None,
-        summary=f"List of active authorizations ({len(rows)} shown)",
+    rows = active_authorizations_for_reading(
+        today=today,
+        sort=sort,
+        needs_attention=needs_attention,
+        context=AuditContext.from_request(request),
     )
     return render(
         request,
