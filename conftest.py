@@ -58,6 +58,9 @@ def restore_reference_data() -> None:
         apps, None
     )
     importlib.import_module("sessions.migrations.0002_roles").grant_roles(apps)
+    importlib.import_module(
+        "sessions.migrations.0008_outbound_message"
+    ).grant_outbound_message(apps)
 
 
 @pytest.fixture

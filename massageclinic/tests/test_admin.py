@@ -33,8 +33,8 @@ from sessions.models import (
     Goal,
     NoteAddendum,
     NoteTechnique,
+    OutboundMessage,
     ProgressReport,
-    Reminder,
     SessionNote,
     TreatmentPlan,
     WaitlistEntry,
@@ -64,7 +64,7 @@ ADD_DISABLED = {
     "clinic_sessions.AppointmentSeries",
     "clinic_sessions.NoteTechnique",
     "clinic_sessions.ProgressReport",
-    "clinic_sessions.Reminder",
+    "clinic_sessions.OutboundMessage",
     "clinic_sessions.SessionNote",
 }
 NINE_AM_NEW_YORK = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -204,13 +204,13 @@ def _make_records(created_by, n: int = 0) -> dict[str, models.Model]:
     NoteAddendum.objects.create(
         note=note, author=therapist.user, reason="Typo", text="Right, not left, QL."
     )
-    Reminder.objects.create(
-        kind=Reminder.Kind.REMINDER,
+    OutboundMessage.objects.create(
+        kind=OutboundMessage.Kind.REMINDER,
         appointment=appointment,
         client=client,
         to_email=client.email,
         send_at=starts_at - timedelta(days=2),
-        status=Reminder.Status.FAILED,
+        status=OutboundMessage.Status.FAILED,
         attempts=3,
         last_error="SMTP timeout",
     )
@@ -486,13 +486,13 @@ def test_the_appointment_list_does_not_query_per_row(
 
 
 def test_a_failed_message_can_be_retried(admin_client, records):
-    message = Reminder.objects.get()
+    message = OutboundMessage.objects.get()
 
     response = admin_client.post(
-        _url(Reminder, "changelist"),
+        _url(OutboundMessage, "changelist"),
         {"action": "retry", "_selected_action": [message.pk]},
     )
 
     assert response.status_code == 302
     message.refresh_from_db()
-    assert message.status == Reminder.Status.PENDING
+    assert message.status == OutboundMessage.Status.PENDING

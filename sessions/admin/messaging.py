@@ -17,18 +17,21 @@ from massageclinic.admin import (
 from sessions.admin.common import local_time
 from sessions.messaging.outbox import message_retry
 from sessions.models import (
-    Reminder,
+    OutboundMessage,
 )
 
 _REMINDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    Reminder.Status.FAILED: (Reminder.Status.PENDING, Reminder.Status.CANCELLED),
-    Reminder.Status.PENDING: (Reminder.Status.CANCELLED,),
+    OutboundMessage.Status.FAILED: (
+        OutboundMessage.Status.PENDING,
+        OutboundMessage.Status.CANCELLED,
+    ),
+    OutboundMessage.Status.PENDING: (OutboundMessage.Status.CANCELLED,),
 }
 
 
 class ReminderForm(forms.ModelForm):
     class Meta:
-        model = Reminder
+        model = OutboundMessage
         fields = ["status"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -38,20 +41,20 @@ class ReminderForm(forms.ModelForm):
             allowed = {current, *_REMINDER_TRANSITIONS.get(current, ())}
             self.fields["status"].choices = [
                 (value, label)
-                for value, label in Reminder.Status.choices
+                for value, label in OutboundMessage.Status.choices
                 if value in allowed
             ]
 
     by: Any = None  # the signed-in person, set by the admin for each request
-    retried: Reminder | None = None
+    retried: OutboundMessage | None = None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         # Sending again is the outbox service's, with its checks and fresh attempts;
         # it runs here, inside the admin's transaction, so a refusal is a form error.
         if (
-            cleaned.get("status") == Reminder.Status.PENDING
-            and self.instance.status == Reminder.Status.FAILED
+            cleaned.get("status") == OutboundMessage.Status.PENDING
+            and self.instance.status == OutboundMessage.Status.FAILED
         ):
             try:
                 self.retried = message_retry(
@@ -62,7 +65,7 @@ class ReminderForm(forms.ModelForm):
         return cleaned
 
 
-@admin.register(Reminder)
+@admin.register(OutboundMessage)
 class ReminderAdmin(ClinicalRecordAdmin):
     """The outbox. Rows are made by the booking services; a person retries or stops."""
 
@@ -109,7 +112,7 @@ class ReminderAdmin(ClinicalRecordAdmin):
     ]
 
     def get_readonly_fields(
-        self, request: HttpRequest, obj: Reminder | None = None
+        self, request: HttpRequest, obj: OutboundMessage | None = None
     ) -> list[str]:
         names = [f.name for f in self.model._meta.fields if f.name != "id"]
         if obj is not None and obj.status in _REMINDER_TRANSITIONS:
@@ -122,7 +125,7 @@ class ReminderAdmin(ClinicalRecordAdmin):
     def get_form(
         self,
         request: HttpRequest,
-        obj: Reminder | None = None,
+        obj: OutboundMessage | None = None,
         change: bool = False,
         **kwargs: Any,
     ) -> type[forms.ModelForm]:
@@ -131,26 +134,26 @@ class ReminderAdmin(ClinicalRecordAdmin):
         return form
 
     def save_model(
-        self, request: HttpRequest, obj: Reminder, form: Any, change: bool
+        self, request: HttpRequest, obj: OutboundMessage, form: Any, change: bool
     ) -> None:
         if getattr(form, "retried", None) is not None:
             return  # the outbox service has saved it, with a fresh send time
         super().save_model(request, obj, form, change)
 
     @admin.display(description="visit", ordering="appointment__starts_at")
-    def visit(self, obj: Reminder) -> str:
+    def visit(self, obj: OutboundMessage) -> str:
         if obj.appointment is None:
             return "-"
         return local_time(obj.appointment.starts_at, obj.appointment.location)
 
     @admin.display(description="last error")
-    def short_error(self, obj: Reminder) -> str:
+    def short_error(self, obj: OutboundMessage) -> str:
         return obj.last_error[:60]
 
     @admin.action(description="Retry selected failed messages", permissions=["change"])
-    def retry(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
         now, count, refused = timezone.now(), 0, 0
-        for message in queryset.filter(status=Reminder.Status.FAILED):
+        for message in queryset.filter(status=OutboundMessage.Status.FAILED):
             try:
                 message_retry(message=message, by=request.user, now=now)
             except ValidationError:
@@ -170,8 +173,8 @@ class ReminderAdmin(ClinicalRecordAdmin):
     @admin.action(
         description="Stop selected messages from going out", permissions=["change"]
     )
-    def stop(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
+    def stop(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
         count = queryset.filter(status__in=list(_REMINDER_TRANSITIONS)).update(
-            status=Reminder.Status.CANCELLED, updated_at=timezone.now()
+            status=OutboundMessage.Status.CANCELLED, updated_at=timezone.now()
         )
         self.message_user(request, f"Stopped {count} message(s).", messages.SUCCESS)

@@ -48,8 +48,8 @@ from sessions.models import (
     AppointmentSeries,
     Goal,
     NoteTechnique,
+    OutboundMessage,
     Place,
-    Reminder,
     SessionNote,
     TreatmentPlan,
 )
@@ -74,7 +74,7 @@ COUNTED: tuple[type[models.Model], ...] = (
     Appointment,
     SessionNote,
     NoteTechnique,
-    Reminder,
+    OutboundMessage,
 )
 
 

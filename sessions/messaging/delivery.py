@@ -39,11 +39,11 @@ from django.utils import timezone
 
 from sessions.messaging.queue import enqueue_send
 from sessions.messaging.render import email_for, message_id_for, message_verdict
-from sessions.models import Reminder
+from sessions.models import OutboundMessage
 
 logger = logging.getLogger(__name__)
 
-Status = Reminder.Status
+Status = OutboundMessage.Status
 
 MAX_ATTEMPTS = 5
 SENDING_TIMEOUT = timedelta(minutes=10)
@@ -77,7 +77,7 @@ def messages_reclaim(*, now: datetime) -> int:
     A live worker holds the row lock while it sends, so skip_locked passes over it.
     """
     stale = list(
-        Reminder.objects.select_for_update(skip_locked=True).filter(
+        OutboundMessage.objects.select_for_update(skip_locked=True).filter(
             status=Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
         )
     )
@@ -106,7 +106,7 @@ def messages_dispatch(*, now: datetime, batch_size: int | None = None) -> int:
     batch_size = batch_size or settings.CLINIC_MESSAGE_BATCH_SIZE
     messages_reclaim(now=now)
     due = list(
-        Reminder.objects.filter(status=Status.PENDING, send_at__lte=now)
+        OutboundMessage.objects.filter(status=Status.PENDING, send_at__lte=now)
         .order_by("send_at", "pk")
         .values_list("pk", flat=True)[:MAX_PER_TICK]
     )
@@ -121,7 +121,7 @@ def messages_claim(*, ids: list[int], now: datetime) -> tuple[list[int], datetim
     """Take the rows of `ids` still due and pending; another worker's are skipped."""
     claimed_at = timezone.now()
     rows = list(
-        Reminder.objects.select_for_update(skip_locked=True)
+        OutboundMessage.objects.select_for_update(skip_locked=True)
         .filter(pk__in=ids, status=Status.PENDING, send_at__lte=now)
         .order_by("send_at", "pk")
     )
@@ -181,7 +181,7 @@ def _send_one(
     pk: int, claimed_at: datetime, now: datetime, connection, report: Report
 ) -> None:
     row = (
-        Reminder.objects.select_for_update(of=("self",))
+        OutboundMessage.objects.select_for_update(of=("self",))
         .select_related(
             "client__preferred_location",
             "appointment__location",
@@ -227,7 +227,7 @@ def _send_one(
 
 
 def _attempt_failed(
-    row: Reminder, error: Exception, now: datetime, report: Report
+    row: OutboundMessage, error: Exception, now: datetime, report: Report
 ) -> None:
     row.refresh_from_db(fields=["attempts"])
     row.last_error = _describe(error)

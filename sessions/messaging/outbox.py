@@ -28,13 +28,13 @@ from sessions.models import (
     LIVE_STATUSES,
     Appointment,
     AppointmentSeries,
-    Reminder,
+    OutboundMessage,
 )
 
 logger = logging.getLogger(__name__)
 
-Kind = Reminder.Kind
-Status = Reminder.Status
+Kind = OutboundMessage.Kind
+Status = OutboundMessage.Status
 
 # An authorization "nears its end" when this booking leaves this few visits, or when
 # the visit falls this close to its last valid day.
@@ -46,16 +46,16 @@ AUTHORIZATION_DAYS_LEFT = timedelta(days=14)
 _ANNOUNCING = (Kind.CONFIRMATION, Kind.REMINDER, Kind.SECOND_REMINDER, Kind.RESCHEDULE)
 
 
-def _live(**lookup) -> Reminder | None:
+def _live(**lookup) -> OutboundMessage | None:
     """The live row for `lookup`, locked: waits for a worker that is sending it."""
     return (
-        Reminder.objects.select_for_update(of=("self",))
+        OutboundMessage.objects.select_for_update(of=("self",))
         .filter(status__in=LIVE_STATUSES, **lookup)
         .first()
     )
 
 
-def _retime(row: Reminder, send_at: datetime) -> None:
+def _retime(row: OutboundMessage, send_at: datetime) -> None:
     row.status = Status.PENDING
     row.send_at = send_at
     row.claimed_at = None
@@ -73,7 +73,7 @@ def _retime(row: Reminder, send_at: datetime) -> None:
     )
 
 
-def _cancel(row: Reminder, reason: str) -> None:
+def _cancel(row: OutboundMessage, reason: str) -> None:
     row.status = Status.CANCELLED
     row.skip_reason = reason[:120]
     row.claimed_at = None
@@ -87,13 +87,13 @@ def _arm(
     client,
     appointment: Appointment | None = None,
     series: AppointmentSeries | None = None,
-) -> Reminder:
+) -> OutboundMessage:
     """Re-time the live row of this kind, or make one."""
     row = _live(kind=kind, appointment=appointment, series=series)
     if row is not None:
         _retime(row, send_at)
         return row
-    return Reminder.objects.create(
+    return OutboundMessage.objects.create(
         kind=kind,
         appointment=appointment,
         series=series,
@@ -134,7 +134,7 @@ def _arm_reminders(
         if row is not None:
             _retime(row, send_at)
         else:
-            Reminder.objects.create(
+            OutboundMessage.objects.create(
                 kind=kind,
                 appointment=appointment,
                 client=appointment.client,
@@ -165,7 +165,7 @@ def _authorization_notice(
     authorization = appointment.authorization
     if authorization is None:
         return
-    if Reminder.objects.filter(
+    if OutboundMessage.objects.filter(
         authorization=authorization, kind=Kind.AUTHORIZATION_NOTICE
     ).exists():
         return
@@ -182,7 +182,7 @@ def _authorization_notice(
         return
     try:
         with transaction.atomic():  # another desk may have made it a moment ago
-            Reminder.objects.create(
+            OutboundMessage.objects.create(
                 kind=Kind.AUTHORIZATION_NOTICE,
                 client=appointment.client,
                 authorization=authorization,
@@ -241,7 +241,7 @@ def messages_series_booked(*, series: AppointmentSeries, now: datetime) -> None:
     )
 
 
-def _unsent_confirmation(appointment: Appointment) -> Reminder | None:
+def _unsent_confirmation(appointment: Appointment) -> OutboundMessage | None:
     if appointment.series_id is not None:
         found = _live(kind=Kind.SERIES_CONFIRMATION, series_id=appointment.series_id)
         if found is not None:
@@ -280,7 +280,7 @@ def _client_knows(appointment: Appointment) -> bool:
         return True
     return bool(
         appointment.series_id
-        and Reminder.objects.filter(
+        and OutboundMessage.objects.filter(
             series_id=appointment.series_id,
             kind__in=(Kind.SERIES_CONFIRMATION, Kind.RESCHEDULE),
             status=Status.SENT,
@@ -292,7 +292,7 @@ def _client_knows(appointment: Appointment) -> bool:
 def messages_visit_cancelled(*, appointment: Appointment, now: datetime) -> None:
     """A cancelled visit gets no reminder; a client who knew of it gets a notice."""
     _bump_sequence(appointment)
-    live = Reminder.objects.select_for_update(of=("self",)).filter(
+    live = OutboundMessage.objects.select_for_update(of=("self",)).filter(
         appointment=appointment, status__in=LIVE_STATUSES
     )
     for row in live.exclude(kind=Kind.AUTHORIZATION_NOTICE):
@@ -362,11 +362,11 @@ def messages_series_cancelled(
 
 @transaction.atomic
 def message_retry(
-    *, message: Reminder, by: AbstractBaseUser, now: datetime
-) -> Reminder:
+    *, message: OutboundMessage, by: AbstractBaseUser, now: datetime
+) -> OutboundMessage:
     """Send a failed message again now, with a fresh set of attempts."""
     row = (
-        Reminder.objects.select_for_update(of=("self",))
+        OutboundMessage.objects.select_for_update(of=("self",))
         .select_related("appointment")
         .get(pk=message.pk)
     )

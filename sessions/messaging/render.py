@@ -27,10 +27,10 @@ from massageclinic.models import Location, clinic_policy
 from sessions.messaging.ics import calendar_part, visit_calendar
 from sessions.messaging.links import Action, visit_link_url
 from sessions.messaging.outbox import front_desk_address
-from sessions.models import Appointment, Place, Reminder
+from sessions.models import Appointment, OutboundMessage, Place
 
-Kind = Reminder.Kind
-Status = Reminder.Status
+Kind = OutboundMessage.Kind
+Status = OutboundMessage.Status
 
 WHAT_TO_BRING = [
     "Your insurance card and a photo ID.",
@@ -52,7 +52,7 @@ def message_domain() -> str:
     return address.rpartition("@")[2] or "clinic.invalid"
 
 
-def message_id_for(row: Reminder) -> str:
+def message_id_for(row: OutboundMessage) -> str:
     """The same Message-ID on every attempt of one row.
 
     A worker killed after the SMTP server accepted a message, but before the row was
@@ -118,13 +118,13 @@ def _line(appointment: Appointment, *, links: bool) -> VisitLine:
     return line
 
 
-def _series_visits(row: Reminder):
+def _series_visits(row: OutboundMessage):
     return row.series.appointments.select_related(
         "location", "therapist__user", "room", "client"
     ).order_by("starts_at")
 
 
-def _open_future(row: Reminder, now: datetime) -> list[Appointment]:
+def _open_future(row: OutboundMessage, now: datetime) -> list[Appointment]:
     return list(
         _series_visits(row).filter(
             status__in=Appointment.OPEN_STATUSES, starts_at__gt=now
@@ -132,7 +132,7 @@ def _open_future(row: Reminder, now: datetime) -> list[Appointment]:
     )
 
 
-def _cancelled_future(row: Reminder, now: datetime) -> list[Appointment]:
+def _cancelled_future(row: OutboundMessage, now: datetime) -> list[Appointment]:
     return list(
         _series_visits(row).filter(
             status__in=Appointment.NON_BLOCKING_STATUSES, starts_at__gt=now
@@ -140,7 +140,7 @@ def _cancelled_future(row: Reminder, now: datetime) -> list[Appointment]:
     )
 
 
-def _intake_invitation(row: Reminder):
+def _intake_invitation(row: OutboundMessage):
     if row.intake_invitation_id is not None:
         return row.intake_invitation
     # Rows written before the link was recorded on them: the link was made at the
@@ -150,7 +150,7 @@ def _intake_invitation(row: Reminder):
     ).first()
 
 
-def message_verdict(row: Reminder, now: datetime) -> tuple[str, str] | None:
+def message_verdict(row: OutboundMessage, now: datetime) -> tuple[str, str] | None:
     """Why this row must not be sent now: (status, reason); None when it may."""
     visit = row.appointment
     kind = row.kind
@@ -186,13 +186,13 @@ def message_verdict(row: Reminder, now: datetime) -> tuple[str, str] | None:
     return None
 
 
-def recipient_of(row: Reminder) -> str:
+def recipient_of(row: OutboundMessage) -> str:
     if row.kind == Kind.AUTHORIZATION_NOTICE:
         return front_desk_address(row.appointment) or row.to_email
     return row.client.email
 
 
-def _location_of(row: Reminder) -> Location | None:
+def _location_of(row: OutboundMessage) -> Location | None:
     if row.appointment_id is not None:
         return row.appointment.location
     if row.series_id is not None:
@@ -234,7 +234,7 @@ def _calendar(
     return calendar_part(content, method=method, filename=filename)
 
 
-def render_message(row: Reminder, now: datetime) -> Rendered:
+def render_message(row: OutboundMessage, now: datetime) -> Rendered:
     """Subject, both parts and the calendar attachment of a row, as of `now`."""
     policy = clinic_policy()
     clinic_name = policy.clinic_name
@@ -332,7 +332,7 @@ def _what_to_bring(appointments: list[Appointment]) -> list[str]:
     return WHAT_TO_BRING
 
 
-def _authorization_context(row: Reminder) -> dict:
+def _authorization_context(row: OutboundMessage) -> dict:
     authorization = row.authorization
     if authorization is None:
         return {"authorization": None}
@@ -356,7 +356,7 @@ def sender() -> str:
 
 
 def email_for(
-    row: Reminder, now: datetime, *, connection=None
+    row: OutboundMessage, now: datetime, *, connection=None
 ) -> EmailMultiAlternatives:
     """The email itself, with the row's fixed Message-ID."""
     rendered = render_message(row, now)

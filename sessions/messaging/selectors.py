@@ -12,9 +12,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from massageclinic.models import Location
 from massageclinic.roles import Role, user_roles
-from sessions.models import Appointment, Reminder, TreatmentPlan
+from sessions.models import Appointment, OutboundMessage, TreatmentPlan
 
-Status = Reminder.Status
+Status = OutboundMessage.Status
 
 SHOWN = {
     "open": [Status.FAILED, Status.PENDING, Status.SENDING],
@@ -26,9 +26,9 @@ SHOWN = {
 LIMIT = 300
 
 
-def messages_visible_to(user) -> QuerySet[Reminder]:
+def messages_visible_to(user) -> QuerySet[OutboundMessage]:
     """All messages for the desk and the manager; a therapist's own clients' only."""
-    rows = Reminder.objects.all()
+    rows = OutboundMessage.objects.all()
     roles = user_roles(user)
     if roles & {Role.FRONT_DESK, Role.MANAGER}:
         return rows
@@ -46,7 +46,7 @@ def messages_visible_to(user) -> QuerySet[Reminder]:
 
 @dataclass
 class OutboxRow:
-    message: Reminder
+    message: OutboundMessage
     local_send_at: datetime
     visit_local: datetime | None
 
@@ -69,7 +69,7 @@ class Outbox:
     truncated: bool
 
 
-def _zone(message: Reminder, fallback: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:
+def _zone(message: OutboundMessage, fallback: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:
     if message.appointment_id is not None:
         return message.appointment.location.zone
     if message.series_id is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sessions.models.messaging import LIVE_STATUSES, Reminder
+from sessions.models.messaging import LIVE_STATUSES, OutboundMessage
 from sessions.models.scheduling import (
     Appointment,
     AppointmentEvent,
@@ -30,7 +30,7 @@ __all__ = [
     "NoteTechnique",
     "Place",
     "ProgressReport",
-    "Reminder",
+    "OutboundMessage",
     "SessionNote",
     "TreatmentPlan",
     "TsTzRange",

@@ -11,7 +11,7 @@ from sessions.models.scheduling import Appointment, AppointmentSeries
 LIVE_STATUSES = ["pending", "sending", "failed"]
 
 
-class Reminder(models.Model):
+class OutboundMessage(models.Model):
     """One outbound message (confirmation, reminder, notice) and its delivery state.
 
     This table, not the broker, is the source of truth for what must be sent.
@@ -91,6 +91,8 @@ class Reminder(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # The table keeps the name it was created with (the model was "Reminder").
+        db_table = "clinic_sessions_reminder"
         ordering = ["send_at"]
         verbose_name = "outbound message"
         indexes = [models.Index(fields=["status", "send_at"])]

@@ -21,8 +21,8 @@ from sessions.models import (
     AppointmentEvent,
     NoteAddendum,
     NoteTechnique,
+    OutboundMessage,
     ProgressReport,
-    Reminder,
     SessionNote,
 )
 from sessions.tests.factories import AppointmentFactory, make_plan
@@ -314,14 +314,14 @@ def test_a_written_progress_report_cannot_be_changed(staff, admin_user):
 # Messages ------------------------------------------------------------------------------
 
 
-def _failed_message(visit: Appointment) -> Reminder:
-    return Reminder.objects.create(
-        kind=Reminder.Kind.REMINDER,
+def _failed_message(visit: Appointment) -> OutboundMessage:
+    return OutboundMessage.objects.create(
+        kind=OutboundMessage.Kind.REMINDER,
         appointment=visit,
         client=visit.client,
         to_email=visit.client.email,
         send_at=visit.starts_at - timedelta(days=2),
-        status=Reminder.Status.FAILED,
+        status=OutboundMessage.Status.FAILED,
         attempts=3,
         last_error="SMTP timeout",
     )
@@ -331,7 +331,7 @@ def test_retrying_a_message_in_the_admin_uses_the_outbox_service(staff):
     message = _failed_message(_visit())
 
     response = staff.post(
-        _url(Reminder, "changelist"),
+        _url(OutboundMessage, "changelist"),
         {"action": "retry", "_selected_action": [message.pk]},
     )
 
@@ -339,7 +339,7 @@ def test_retrying_a_message_in_the_admin_uses_the_outbox_service(staff):
     message.refresh_from_db()
     # The service gives a retried message a fresh set of attempts.
     assert (message.status, message.attempts, message.last_error) == (
-        Reminder.Status.PENDING,
+        OutboundMessage.Status.PENDING,
         0,
         "",
     )
@@ -347,7 +347,7 @@ def test_retrying_a_message_in_the_admin_uses_the_outbox_service(staff):
 
 def test_the_message_form_retries_through_the_outbox_service(staff):
     message = _failed_message(_visit())
-    change = _url(Reminder, "change", message.pk)
+    change = _url(OutboundMessage, "change", message.pk)
 
     response = staff.post(change, {"status": "pending"})
 
@@ -355,7 +355,7 @@ def test_the_message_form_retries_through_the_outbox_service(staff):
     message.refresh_from_db()
     # The service's retry: a fresh set of attempts, the old error cleared.
     assert (message.status, message.attempts, message.last_error) == (
-        Reminder.Status.PENDING,
+        OutboundMessage.Status.PENDING,
         0,
         "",
     )
@@ -363,8 +363,10 @@ def test_the_message_form_retries_through_the_outbox_service(staff):
     cancelled = _failed_message(
         _visit(status=Appointment.Status.CANCELLED, cancelled_at=timezone.now())
     )
-    refused = staff.post(_url(Reminder, "change", cancelled.pk), {"status": "pending"})
+    refused = staff.post(
+        _url(OutboundMessage, "change", cancelled.pk), {"status": "pending"}
+    )
     assert refused.status_code == 200
     assert "not sent again" in refused.content.decode()
     cancelled.refresh_from_db()
-    assert cancelled.status == Reminder.Status.FAILED
+    assert cancelled.status == OutboundMessage.Status.FAILED

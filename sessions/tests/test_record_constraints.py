@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from clients.models import MedicalHistory
-from sessions.models import NoteTechnique, Reminder, SessionNote, TreatmentPlan
+from sessions.models import NoteTechnique, OutboundMessage, SessionNote, TreatmentPlan
 from sessions.tests.factories import AppointmentFactory
 from therapists.tests.factories import modality
 
@@ -62,15 +62,15 @@ def test_a_signature_needs_signer_and_hash(visit):
 
 
 def test_one_message_per_visit_and_kind(visit):
-    Reminder.objects.create(
+    OutboundMessage.objects.create(
         appointment=visit, client=visit.client, kind="reminder", send_at=WHEN
     )
     with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
-        Reminder.objects.create(
+        OutboundMessage.objects.create(
             appointment=visit, client=visit.client, kind="reminder", send_at=WHEN
         )
     assert _constraint(excinfo) == "reminder_once_per_appointment_and_kind"
-    Reminder.objects.create(
+    OutboundMessage.objects.create(
         appointment=visit, client=visit.client, kind="cancellation", send_at=WHEN
     )
 

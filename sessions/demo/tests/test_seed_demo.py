@@ -208,16 +208,18 @@ def test_referrals_plans_and_series_hang_together(seeded):
 
 
 def test_the_coming_visits_have_their_reminders_queued(seeded):
-    from sessions.models import Reminder
+    from sessions.models import OutboundMessage
 
-    reminders = Reminder.objects.filter(kind=Reminder.Kind.REMINDER).select_related(
-        "appointment"
-    )
+    reminders = OutboundMessage.objects.filter(
+        kind=OutboundMessage.Kind.REMINDER
+    ).select_related("appointment")
     assert reminders.exists()
     for reminder in reminders:
         assert reminder.appointment.starts_at > NOW
         assert reminder.send_at == reminder.appointment.starts_at - timedelta(hours=48)
-    assert not Reminder.objects.filter(kind=Reminder.Kind.CONFIRMATION).exists()
+    assert not OutboundMessage.objects.filter(
+        kind=OutboundMessage.Kind.CONFIRMATION
+    ).exists()
 
 
 def test_visits_last_their_minutes_and_block_the_travel_the_rules_give(seeded):

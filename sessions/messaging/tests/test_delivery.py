@@ -43,7 +43,7 @@ from massageclinic.celery import app as celery_app
 from massageclinic.models import clinic_policy
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.messaging.delivery import MAX_ATTEMPTS, messages_dispatch
-from sessions.models import Appointment, Reminder
+from sessions.models import Appointment, OutboundMessage
 from sessions.scheduling.booking import (
     Confirmation,
     appointment_book,
@@ -61,8 +61,8 @@ pytestmark = [
 ]
 
 BASE_DIR = Path(__file__).resolve().parents[3]
-Status = Reminder.Status
-Kind = Reminder.Kind
+Status = OutboundMessage.Status
+Kind = OutboundMessage.Kind
 
 NOW = datetime(2026, 10, 12, 12, 0, tzinfo=UTC)  # Monday 08:00 in New York
 GRACE = timedelta(minutes=3)
@@ -276,7 +276,7 @@ def worker(django_db_setup, queue, smtp_server, tmp_path_factory):
 
 def _settle(until: datetime, timeout: float = 30) -> None:
     """Wait until the worker has dealt with every row due by `until`."""
-    busy = Reminder.objects.filter(
+    busy = OutboundMessage.objects.filter(
         Q(status=Status.PENDING, send_at__lte=until) | Q(status=Status.SENDING)
     )
     deadline = clock.monotonic() + timeout
@@ -294,7 +294,7 @@ def tick(now: datetime, **kwargs) -> None:
 
 def run_until(until: datetime) -> None:
     """Every minute sweep that would hand something over, up to `until`."""
-    pending = Reminder.objects.filter(status=Status.PENDING, send_at__lte=until)
+    pending = OutboundMessage.objects.filter(status=Status.PENDING, send_at__lte=until)
     while (first := pending.order_by("send_at").first()) is not None:
         tick(first.send_at)
 
@@ -429,7 +429,7 @@ def test_a_series_of_six_gets_one_confirmation_and_six_reminders_across_dst(
 
     ids = smtp.sink.ids()
     assert len(ids) == 7 and set(ids.values()) == {1}
-    rows = Reminder.objects.filter(client=clinic["client"])
+    rows = OutboundMessage.objects.filter(client=clinic["client"])
     assert set(rows.values_list("status", flat=True)) == {Status.SENT}
     assert sorted(rows.values_list("message_id", flat=True)) == sorted(ids)
 
@@ -486,12 +486,12 @@ def test_rescheduling_inside_the_grace_period_sends_only_the_final_confirmation(
     )
     (event,) = _calendar(only).walk("VEVENT")
     assert int(event["sequence"]) == 2
-    assert not Reminder.objects.filter(kind=Kind.RESCHEDULE).exists()
+    assert not OutboundMessage.objects.filter(kind=Kind.RESCHEDULE).exists()
 
 
 def test_smtp_down_for_a_while_is_retried_and_delivered_once_back(worker, smtp, clinic):
     _book(clinic, datetime(2026, 10, 20, 14, 0, tzinfo=UTC))
-    row = Reminder.objects.get(kind=Kind.CONFIRMATION)
+    row = OutboundMessage.objects.get(kind=Kind.CONFIRMATION)
     smtp.stop()
     tick(NOW + GRACE)
     tick(NOW + GRACE + timedelta(minutes=1))
@@ -514,7 +514,7 @@ def test_past_the_limit_it_fails_shows_on_the_outbox_and_can_be_retried(
     now = timezone.now()
     day = now.astimezone(clinic["location"].zone).date() + timedelta(days=5)
     _book(clinic, local_datetime(day, time(10), clinic["location"]), now=now)
-    row = Reminder.objects.get(kind=Kind.CONFIRMATION)
+    row = OutboundMessage.objects.get(kind=Kind.CONFIRMATION)
     smtp.stop()
     for _ in range(MAX_ATTEMPTS):
         row.refresh_from_db()
@@ -530,7 +530,7 @@ def test_past_the_limit_it_fails_shows_on_the_outbox_and_can_be_retried(
     smtp.start()
     client.post(reverse("sessions:outbox_retry", args=[row.pk]))  # handed at once
     deadline = clock.monotonic() + 30
-    while Reminder.objects.get(pk=row.pk).status != Status.SENT:
+    while OutboundMessage.objects.get(pk=row.pk).status != Status.SENT:
         assert clock.monotonic() < deadline, "the retried message was not sent"
         clock.sleep(0.05)
     assert smtp.sink.ids() == {row.message_id: 1}
@@ -554,8 +554,8 @@ def _due_reminders(clinic, count: int, now: datetime) -> list[int]:
         )
         for n in range(count)
     )
-    rows = Reminder.objects.bulk_create(
-        Reminder(
+    rows = OutboundMessage.objects.bulk_create(
+        OutboundMessage(
             kind=Kind.REMINDER,
             appointment=visit,
             client=clinic["client"],
@@ -610,7 +610,7 @@ def test_a_worker_killed_half_way_loses_nothing_and_doubles_nothing(
     at_kill = len(smtp.sink.messages)
     # And the broker forgets the tasks still queued, as a Redis restart would.
     redis.Redis.from_url(settings.REDIS_URL).delete(crash_queue)
-    left_sending = Reminder.objects.filter(status=Status.SENDING).count()
+    left_sending = OutboundMessage.objects.filter(status=Status.SENDING).count()
     assert 500 <= at_kill < 1000
 
     second = Worker(
@@ -633,9 +633,11 @@ def test_a_worker_killed_half_way_loses_nothing_and_doubles_nothing(
         f"{raw - len(ids)} resent copies"
     )
     assert len(ids) == 1000  # every reminder arrived: nothing lost
-    reclaimed = Reminder.objects.filter(last_error__startswith="The worker stopped")
+    reclaimed = OutboundMessage.objects.filter(
+        last_error__startswith="The worker stopped"
+    )
     assert reclaimed.count() == left_sending
-    assert Reminder.objects.filter(status=Status.SENT).count() == 1000
+    assert OutboundMessage.objects.filter(status=Status.SENT).count() == 1000
     # A copy can only be re-sent from the instant between the server's "250" and
     # the row's commit, at most one per killed pool process, and it carries the
     # same Message-ID: the client's mail program shows one message.

@@ -12,7 +12,12 @@ from django.urls import reverse
 from clients.tests.factories import ClientFactory
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.messaging.links import Action, visit_link_token
-from sessions.models import Appointment, AppointmentEvent, Reminder, WaitlistEntry
+from sessions.models import (
+    Appointment,
+    AppointmentEvent,
+    OutboundMessage,
+    WaitlistEntry,
+)
 from sessions.scheduling.booking import (
     Confirmation,
     appointment_book,
@@ -115,7 +120,7 @@ def test_cancelling_outside_the_window_cancels_and_the_desk_sees_it(
         page = client.get(reverse("sessions:visit", args=[visit.pk])).content.decode()
     assert "Cancelled by the client through the link in their email" in page
     assert "Waitlist: clients who would take this slot" in page and "Wanda" in page
-    assert not Reminder.objects.filter(
+    assert not OutboundMessage.objects.filter(
         appointment=visit, kind="reminder", status="pending"
     ).exists()
 

@@ -31,7 +31,7 @@ from sessions.messaging.delivery import (
 )
 from sessions.messaging.outbox import message_retry
 from sessions.messaging.render import email_for, render_message
-from sessions.models import Appointment, Reminder, SessionNote
+from sessions.models import Appointment, OutboundMessage, SessionNote
 from sessions.scheduling.booking import (
     Confirmation,
     appointment_book,
@@ -56,8 +56,8 @@ NOW = datetime(2026, 10, 12, 12, 0, tzinfo=UTC)  # Monday 08:00 in New York
 VISIT = datetime(2026, 10, 20, 14, 0, tzinfo=UTC)  # Tuesday 10:00 EDT
 GRACE = timedelta(minutes=3)
 
-Kind = Reminder.Kind
-Status = Reminder.Status
+Kind = OutboundMessage.Kind
+Status = OutboundMessage.Status
 
 
 @pytest.fixture
@@ -113,13 +113,13 @@ def _book(clinic, client, desk, *, starts_at=VISIT, now=NOW, **extra) -> Appoint
     )
 
 
-def _rows(**lookup) -> dict[str, Reminder]:
-    return {r.kind: r for r in Reminder.objects.filter(**lookup)}
+def _rows(**lookup) -> dict[str, OutboundMessage]:
+    return {r.kind: r for r in OutboundMessage.objects.filter(**lookup)}
 
 
 def _deliver(until: datetime) -> None:
     """What the minute sweep and a worker do up to `until`, here in one process."""
-    pending = Reminder.objects.filter(status=Status.PENDING, send_at__lte=until)
+    pending = OutboundMessage.objects.filter(status=Status.PENDING, send_at__lte=until)
     while (first := pending.order_by("send_at").first()) is not None:
         due = pending.filter(send_at__lte=first.send_at)
         messages_send(ids=list(due.values_list("pk", flat=True)), now=first.send_at)
@@ -169,7 +169,7 @@ def test_a_first_visit_sends_the_intake_link_once(clinic, patient, desk):
     first = _book(clinic, patient, desk)
     _book(clinic, patient, desk, starts_at=VISIT + timedelta(days=7))
 
-    intake = Reminder.objects.get(kind=Kind.INTAKE_REQUEST)
+    intake = OutboundMessage.objects.get(kind=Kind.INTAKE_REQUEST)
     assert intake.client == patient
     assert intake.intake_invitation.client == patient
     assert intake.intake_invitation.created_by == first.booked_by
@@ -178,7 +178,7 @@ def test_a_first_visit_sends_the_intake_link_once(clinic, patient, desk):
 def test_a_client_with_a_history_gets_no_intake_link(clinic, patient, desk):
     _with_history(patient)
     _book(clinic, patient, desk)
-    assert not Reminder.objects.filter(kind=Kind.INTAKE_REQUEST).exists()
+    assert not OutboundMessage.objects.filter(kind=Kind.INTAKE_REQUEST).exists()
 
 
 def _series(clinic, client, desk, *, count=6, starts_on=date(2026, 10, 19)):
@@ -212,9 +212,9 @@ def test_a_series_gets_one_confirmation_and_a_reminder_per_visit(clinic, patient
     series = _series(clinic, patient, desk)
 
     assert list(
-        Reminder.objects.filter(series=series).values_list("kind", "send_at")
+        OutboundMessage.objects.filter(series=series).values_list("kind", "send_at")
     ) == [(Kind.SERIES_CONFIRMATION, NOW + GRACE)]
-    reminders = Reminder.objects.filter(appointment__series=series)
+    reminders = OutboundMessage.objects.filter(appointment__series=series)
     assert set(reminders.values_list("kind", flat=True)) == {Kind.REMINDER}
     assert [r.send_at for r in reminders.order_by("send_at")] == [
         v.starts_at - timedelta(hours=48)
@@ -260,7 +260,7 @@ def test_moving_a_confirmed_visit_sends_a_reschedule_notice(
         now=moved_at + timedelta(minutes=1),
         starts_at=VISIT + timedelta(days=1, hours=1),
     )
-    notice = Reminder.objects.get(appointment=visit, kind=Kind.RESCHEDULE)
+    notice = OutboundMessage.objects.get(appointment=visit, kind=Kind.RESCHEDULE)
     assert notice.send_at == moved_at + timedelta(minutes=1) + GRACE
     _deliver(moved_at + timedelta(minutes=10))
     assert mailoutbox[-1].subject == (
@@ -285,7 +285,7 @@ def test_a_visit_moved_twice_over_its_life_gets_two_notices(
             starts_at=VISIT + timedelta(hours=hours),
         )
         _deliver(now + GRACE)
-    notices = Reminder.objects.filter(appointment=visit, kind=Kind.RESCHEDULE)
+    notices = OutboundMessage.objects.filter(appointment=visit, kind=Kind.RESCHEDULE)
     assert list(notices.values_list("status", flat=True)) == [Status.SENT] * 2
     assert len(mailoutbox) == 3
 
@@ -339,7 +339,7 @@ def test_moving_a_whole_series_sends_one_notice(clinic, patient, desk, mailoutbo
         local_start_time=time(11),
     )
 
-    notices = Reminder.objects.filter(kind=Kind.RESCHEDULE)
+    notices = OutboundMessage.objects.filter(kind=Kind.RESCHEDULE)
     assert [(n.series_id, n.status) for n in notices.exclude(status="cancelled")] == [
         (series.pk, Status.PENDING)
     ]
@@ -385,11 +385,11 @@ def test_an_authorization_near_its_end_tells_the_front_desk_once(clinic, patient
         valid_to=date(2026, 12, 31),
     )
     _book(clinic, patient, desk)
-    assert not Reminder.objects.filter(kind=Kind.AUTHORIZATION_NOTICE).exists()
+    assert not OutboundMessage.objects.filter(kind=Kind.AUTHORIZATION_NOTICE).exists()
     _book(clinic, patient, desk, starts_at=VISIT + timedelta(days=7))  # one left
     _book(clinic, patient, desk, starts_at=VISIT + timedelta(days=14))
 
-    notice = Reminder.objects.get(kind=Kind.AUTHORIZATION_NOTICE)
+    notice = OutboundMessage.objects.get(kind=Kind.AUTHORIZATION_NOTICE)
     assert (notice.authorization, notice.to_email) == (
         authorization,
         "desk@clinic.test",
@@ -400,15 +400,15 @@ def test_an_authorization_near_its_end_tells_the_front_desk_once(clinic, patient
 
 def test_one_live_row_per_visit_and_kind_but_history_may_repeat(clinic, patient, desk):
     visit = _book(clinic, patient, desk)
-    Reminder.objects.filter(appointment=visit, kind=Kind.CONFIRMATION).update(
+    OutboundMessage.objects.filter(appointment=visit, kind=Kind.CONFIRMATION).update(
         status=Status.SENT, sent_at=NOW
     )
     fields = dict(
         appointment=visit, client=patient, kind=Kind.CONFIRMATION, send_at=NOW
     )
-    Reminder.objects.create(**fields)
+    OutboundMessage.objects.create(**fields)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Reminder.objects.create(**fields)
+        OutboundMessage.objects.create(**fields)
 
 
 def test_the_minute_sweep_is_installed_by_the_migration():
@@ -498,7 +498,7 @@ def test_no_message_carries_anything_clinical(clinic, desk, mailoutbox):
 
 def test_the_series_confirmation_lists_every_visit_in_local_time(clinic, patient, desk):
     series = _series(clinic, patient, desk, starts_on=date(2026, 10, 19))
-    row = Reminder.objects.get(series=series)
+    row = OutboundMessage.objects.get(series=series)
     rendered = render_message(row, NOW)
 
     dates = re.findall(
@@ -525,7 +525,7 @@ def test_a_home_visit_says_at_your_home(clinic, desk):
         booked_by=desk,
         now=NOW,
     )
-    row = Reminder.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
+    row = OutboundMessage.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
     assert "At your home (9 Elm Street, Troy NY)" in render_message(row, NOW).text
 
 
@@ -538,7 +538,7 @@ def test_the_calendar_parses_back_with_uids_times_and_sequence(clinic, patient, 
         now=NOW + timedelta(minutes=1),
         starts_at=visits[1].starts_at + timedelta(hours=1),
     )
-    row = Reminder.objects.get(series=series)
+    row = OutboundMessage.objects.get(series=series)
     email = email_for(row, NOW + timedelta(minutes=5))
     (part,) = email.attachments
     assert part.get_content_type() == "text/calendar"
@@ -599,7 +599,8 @@ def test_a_client_without_email_or_who_opted_out_gets_nothing(
 
     assert mailoutbox == []
     assert {
-        (r.status, r.skip_reason) for r in Reminder.objects.filter(appointment=visit)
+        (r.status, r.skip_reason)
+        for r in OutboundMessage.objects.filter(appointment=visit)
     } == {(Status.SKIPPED, reason)}
 
 
@@ -610,7 +611,7 @@ def test_each_row_keeps_one_message_id_and_records_the_sending(
     visit = _book(clinic, patient, desk)
     _deliver(NOW + GRACE)
 
-    row = Reminder.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
+    row = OutboundMessage.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
     assert row.status == Status.SENT and row.sent_at is not None
     assert row.message_id == f"<clinic-message-{row.pk}@localhost>"
     assert mailoutbox[0].extra_headers["Message-ID"] == row.message_id
@@ -640,7 +641,7 @@ def test_smtp_errors_back_off_then_fail_with_the_error(clinic, patient, desk, se
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
     _with_history(patient)
     visit = _book(clinic, patient, desk)
-    row = Reminder.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
+    row = OutboundMessage.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
     now = row.send_at
     waits = []
     for _ in range(MAX_ATTEMPTS):
@@ -658,7 +659,7 @@ def test_a_permanent_refusal_fails_at_once(clinic, patient, desk, settings):
     settings.EMAIL_BACKEND = f"{__name__}.RejectingBackend"
     _with_history(patient)
     visit = _book(clinic, patient, desk)
-    row = Reminder.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
+    row = OutboundMessage.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
     messages_send(ids=[row.pk], now=row.send_at)
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.FAILED, 1)
@@ -668,7 +669,7 @@ def test_a_permanent_refusal_fails_at_once(clinic, patient, desk, settings):
 def test_nothing_goes_out_before_its_time(clinic, patient, desk, mailoutbox):
     _with_history(patient)
     visit = _book(clinic, patient, desk)
-    row = Reminder.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
+    row = OutboundMessage.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
     messages_send(ids=[row.pk], now=NOW + GRACE - timedelta(seconds=1))
     row.refresh_from_db()
     assert row.status == Status.PENDING and mailoutbox == []
@@ -676,7 +677,7 @@ def test_nothing_goes_out_before_its_time(clinic, patient, desk, mailoutbox):
 
 def test_a_claimed_row_is_not_claimed_again(clinic, patient, desk):
     visit = _book(clinic, patient, desk)
-    row = Reminder.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
+    row = OutboundMessage.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
     first, _ = messages_claim(ids=[row.pk], now=VISIT)
     second, _ = messages_claim(ids=[row.pk], now=VISIT)
     assert (first, second) == ([row.pk], [])
@@ -684,12 +685,12 @@ def test_a_claimed_row_is_not_claimed_again(clinic, patient, desk):
 
 def test_rows_left_sending_by_a_dead_worker_are_reclaimed(clinic, patient, desk):
     visit = _book(clinic, patient, desk)
-    rows = Reminder.objects.filter(appointment=visit)
+    rows = OutboundMessage.objects.filter(appointment=visit)
     claimed, claimed_at = messages_claim(
         ids=list(rows.values_list("pk", flat=True)), now=VISIT
     )
     worn_out = rows.get(kind=Kind.REMINDER)
-    Reminder.objects.filter(pk=worn_out.pk).update(attempts=MAX_ATTEMPTS)
+    OutboundMessage.objects.filter(pk=worn_out.pk).update(attempts=MAX_ATTEMPTS)
 
     assert messages_reclaim(now=claimed_at + SENDING_TIMEOUT / 2) == 0
     assert messages_reclaim(now=claimed_at + SENDING_TIMEOUT * 2) == 2
@@ -702,8 +703,8 @@ def test_a_failed_message_is_retried_with_fresh_attempts(
     clinic, patient, desk, django_capture_on_commit_callbacks
 ):
     visit = _book(clinic, patient, desk)
-    row = Reminder.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
-    Reminder.objects.filter(pk=row.pk).update(
+    row = OutboundMessage.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
+    OutboundMessage.objects.filter(pk=row.pk).update(
         status=Status.FAILED, attempts=5, last_error="SMTP down"
     )
     with django_capture_on_commit_callbacks() as callbacks:
@@ -719,7 +720,7 @@ def test_a_failed_message_is_retried_with_fresh_attempts(
 
 def test_only_failed_messages_can_be_retried(clinic, patient, desk):
     visit = _book(clinic, patient, desk)
-    row = Reminder.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
+    row = OutboundMessage.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
     with pytest.raises(Exception, match="only a failed message"):
         message_retry(message=row, by=desk, now=NOW)
     assert mail.outbox == []
@@ -730,7 +731,7 @@ def test_tasks_the_broker_lost_are_handed_again_next_minute(
 ):
     _with_history(patient)
     visit = _book(clinic, patient, desk)
-    row = Reminder.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
+    row = OutboundMessage.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
     with django_capture_on_commit_callbacks() as lost:  # never run: Redis restarted
         assert dispatch_messages((NOW + GRACE).isoformat()) == 1
     assert len(lost) == 1

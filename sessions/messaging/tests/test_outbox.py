@@ -9,18 +9,18 @@ from django.urls import reverse
 
 from clients.tests.factories import ClientFactory
 from massageclinic.tests.factories import LocationFactory
-from sessions.models import Reminder
+from sessions.models import OutboundMessage
 from sessions.tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
 
-Status = Reminder.Status
+Status = OutboundMessage.Status
 URL = reverse("sessions:outbox")
 
 
 def _message(appointment, *, status=Status.PENDING, send_at=None, **extra):
-    return Reminder.objects.create(
-        kind=extra.pop("kind", Reminder.Kind.REMINDER),
+    return OutboundMessage.objects.create(
+        kind=extra.pop("kind", OutboundMessage.Kind.REMINDER),
         appointment=appointment,
         client=appointment.client,
         to_email=appointment.client.email,
@@ -61,7 +61,7 @@ def test_the_desk_sees_failed_and_pending_by_local_day(client, front_desk, visit
     _message(theirs)
     _message(
         theirs,
-        kind=Reminder.Kind.CONFIRMATION,
+        kind=OutboundMessage.Kind.CONFIRMATION,
         status=Status.SENT,
         sent_at=datetime(2026, 12, 1, tzinfo=UTC),
     )

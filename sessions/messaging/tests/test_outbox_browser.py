@@ -16,7 +16,7 @@ from clients.tests.factories import ClientFactory
 from conftest import PASSWORD
 from massageclinic.celery import app as celery_app
 from massageclinic.tests.factories import LocationFactory
-from sessions.models import Reminder
+from sessions.models import OutboundMessage
 from sessions.tests.factories import AppointmentFactory
 
 pytestmark = [
@@ -54,13 +54,13 @@ def failed_message():
         starts_at=starts_at,
         ends_at=starts_at + timedelta(hours=1),
     )
-    return Reminder.objects.create(
-        kind=Reminder.Kind.REMINDER,
+    return OutboundMessage.objects.create(
+        kind=OutboundMessage.Kind.REMINDER,
         appointment=visit,
         client=visit.client,
         to_email=visit.client.email,
         send_at=timezone.now() - timedelta(hours=1),
-        status=Reminder.Status.FAILED,
+        status=OutboundMessage.Status.FAILED,
         attempts=5,
         last_error="SMTPServerDisconnected: Connection unexpectedly closed",
     )
