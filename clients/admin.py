@@ -35,8 +35,8 @@ from massageclinic.admin import (
     ClinicModelAdmin,
     ClinicTabularInline,
 )
-from massageclinic.audit import AuditContext
-from massageclinic.models import clinic_today
+from massageclinic.audit import AuditContext, audit_record
+from massageclinic.models import AuditEvent, clinic_today
 
 
 class ArchivedListFilter(admin.SimpleListFilter):
@@ -54,8 +54,38 @@ class ArchivedListFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _audit_admin_save(
+    request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool, client_id: int
+) -> None:
+    """Record a save made here like the pages' (DESIGN.md section 6). The admin's
+    change form runs in one transaction, so the row commits with the change."""
+    if change and not form.has_changed():
+        return
+    fields = ", ".join(form.changed_data)
+    audit_record(
+        AuditContext.from_request(request),
+        AuditEvent.Action.CHANGE if change else AuditEvent.Action.CREATE,
+        obj,
+        client_id=client_id,
+        summary=f"Changed in the admin: {fields}" if change else "Added in the admin",
+    )
+
+
+class _AuditedClinicalAdmin(ClinicalRecordAdmin):
+    """A clinical record edited in the admin: every save is audited."""
+
+    def audited_client_id(self, obj: Any) -> int:
+        return obj.client_id
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        _audit_admin_save(request, obj, form, change, self.audited_client_id(obj))
+
+
 @admin.register(Client)
-class ClientAdmin(ClinicalRecordAdmin):
+class ClientAdmin(_AuditedClinicalAdmin):
     list_display = [
         "name",
         "preferred_name",
@@ -106,6 +136,9 @@ class ClientAdmin(ClinicalRecordAdmin):
         ),
         ("Record", {"fields": ["archived_at", "created_at", "updated_at"]}),
     ]
+
+    def audited_client_id(self, obj: Client) -> int:
+        return obj.pk
 
     @admin.display(description="name", ordering="last_name")
     def name(self, obj: Client) -> str:
@@ -277,7 +310,7 @@ class ActiveFlagListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contraindication)
-class ContraindicationAdmin(ClinicalRecordAdmin):
+class ContraindicationAdmin(_AuditedClinicalAdmin):
     list_display = [
         "client",
         "condition",
@@ -398,7 +431,7 @@ class ReferralCurrentListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Referral)
-class ReferralAdmin(ClinicalRecordAdmin):
+class ReferralAdmin(_AuditedClinicalAdmin):
     form = ReferralForm
     list_display = [
         "client",
@@ -493,7 +526,7 @@ class AuthorizationInline(ClinicalRecordInline):
 
 
 @admin.register(InsurancePolicy)
-class InsurancePolicyAdmin(ClinicalRecordAdmin):
+class InsurancePolicyAdmin(_AuditedClinicalAdmin):
     list_display = [
         "client",
         "payer",
@@ -515,9 +548,23 @@ class InsurancePolicyAdmin(ClinicalRecordAdmin):
     str_select_related = ("client", "payer")
     inlines = [AuthorizationInline]
 
+    def save_formset(
+        self, request: HttpRequest, form: Any, formset: Any, change: bool
+    ) -> None:
+        super().save_formset(request, form, formset, change)
+        for inline_form in formset.forms:
+            saved = inline_form.instance
+            if saved.pk is None or inline_form in formset.deleted_forms:
+                continue
+            is_new = saved in formset.new_objects
+            if is_new or inline_form.has_changed():
+                _audit_admin_save(
+                    request, saved, inline_form, not is_new, saved.policy.client_id
+                )
+
 
 @admin.register(Authorization)
-class AuthorizationAdmin(ClinicalRecordAdmin):
+class AuthorizationAdmin(_AuditedClinicalAdmin):
     form = AuthorizationForm
     list_display = [
         "number",
@@ -539,6 +586,9 @@ class AuthorizationAdmin(ClinicalRecordAdmin):
     ]
     date_hierarchy = "valid_from"
     autocomplete_fields = ["policy", "referral"]
+
+    def audited_client_id(self, obj: Authorization) -> int:
+        return obj.policy.client_id
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Authorization]:
         # Used visits are derived from completed visits, never typed in. The

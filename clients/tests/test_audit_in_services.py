@@ -511,3 +511,75 @@ def test_the_admins_archive_action_is_recorded_with_the_admins_request(
         AuditEvent.Action.CHANGE,
         "Archived the client",
     )
+
+
+def test_an_authorization_saved_in_the_admin_is_recorded_like_on_its_page(
+    admin_client, admin_user, patient
+):
+    policy = InsurancePolicyFactory(client=patient)
+    add_url = reverse("admin:clients_authorization_add")
+    data = {
+        "policy": policy.pk,
+        "number": "A-9",
+        "visits_authorized": "6",
+        "valid_from": "2026-11-20",
+        "valid_to": "2026-12-31",
+    }
+    response = admin_client.post(add_url, data, REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    created = _only_event()
+    assert (created.user, created.ip_address, created.path) == (
+        admin_user,
+        "10.0.0.9",
+        add_url,
+    )
+    assert (created.action, created.client_id, created.summary) == (
+        AuditEvent.Action.CREATE,
+        patient.pk,
+        "Added in the admin",
+    )
+
+    authorization = policy.authorizations.get()
+    change_url = reverse("admin:clients_authorization_change", args=[authorization.pk])
+    admin_client.post(change_url, {**data, "number": "A-10"})
+    changed = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE)
+    assert (changed.path, changed.summary) == (
+        change_url,
+        "Changed in the admin: number",
+    )
+    admin_client.post(change_url, {**data, "number": "A-10"})  # nothing changed
+    assert AuditEvent.objects.count() == 2
+
+
+def test_an_authorization_added_inline_on_its_policy_in_the_admin_is_recorded(
+    admin_client, admin_user, patient
+):
+    policy = InsurancePolicyFactory(client=patient)
+    url = reverse("admin:clients_insurancepolicy_change", args=[policy.pk])
+    response = admin_client.post(
+        url,
+        {
+            "client": patient.pk,
+            "payer": policy.payer_id,
+            "member_id": policy.member_id,
+            "group_number": policy.group_number,
+            "subscriber_name": policy.subscriber_name,
+            "is_active": "on" if policy.is_active else "",
+            "authorizations-TOTAL_FORMS": "1",
+            "authorizations-INITIAL_FORMS": "0",
+            "authorizations-0-number": "B-1",
+            "authorizations-0-visits_authorized": "4",
+            "authorizations-0-valid_from": "2026-11-20",
+            "authorizations-0-valid_to": "2026-12-31",
+            "authorizations-0-policy": policy.pk,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    event = _only_event()  # the policy itself did not change
+    assert (event.user, event.path, event.object_type, event.client_id) == (
+        admin_user,
+        url,
+        "clients.Authorization",
+        patient.pk,
+    )
+    assert event.object_id == policy.authorizations.get(number="B-1").pk
