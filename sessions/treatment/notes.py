@@ -418,14 +418,16 @@ def note_save_draft(
 
 def _audited_lately(context: AuditContext, note: SessionNote) -> bool:
     """Has this person's change of this note been audited in the last stretch?"""
-    user = context.user if getattr(context.user, "is_authenticated", False) else None
-    return AuditEvent.objects.filter(
-        user_id=getattr(user, "pk", None),
+    rows = AuditEvent.objects.filter(
         action=AuditEvent.Action.CHANGE,
         object_type=note._meta.label,
         object_id=note.pk,
         at__gte=timezone.now() - AUTOSAVE_AUDIT_EVERY,
-    ).exists()
+    )
+    user = context.user
+    if user is not None and user.is_authenticated:
+        return rows.filter(user_id=user.pk).exists()
+    return rows.filter(user__isnull=True).exists()  # a task's or command's own saves
 
 
 # --- Starting from the previous visit ------------------------------------------------------
