@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from clients.client_services import client_create
 from clients.models import Authorization, Client, Referral
 from clients.safety import modality_safety
-from massageclinic.audit import AuditContext, audit_record
-from massageclinic.models import AuditEvent, Location, Room, clinic_policy
+from massageclinic.models import Location, Room, clinic_policy
 from sessions.messaging.outbox import (
     messages_visit_booked,
     messages_visit_cancelled,
@@ -540,24 +537,3 @@ def waitlist_close(
     locked.save(update_fields=["closed_at", "booked_appointment"])
     entry.closed_at, entry.booked_appointment = now, appointment
     return locked
-
-
-# --- a client registered at the desk ----------------------------------------------
-
-
-@transaction.atomic
-def client_register_while_booking(
-    *, by: AbstractBaseUser, today: date, context: AuditContext, **fields: Any
-) -> Client:
-    """Register a new client from the booking form (the chart's own service), and
-    audit it in the same transaction.
-    """
-    client = client_create(by=by, today=today, **fields)
-    audit_record(
-        context,
-        AuditEvent.Action.CREATE,
-        client,
-        client_id=client.pk,
-        summary="Registered the client while booking",
-    )
-    return client

@@ -24,6 +24,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clients.client_services import client_create
 from clients.models import Client
 from clients.safety import client_alerts
 from clients.selectors import ListStatus, clients_for_list
@@ -36,7 +37,6 @@ from sessions.scheduling.booking import (
     BookingNeedsConfirmation,
     Confirmation,
     appointment_book,
-    client_register_while_booking,
     waitlist_close,
 )
 from sessions.scheduling.forms.booking import (
@@ -133,10 +133,11 @@ def _register_client(request: HttpRequest, quick: QuickClientForm) -> Client | N
         return None
     data = quick.cleaned_data
     try:
-        client = client_register_while_booking(
+        client = client_create(
             by=request.user,
             today=local_today(),
             context=AuditContext.from_request(request),
+            summary="Registered the client while booking",
             first_name=data["first_name"],
             last_name=data["last_name"],
             phone=data["phone"],
