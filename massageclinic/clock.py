@@ -8,7 +8,7 @@ rule or in a task comes from here, so there is one answer to "which day is it".
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -47,3 +47,22 @@ def local_date(moment: datetime, location: Where = None) -> date:
 def local_today(*, location: Where = None, now: datetime | None = None) -> date:
     """Today's date at `location` (the clinic's first active location if None)."""
     return local_date(now or timezone.now(), location)
+
+
+def local_datetime(day: date, at: time, location: Location) -> datetime:
+    """A wall-clock time at the location, as an aware datetime in UTC.
+
+    A time that does not exist (the spring-forward gap, e.g. 02:30 on 8 March 2026 in
+    New York) is moved forward by the gap: 02:30 becomes 03:30. A time that occurs
+    twice (the autumn fall-back hour) is the first occurrence, still on summer time.
+    """
+    wall = datetime.combine(day, at).replace(tzinfo=location.zone, fold=0)
+    return wall.astimezone(UTC)
+
+
+def local_day_span(day: date, location: Location) -> tuple[datetime, datetime]:
+    """From the location's midnight to the next one (23 or 25 hours on a DST day)."""
+    return (
+        local_datetime(day, time(0), location),
+        local_datetime(day + timedelta(days=1), time(0), location),
+    )

@@ -33,6 +33,7 @@ from clients.models import (
     ReferringProvider,
     RuleAction,
 )
+from massageclinic.clock import local_datetime
 from massageclinic.demo import DEMO_PASSWORD
 from massageclinic.models import Location, Room, clinic_policy
 from massageclinic.roles import Role
@@ -53,7 +54,6 @@ from sessions.models import (
     SessionNote,
     TreatmentPlan,
 )
-from sessions.scheduling.rules import local_datetime
 from therapists.models import Modality, Therapist, Training, WorkingHours
 
 COUNTED: tuple[type[models.Model], ...] = (

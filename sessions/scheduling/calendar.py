@@ -14,16 +14,12 @@ from django.db.models import Count, Q
 
 from clients.models import Authorization, Referral
 from clients.safety import Alert, alerts_for_clients
+from massageclinic.clock import local_datetime, local_day_span
 from massageclinic.models import Location, Room
 from sessions.models import Appointment
-from sessions.scheduling.rules import (
-    STEP,
-    block_span,
-    local_datetime,
-    local_day_span,
-    quarter_hours,
-)
+from sessions.scheduling.rules import STEP, quarter_hours
 from therapists.models import Therapist, TimeOff, WorkingHours
+from therapists.rules import block_span
 
 NEAR_END_DAYS = 14
 

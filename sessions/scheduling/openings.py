@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from clients.models import Client
 from clients.safety import flags_in_force_for_clients, modality_safety
+from massageclinic.clock import local_datetime
 from massageclinic.models import Location, Room
 from sessions.models import Appointment, Place, WaitlistEntry
 from sessions.scheduling.rules import (
@@ -22,7 +23,6 @@ from sessions.scheduling.rules import (
     ProposedVisit,
     ScheduleSnapshot,
     client_problems,
-    local_datetime,
     room_problems,
     scheduling_problems,
     shape_problems,

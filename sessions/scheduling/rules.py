@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
@@ -33,11 +33,18 @@ from clients.models import Client
 from massageclinic.models import Location, Room, clinic_policy
 from sessions.models import Appointment, Place
 from therapists.models import Modality, Therapist, TimeOff, Training, WorkingHours
+from therapists.rules import (
+    Span,
+    active_problem,
+    hours_problem,
+    hours_spans,
+    licence_problem,
+    time_off_problem,
+    training_problem,
+)
 
 STEP = timedelta(minutes=15)
 LONGEST_VISIT = timedelta(hours=4)
-
-Span = tuple[datetime, datetime]
 
 
 # --- time ------------------------------------------------------------------------------
@@ -52,26 +59,6 @@ def visit_end(starts_at: datetime, minutes: int) -> datetime:
     return starts_at.astimezone(UTC) + timedelta(minutes=minutes)
 
 
-def local_datetime(day: date, at: time, location: Location) -> datetime:
-    """A wall-clock time at the location, as an aware datetime in UTC.
-
-    A time that does not exist (the spring-forward gap, e.g. 02:30 on 8 March 2026 in
-    New York) is moved forward by the gap: 02:30 becomes 03:30. A time that occurs
-    twice (the autumn fall-back hour) is the first occurrence, still on summer time.
-    """
-    return (
-        datetime.combine(day, at).replace(tzinfo=location.zone, fold=0).astimezone(UTC)
-    )
-
-
-def local_day_span(day: date, location: Location) -> Span:
-    """From the location's midnight to the next one (23 or 25 hours on a DST day)."""
-    return (
-        local_datetime(day, time(0), location),
-        local_datetime(day + timedelta(days=1), time(0), location),
-    )
-
-
 def quarter_hours(start: datetime, end: datetime) -> list[datetime]:
     """Every 15 minutes of real time from `start` up to (not including) `end`."""
     moments, moment = [], start.astimezone(UTC)
@@ -79,14 +66,6 @@ def quarter_hours(start: datetime, end: datetime) -> list[datetime]:
         moments.append(moment)
         moment += STEP
     return moments
-
-
-def block_span(day: date, block: WorkingHours, location: Location) -> Span:
-    """One block of weekly hours on a given local day, as real instants."""
-    return (
-        local_datetime(day, block.starts_at, location),
-        local_datetime(day, block.ends_at, location),
-    )
 
 
 # --- travel ----------------------------------------------------------------------------
@@ -336,10 +315,6 @@ def _fmt(moment: datetime, location: Location) -> str:
     return moment.astimezone(location.zone).strftime("%a %d %b %H:%M")
 
 
-def _fmt_time(moment: datetime, location: Location) -> str:
-    return moment.astimezone(location.zone).strftime("%H:%M")
-
-
 def _describe(visit: Appointment) -> str:
     zone = visit.location.zone
     start = visit.starts_at.astimezone(zone)
@@ -407,35 +382,8 @@ def working_spans(
     therapist: Therapist, location: Location, day: date, source: LiveSchedule = LIVE
 ) -> list[Span]:
     """The therapist's hours at the location on a local day, as real instants."""
-    return [
-        block_span(day, block, location)
-        for block in source.working_hours(therapist, location, day.weekday())
-    ]
-
-
-def _within_hours(visit: ProposedVisit, source: LiveSchedule) -> bool:
-    spans = working_spans(
-        visit.therapist, visit.location, visit.local_start.date(), source
-    )
-    return any(s <= visit.starts_at and visit.ends_at <= e for s, e in spans)
-
-
-def _hours_message(visit: ProposedVisit, source: LiveSchedule) -> str:
-    blocks = source.working_hours(
-        visit.therapist, visit.location, visit.local_start.weekday()
-    )
-    day = visit.local_start.strftime("%A")
-    if not blocks:
-        return (
-            f"{visit.therapist.full_name} does not work at {visit.location.name} "
-            f"on {day}s."
-        )
-    hours = ", ".join(f"{b.starts_at:%H:%M}-{b.ends_at:%H:%M}" for b in blocks)
-    return (
-        f"{_fmt_time(visit.starts_at, visit.location)}-"
-        f"{_fmt_time(visit.ends_at, visit.location)} is outside "
-        f"{visit.therapist.full_name}'s hours at {visit.location.name} on {day}s ({hours})."
-    )
+    blocks = source.working_hours(therapist, location, day.weekday())
+    return hours_spans(blocks, day, location)
 
 
 def shape_problems(visit: ProposedVisit, now: datetime) -> list[str]:
@@ -456,37 +404,38 @@ def shape_problems(visit: ProposedVisit, now: datetime) -> list[str]:
 def therapist_problems(
     visit: ProposedVisit, *, exclude: Iterable[int] = (), source: LiveSchedule = LIVE
 ) -> list[str]:
-    """Whether the therapist can give this visit: licence, training, hours, time off, busy."""
-    problems = []
-    therapist, local_day = visit.therapist, visit.local_start.date()
-    if not therapist.is_active:
-        problems.append(f"{therapist.full_name} is not active.")
-    if not therapist.license_valid_on(local_day):
-        problems.append(
-            f"{therapist.full_name}'s license expired on "
-            f"{therapist.license_expires_on:%d %b %Y}; they cannot treat on "
-            f"{local_day:%d %b %Y}."
-        )
-    if not visit.modality.is_active:
-        problems.append(f"{visit.modality.name} is no longer offered.")
-    elif not source.is_trained(therapist, visit.modality):
-        problems.append(f"{therapist.full_name} does not offer {visit.modality.name}.")
-    if not _within_hours(visit, source):
-        problems.append(_hours_message(visit, source))
-    off = source.time_off(therapist, *visit.busy)
-    if off:
-        reason = f" ({off[0].reason})" if off[0].reason else ""
-        problems.append(
-            f"{therapist.full_name} is off from {_fmt(off[0].starts_at, visit.location)} "
-            f"to {_fmt(off[0].ends_at, visit.location)}{reason}."
-        )
-    problems += [
+    """Whether the therapist can give this visit: the therapists app's rules (active,
+    licence, training, hours, time off) on what `source` reads, then their other visits."""
+    therapist, location, local_day = (
+        visit.therapist,
+        visit.location,
+        visit.local_start.date(),
+    )
+    problems = [
+        active_problem(therapist),
+        licence_problem(therapist, local_day),
+        training_problem(
+            therapist,
+            visit.modality,
+            trained=visit.modality.is_active
+            and source.is_trained(therapist, visit.modality),
+        ),
+        hours_problem(
+            therapist,
+            location,
+            (visit.starts_at, visit.ends_at),
+            source.working_hours(therapist, location, visit.local_start.weekday()),
+        ),
+        time_off_problem(
+            therapist, location, visit.busy, source.time_off(therapist, *visit.busy)
+        ),
+    ]
+    return [p for p in problems if p] + [
         conflict_message(kind, other, visit)
         for kind, other in conflicting_visits(
             visit, exclude=exclude, source=source, kinds=["therapist"]
         )
     ]
-    return problems
 
 
 def client_problems(

@@ -19,6 +19,7 @@ from django.db import transaction
 from clients.models import Client, Referral
 from clients.safety import flags_in_force, modality_safety
 from massageclinic.audit import AuditContext, audit_record
+from massageclinic.clock import local_datetime
 from massageclinic.models import AuditEvent, Location, Room
 from sessions.messaging.outbox import (
     messages_series_booked,
@@ -39,7 +40,6 @@ from sessions.scheduling.rules import (
     LiveSchedule,
     ProposedVisit,
     ScheduleSnapshot,
-    local_datetime,
     scheduling_problems,
     visit_end,
 )

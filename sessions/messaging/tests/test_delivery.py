@@ -40,6 +40,7 @@ from icalendar import Calendar
 from clients.intake_services import history_submit
 from clients.tests.factories import ClientFactory
 from massageclinic.celery import app as celery_app
+from massageclinic.clock import local_datetime
 from massageclinic.models import clinic_policy
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.messaging.delivery import MAX_ATTEMPTS, messages_dispatch
@@ -50,7 +51,6 @@ from sessions.scheduling.booking import (
     appointment_cancel,
     appointment_reschedule,
 )
-from sessions.scheduling.rules import local_datetime
 from sessions.scheduling.series import SeriesRequest, SeriesRule, series_book
 from therapists.models import Training, WorkingHours
 from therapists.tests.factories import TherapistFactory, modality

@@ -9,11 +9,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clients.tests.factories import ClientFactory
+from massageclinic.clock import local_datetime
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.messaging.links import Action, visit_link_url
 from sessions.models import Appointment
 from sessions.scheduling.booking import Confirmation, appointment_book
-from sessions.scheduling.rules import local_datetime
 from therapists.models import Training, WorkingHours
 from therapists.tests.factories import TherapistFactory, modality
 

@@ -18,10 +18,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from clients.models import Client
+from massageclinic.clock import local_datetime
 from massageclinic.models import ClinicPolicy, Location, Room
 from sessions.models import Appointment, Place, WaitlistEntry
 from sessions.scheduling.forms.visit import EARLIEST, LATEST, LocalStartMixin
-from sessions.scheduling.rules import LONGEST_VISIT, STEP, local_datetime, visit_end
+from sessions.scheduling.rules import LONGEST_VISIT, STEP, visit_end
 from therapists.models import Modality, Therapist, Weekday
 
 DEFAULT_LENGTH = 60

@@ -7,9 +7,9 @@ from datetime import date, datetime, time
 from django import forms
 from django.core.exceptions import ValidationError
 
+from massageclinic.clock import local_datetime
 from massageclinic.models import Location, Room
 from sessions.models import Appointment, Place
-from sessions.scheduling.rules import local_datetime
 from therapists.models import Therapist
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)

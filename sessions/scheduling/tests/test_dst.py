@@ -14,11 +14,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from clients.tests.factories import ClientFactory
+from massageclinic.clock import local_datetime
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment
 from sessions.scheduling.booking import appointment_book, appointment_reschedule
 from sessions.scheduling.calendar import day_grid
-from sessions.scheduling.rules import local_datetime
 from therapists.models import Training, WorkingHours
 from therapists.tests.factories import TherapistFactory, modality
 

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.tests.factories import ClientFactory
+from massageclinic.clock import local_datetime
 from massageclinic.models import clinic_policy
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment, Place
@@ -27,7 +28,6 @@ from sessions.scheduling.rules import (
     ProposedVisit,
     ScheduleSnapshot,
     busy_span,
-    local_datetime,
     scheduling_problems,
     visit_end,
 )
