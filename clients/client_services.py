@@ -106,26 +106,18 @@ def client_create(
     *,
     by: AbstractBaseUser,
     today: date,
-    context: AuditContext | None = None,
+    context: AuditContext,
     summary: str = "Registered the client",
     **fields: Any,
 ) -> Client:
-    """Register a client; raises ValidationError naming every field to fix.
-
-    `context=None` only for the booking page, which still audits for itself.
-    """
+    """Register a client; raises ValidationError naming every field to fix."""
     _unknown(fields)
     client = Client(**fields)
     _check(client, today=today)
     client.save()
-    if context is not None:
-        audit_record(
-            context,
-            AuditEvent.Action.CREATE,
-            client,
-            client_id=client.pk,
-            summary=summary,
-        )
+    audit_record(
+        context, AuditEvent.Action.CREATE, client, client_id=client.pk, summary=summary
+    )
     return client
 
 

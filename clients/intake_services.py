@@ -237,26 +237,24 @@ def history_submit(
     data: Mapping[str, Any],
     submitted_by: AbstractBaseUser | None,
     now: datetime,
-    context: AuditContext | None = None,
+    context: AuditContext,
 ) -> MedicalHistory:
     """Store a new version of the client's history and add the flags it calls for.
 
     `data` holds the form's fields (see HISTORY_CONTENT_FIELDS, plus consent_name);
     the consent is signed at `now`. The client's own link goes through
-    `intake_invitation_submit`. `context=None` only for older callers outside this
-    app, which audit for themselves.
+    `intake_invitation_submit`.
     """
     history = _history_create(
         client=client, data=data, submitted_by=submitted_by, now=now
     )
-    if context is not None:
-        audit_record(
-            context,
-            AuditEvent.Action.CREATE,
-            history,
-            client_id=client.pk,
-            summary=f"Recorded medical history v{history.version}",
-        )
+    audit_record(
+        context,
+        AuditEvent.Action.CREATE,
+        history,
+        client_id=client.pk,
+        summary=f"Recorded medical history v{history.version}",
+    )
     return history
 
 

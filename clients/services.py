@@ -186,10 +186,9 @@ def _check_region(severity: str, body_region: str) -> None:
 
 
 def _audit_flag(
-    context: AuditContext | None, action: str, flag: Contraindication, summary: str
+    context: AuditContext, action: str, flag: Contraindication, summary: str
 ) -> None:
-    if context is not None:
-        audit_record(context, action, flag, client_id=flag.client_id, summary=summary)
+    audit_record(context, action, flag, client_id=flag.client_id, summary=summary)
 
 
 @transaction.atomic
@@ -203,7 +202,7 @@ def contraindication_add(
     detail: str = "",
     onset_on: date | None = None,
     recheck_on: date | None = None,
-    context: AuditContext | None = None,
+    context: AuditContext,
 ) -> Contraindication:
     _check_dates(onset_on, recheck_on)
     _check_region(severity, body_region)
@@ -236,7 +235,7 @@ def contraindication_update(
     *,
     flag: Contraindication,
     by: AbstractBaseUser,
-    context: AuditContext | None = None,
+    context: AuditContext,
     **changes: object,
 ) -> Contraindication:
     unknown = set(changes) - set(EDITABLE_FLAG_FIELDS)
@@ -295,7 +294,7 @@ def contraindication_clear(
     physician: str,
     document: UploadedFile | None,
     today: date,
-    context: AuditContext | None = None,
+    context: AuditContext,
 ) -> Contraindication:
     """Record a physician's clearance; from `cleared_on`, an absolute flag blocks nothing."""
     if flag.severity != Severity.ABSOLUTE:

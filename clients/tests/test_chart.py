@@ -322,6 +322,7 @@ def test_the_overview_summarises_the_active_referral(client, front_desk, grace):
 
 def test_the_header_shows_the_alert_headlines(client, front_desk, grace):
     contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="dvt-history"),
         severity="absolute",
@@ -542,7 +543,13 @@ def test_garbage_input_never_breaks_the_form(client, front_desk, grace):
 
 def test_the_services_check_their_rules_without_a_form(front_desk, grace):
     with pytest.raises(ValidationError) as error:
-        client_create(by=front_desk, today=TODAY, first_name="A", last_name="B")
+        client_create(
+            context=AuditContext.system("test"),
+            by=front_desk,
+            today=TODAY,
+            first_name="A",
+            last_name="B",
+        )
     assert "phone" in error.value.message_dict
     with pytest.raises(ValueError, match="archived_at"):
         client_update(

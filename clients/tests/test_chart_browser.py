@@ -13,6 +13,7 @@ from clients.models import Condition
 from clients.services import contraindication_add
 from clients.tests.factories import ClientFactory
 from conftest import PASSWORD
+from massageclinic.audit import AuditContext
 from massageclinic.tests.factories import LocationFactory, RoomFactory
 from sessions.models import SessionNote
 from sessions.tests.factories import AppointmentFactory
@@ -110,6 +111,7 @@ def test_a_therapist_sees_the_alert_headline_on_a_chart(
     page, screenshot, therapist, front_desk, clients_with_a_visit
 ):
     contraindication_add(
+        context=AuditContext.system("test"),
         client=clients_with_a_visit,
         condition=Condition.objects.get(slug="anticoagulants"),
         severity="modify",

@@ -20,6 +20,7 @@ from clients.safety import client_alerts
 from clients.selectors import IntakeStatus, intake_status, parse_date_of_birth
 from clients.services import contraindication_add
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.models import clinic_policy
 from massageclinic.tests.factories import LocationFactory, RoomFactory
 from sessions.tests.factories import AppointmentFactory
@@ -315,6 +316,7 @@ def test_the_next_visit_is_in_its_locations_local_time(client, front_desk, thera
 def test_each_row_shows_alert_headlines_and_the_intake_status(client, front_desk):
     flagged = ClientFactory(first_name="Flagged", last_name="A")
     contraindication_add(
+        context=AuditContext.system("test"),
         client=flagged,
         condition=Condition.objects.get(slug="anticoagulants"),
         severity="modify",
@@ -372,6 +374,7 @@ def _populate(n: int, therapist, *, day: int = 1) -> None:
         _history(c)
         _referral(c, expires_on=TODAY + timedelta(days=7))
         contraindication_add(
+            context=AuditContext.system("test"),
             client=c,
             condition=Condition.objects.get(slug="anticoagulants"),
             severity="modify",

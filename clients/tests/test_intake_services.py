@@ -61,10 +61,20 @@ def client_(db):
 
 @pytest.mark.django_db
 def test_every_submission_is_a_new_version_and_none_is_edited(client_, staff):
-    first = history_submit(client=client_, data=answers(), submitted_by=staff, now=NOW)
+    first = history_submit(
+        context=AuditContext.system("test"),
+        client=client_,
+        data=answers(),
+        submitted_by=staff,
+        now=NOW,
+    )
     later = NOW + timedelta(days=30)
     second = history_submit(
-        client=client_, data=answers(pain_level=3), submitted_by=None, now=later
+        context=AuditContext.system("test"),
+        client=client_,
+        data=answers(pain_level=3),
+        submitted_by=None,
+        now=later,
     )
     assert (first.version, second.version) == (1, 2)
     first.refresh_from_db()
@@ -77,6 +87,7 @@ def test_every_submission_is_a_new_version_and_none_is_edited(client_, staff):
 @pytest.mark.django_db
 def test_a_submission_adds_the_flags_it_calls_for(client_, staff):
     history = history_submit(
+        context=AuditContext.system("test"),
         client=client_,
         data=answers(takes_anticoagulants=True, pregnant=True, pregnancy_weeks=20),
         submitted_by=staff,
@@ -91,6 +102,7 @@ def test_a_submission_adds_the_flags_it_calls_for(client_, staff):
 @pytest.mark.django_db
 def test_surgeries_are_stored_as_a_list_without_empty_rows(client_, staff):
     history = history_submit(
+        context=AuditContext.system("test"),
         client=client_,
         data=answers(
             surgeries=[
@@ -141,7 +153,11 @@ def test_it_refuses_answers_a_person_must_correct(
 ):
     with pytest.raises(ValidationError) as caught:
         history_submit(
-            client=client_, data=answers(**changes), submitted_by=staff, now=NOW
+            context=AuditContext.system("test"),
+            client=client_,
+            data=answers(**changes),
+            submitted_by=staff,
+            now=NOW,
         )
     assert message in " ".join(caught.value.message_dict[field])
     assert not client_.histories.exists()
@@ -155,6 +171,7 @@ def test_a_surgery_today_in_the_clients_zone_is_not_in_the_future(staff):
     client = ClientFactory(preferred_location=sydney)
     now = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)  # Nov 20, 23:30 in Sydney
     history = history_submit(
+        context=AuditContext.system("test"),
         client=client,
         data=answers(surgeries=[{"procedure": "Stitches", "date": "2026-11-20"}]),
         submitted_by=staff,
@@ -167,7 +184,13 @@ def test_a_surgery_today_in_the_clients_zone_is_not_in_the_future(staff):
 def test_an_archived_client_gets_no_new_history(staff):
     client = ClientFactory(archived_at=NOW)
     with pytest.raises(ValidationError, match="archived"):
-        history_submit(client=client, data=answers(), submitted_by=staff, now=NOW)
+        history_submit(
+            context=AuditContext.system("test"),
+            client=client,
+            data=answers(),
+            submitted_by=staff,
+            now=NOW,
+        )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -181,7 +204,11 @@ def test_two_submissions_at_once_get_consecutive_versions():
         try:
             barrier.wait()
             history = history_submit(
-                client=client, data=answers(), submitted_by=None, now=NOW
+                context=AuditContext.system("test"),
+                client=client,
+                data=answers(),
+                submitted_by=None,
+                now=NOW,
             )
             versions.append(history.version)
         except Exception as error:  # reported by the assertion below
@@ -204,12 +231,14 @@ def test_two_submissions_at_once_get_consecutive_versions():
 @pytest.mark.django_db
 def test_the_diff_lists_each_changed_answer_in_words(client_, staff):
     before = history_submit(
+        context=AuditContext.system("test"),
         client=client_,
         data=answers(conditions=[IntakeCondition.NECK_PAIN]),
         submitted_by=staff,
         now=NOW,
     )
     after = history_submit(
+        context=AuditContext.system("test"),
         client=client_,
         data=answers(
             pain_level=3,
@@ -243,8 +272,20 @@ def test_the_diff_lists_each_changed_answer_in_words(client_, staff):
 
 @pytest.mark.django_db
 def test_the_diff_of_a_first_version_or_an_unchanged_one_is_empty(client_, staff):
-    first = history_submit(client=client_, data=answers(), submitted_by=staff, now=NOW)
-    same = history_submit(client=client_, data=answers(), submitted_by=None, now=NOW)
+    first = history_submit(
+        context=AuditContext.system("test"),
+        client=client_,
+        data=answers(),
+        submitted_by=staff,
+        now=NOW,
+    )
+    same = history_submit(
+        context=AuditContext.system("test"),
+        client=client_,
+        data=answers(),
+        submitted_by=None,
+        now=NOW,
+    )
     assert history_diff(current=first, previous=None) == []
     assert history_diff(current=same, previous=first) == []
 
@@ -269,7 +310,11 @@ def test_a_history_older_than_the_clinics_setting_needs_renewal(
         pk=1, defaults={"intake_renewal_months": months}
     )
     history = history_submit(
-        client=client_, data=answers(), submitted_by=staff, now=NOW
+        context=AuditContext.system("test"),
+        client=client_,
+        data=answers(),
+        submitted_by=staff,
+        now=NOW,
     )
     assert history_needs_renewal(history=history, today=today) is needs_renewal
 
@@ -397,7 +442,11 @@ def test_a_link_only_ever_writes_its_own_clients_history(staff):
     # Data cannot redirect it either: the client is not a field of the answers.
     with pytest.raises(ValueError, match="client"):
         history_submit(
-            client=alice, data={**answers(), "client": bob}, submitted_by=None, now=NOW
+            context=AuditContext.system("test"),
+            client=alice,
+            data={**answers(), "client": bob},
+            submitted_by=None,
+            now=NOW,
         )
 
 

@@ -18,6 +18,7 @@ from clients.intake_services import (
 )
 from clients.models import Contraindication, IntakeCondition, IntakeInvitation
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.models import AuditEvent, ClinicPolicy
 from sessions.tests.factories import AppointmentFactory
 
@@ -48,6 +49,7 @@ def treated(patient, therapist):
 @pytest.fixture
 def history(treated, manager):
     return history_submit(
+        context=AuditContext.system("test"),
         client=treated,
         data={
             "chief_complaint": "Stiff neck after a car accident",
@@ -238,6 +240,7 @@ def test_the_history_page_reads_a_fixed_number_of_queries(client, history, manag
             updated_by=manager,
         )
     history_submit(
+        context=AuditContext.system("test"),
         client=history.client,
         data={"chief_complaint": "Better", "consent_name": "Grace Okafor"},
         submitted_by=manager,
@@ -263,6 +266,7 @@ def test_the_page_shows_what_changed_since_the_previous_version(
     client, history, manager
 ):
     history_submit(
+        context=AuditContext.system("test"),
         client=history.client,
         data={
             "chief_complaint": "Stiff neck after a car accident",
@@ -311,6 +315,7 @@ def test_a_client_without_intake_says_so(client, treated, front_desk):
 
 def test_an_older_version_has_its_own_page(client, history, manager):
     history_submit(
+        context=AuditContext.system("test"),
         client=history.client,
         data={"chief_complaint": "Only the low back now", "consent_name": "G. Okafor"},
         submitted_by=None,

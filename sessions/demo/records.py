@@ -22,6 +22,7 @@ from clients.services import (
     contraindication_update,
     flags_from_history,
 )
+from massageclinic.audit import AuditContext
 from massageclinic.choices import BodyRegion
 from sessions.demo import data, places, scenarios, stories
 from sessions.demo.care import Care
@@ -138,10 +139,14 @@ class ClinicalRecords:
         slug = flag.condition.slug
         if slug == "implanted-device" and special.device_region:
             contraindication_update(
-                flag=flag, by=self.manager, body_region=special.device_region
+                context=AuditContext.system("seed_demo"),
+                flag=flag,
+                by=self.manager,
+                body_region=special.device_region,
             )
         elif slug == "dvt-history":
             contraindication_update(
+                context=AuditContext.system("seed_demo"),
                 flag=flag,
                 by=self.manager,
                 body_region=BodyRegion.LOWER_LEG_LEFT,
@@ -149,6 +154,7 @@ class ClinicalRecords:
             )
             if care.cleared_on:
                 contraindication_clear(
+                    context=AuditContext.system("seed_demo"),
                     flag=flag,
                     by=self.manager,
                     cleared_on=care.cleared_on,

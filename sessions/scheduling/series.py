@@ -118,7 +118,7 @@ class Occurrence:
 
 
 @dataclass(frozen=True)
-class SeriesRequest:
+class ProposedSeries:
     client: Client
     therapist: Therapist
     modality: Modality
@@ -144,10 +144,10 @@ class SeriesRequest:
 
 
 def _alternative(
-    request: SeriesRequest, wanted: datetime, now: datetime, source: LiveSchedule
+    proposed: ProposedSeries, wanted: datetime, now: datetime, source: LiveSchedule
 ) -> datetime | None:
     """The nearest free start: the same day first (closest in time), then later days."""
-    zone = request.location.zone
+    zone = proposed.location.zone
     local = wanted.astimezone(zone)
     same_day = [
         wanted + sign * step * timedelta(minutes=15)
@@ -157,60 +157,63 @@ def _alternative(
     same_day = [c for c in same_day if c.astimezone(zone).date() == local.date()]
     later_days = [
         local_datetime(
-            local.date() + timedelta(days=days), local.time(), request.location
+            local.date() + timedelta(days=days), local.time(), proposed.location
         )
         for days in range(1, ALTERNATIVE_DAYS + 1)
     ]
     for candidate in same_day + later_days:
-        if not scheduling_problems(request.visit_at(candidate), now=now, source=source):
+        if not scheduling_problems(
+            proposed.visit_at(candidate), now=now, source=source
+        ):
             return candidate
     return None
 
 
-def series_preview(*, request: SeriesRequest, now: datetime) -> list[Occurrence]:
+def series_preview(*, proposed: ProposedSeries, now: datetime) -> list[Occurrence]:
     """Every occurrence with its status, the reasons it conflicts, and an alternative."""
-    problems = request.rule.problems()
+    problems = proposed.rule.problems()
     if problems:
         raise ValidationError(problems)
-    referral = request.referral or (request.plan.referral if request.plan else None)
-    first_day = request.rule.starts_on
-    referral = referral or current_referral(request.client, first_day)
-    authorization = current_authorization(request.client, first_day)
-    days = list(expand(request.rule))
+    referral = proposed.referral or (proposed.plan.referral if proposed.plan else None)
+    first_day = proposed.rule.starts_on
+    referral = referral or current_referral(proposed.client, first_day)
+    authorization = current_authorization(proposed.client, first_day)
+    days = list(expand(proposed.rule))
     starts = [
-        local_datetime(d, request.rule.local_start_time, request.location) for d in days
+        local_datetime(d, proposed.rule.local_start_time, proposed.location)
+        for d in days
     ]
     # Everything the rules read, loaded once for the whole series and its alternatives.
-    room = request.room if request.place == Place.ROOM else None
+    room = proposed.room if proposed.place == Place.ROOM else None
     source = ScheduleSnapshot(
-        therapists=[request.therapist],
-        clients=[request.client],
+        therapists=[proposed.therapist],
+        clients=[proposed.client],
         rooms=[room] if room else [],
         start=starts[0] - timedelta(hours=ALTERNATIVE_STEPS // 4 + 1),
         end=starts[-1] + timedelta(days=ALTERNATIVE_DAYS + 1),
     )
-    flags = flags_in_force(request.client, first_day)
+    flags = flags_in_force(proposed.client, first_day)
     occurrences = []
     for number, (day, starts_at) in enumerate(zip(days, starts, strict=True), start=1):
         occurrence = Occurrence(
             number=number,
             day=day,
             starts_at=starts_at,
-            ends_at=visit_end(starts_at, request.duration_minutes),
-            zone=request.location.zone,
+            ends_at=visit_end(starts_at, proposed.duration_minutes),
+            zone=proposed.location.zone,
         )
         occurrence.problems = scheduling_problems(
-            request.visit_at(starts_at), now=now, source=source
+            proposed.visit_at(starts_at), now=now, source=source
         )
         verdict = modality_safety(
-            client=request.client, modality=request.modality, on=day, flags=flags
+            client=proposed.client, modality=proposed.modality, on=day, flags=flags
         )
         if verdict.blocked:
             occurrence.problems.append(verdict.summary())
         else:
             occurrence.safety = verdict.reasons
         if occurrence.problems and not verdict.blocked:
-            occurrence.alternative = _alternative(request, starts_at, now, source)
+            occurrence.alternative = _alternative(proposed, starts_at, now, source)
         occurrences.append(occurrence)
     _number_against_authorization(occurrences, referral, authorization)
     return occurrences
@@ -259,7 +262,7 @@ KEEP, ALTERNATIVE, SKIP = "keep", "alternative", "skip"
 @transaction.atomic
 def series_book(
     *,
-    request: SeriesRequest,
+    proposed: ProposedSeries,
     choices: dict[int, str],
     alternatives: dict[int, datetime],
     created_by: AbstractBaseUser,
@@ -271,27 +274,28 @@ def series_book(
     `choices` maps an occurrence number to keep / alternative / skip (default keep);
     `alternatives` gives the start chosen for those taking an alternative.
     """
-    problems = request.rule.problems()
+    problems = proposed.rule.problems()
     if problems:
         raise ValidationError(problems)
-    rule = request.rule
+    rule = proposed.rule
     series = AppointmentSeries.objects.create(
-        client=request.client,
-        therapist=request.therapist,
-        modality=request.modality,
-        location=request.location,
-        room=request.room if request.place == Place.ROOM else None,
-        place=request.place,
-        plan=request.plan,
-        referral=request.referral or (request.plan.referral if request.plan else None),
+        client=proposed.client,
+        therapist=proposed.therapist,
+        modality=proposed.modality,
+        location=proposed.location,
+        room=proposed.room if proposed.place == Place.ROOM else None,
+        place=proposed.place,
+        plan=proposed.plan,
+        referral=proposed.referral
+        or (proposed.plan.referral if proposed.plan else None),
         weekdays=sorted(set(rule.weekdays)),
         interval_weeks=rule.interval_weeks,
         count=rule.count,
         until=rule.until,
         starts_on=rule.starts_on,
         local_start_time=rule.local_start_time,
-        duration_minutes=request.duration_minutes,
-        time_zone=request.location.time_zone,
+        duration_minutes=proposed.duration_minutes,
+        time_zone=proposed.location.time_zone,
         created_by=created_by,
     )
     booked = 0
@@ -299,7 +303,7 @@ def series_book(
         choice = choices.get(number, KEEP)
         if choice == SKIP:
             continue
-        starts_at = local_datetime(day, rule.local_start_time, request.location)
+        starts_at = local_datetime(day, rule.local_start_time, proposed.location)
         if choice == ALTERNATIVE:
             if number not in alternatives:
                 raise ValidationError(
@@ -308,25 +312,25 @@ def series_book(
             starts_at = alternatives[number]
         try:
             appointment_book(
-                client=request.client,
-                therapist=request.therapist,
-                modality=request.modality,
-                location=request.location,
+                client=proposed.client,
+                therapist=proposed.therapist,
+                modality=proposed.modality,
+                location=proposed.location,
                 starts_at=starts_at,
-                duration_minutes=request.duration_minutes,
+                duration_minutes=proposed.duration_minutes,
                 booked_by=created_by,
                 now=now,
-                place=request.place,
-                room=request.room,
+                place=proposed.place,
+                room=proposed.room,
                 confirmation=confirmation,
-                plan=request.plan,
+                plan=proposed.plan,
                 referral=series.referral,
                 series=series,
             )
         except BookingNeedsConfirmation:
             raise
         except ValidationError as error:
-            local = starts_at.astimezone(request.location.zone)
+            local = starts_at.astimezone(proposed.location.zone)
             raise ValidationError(
                 [
                     f"Visit {number} ({local:%a %d %b %H:%M}): {m}"

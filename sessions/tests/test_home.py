@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.tests.factories import LocationFactory, RoomFactory
 from sessions.tests.factories import AppointmentFactory
 
@@ -135,6 +136,7 @@ def test_each_visit_shows_its_clients_safety_headline(
 
     visit = _visit(location, therapist, 15)
     contraindication_add(
+        context=AuditContext.system("test"),
         client=visit.client,
         condition=Condition.objects.get(slug="anticoagulants"),
         severity="modify",

@@ -39,6 +39,7 @@ from icalendar import Calendar
 
 from clients.intake_services import history_submit
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.celery import app as celery_app
 from massageclinic.clock import local_datetime
 from massageclinic.models import clinic_policy
@@ -51,7 +52,7 @@ from sessions.scheduling.booking import (
     appointment_cancel,
     appointment_reschedule,
 )
-from sessions.scheduling.series import SeriesRequest, SeriesRule, series_book
+from sessions.scheduling.series import ProposedSeries, SeriesRule, series_book
 from therapists.models import Training, WorkingHours
 from therapists.tests.factories import TherapistFactory, modality
 
@@ -322,6 +323,7 @@ def clinic():
         first_name="Grace", last_name="Okafor", email="grace@example.org"
     )
     history_submit(
+        context=AuditContext.system("test"),
         client=client,
         data={"chief_complaint": "Tight shoulders", "consent_name": "Grace Okafor"},
         submitted_by=None,
@@ -337,7 +339,7 @@ def clinic():
 
 
 def _series(clinic, *, count: int, starts_on: date) -> list[Appointment]:
-    request = SeriesRequest(
+    request = ProposedSeries(
         client=clinic["client"],
         therapist=clinic["therapist"],
         modality=modality("swedish"),
@@ -353,7 +355,7 @@ def _series(clinic, *, count: int, starts_on: date) -> list[Appointment]:
         room=clinic["room"],
     )
     series = series_book(
-        request=request,
+        proposed=request,
         choices={},
         alternatives={},
         created_by=clinic["desk"],

@@ -20,6 +20,7 @@ from icalendar import Calendar
 from clients.intake_services import history_submit
 from clients.models import Authorization, InsurancePolicy, Payer
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.models import clinic_policy
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.messaging.delivery import (
@@ -40,7 +41,7 @@ from sessions.scheduling.booking import (
 )
 from sessions.scheduling.series import (
     SCOPE_ALL,
-    SeriesRequest,
+    ProposedSeries,
     SeriesRule,
     series_book,
     series_cancel_rest,
@@ -127,6 +128,7 @@ def _deliver(until: datetime) -> None:
 
 def _with_history(client) -> None:
     history_submit(
+        context=AuditContext.system("test"),
         client=client,
         data={"chief_complaint": "Tight shoulders", "consent_name": client.full_name},
         submitted_by=None,
@@ -182,7 +184,7 @@ def test_a_client_with_a_history_gets_no_intake_link(clinic, patient, desk):
 
 
 def _series(clinic, client, desk, *, count=6, starts_on=date(2026, 10, 19)):
-    request = SeriesRequest(
+    request = ProposedSeries(
         client=client,
         therapist=clinic["therapist"],
         modality=modality("swedish"),
@@ -198,7 +200,7 @@ def _series(clinic, client, desk, *, count=6, starts_on=date(2026, 10, 19)):
         room=clinic["room"],
     )
     return series_book(
-        request=request,
+        proposed=request,
         choices={},
         alternatives={},
         created_by=desk,
@@ -445,6 +447,7 @@ def _clinical_client(clinic, desk):
         first_name="Grace", last_name="Okafor", email="grace@example.org"
     )
     history_submit(
+        context=AuditContext.system("test"),
         client=client,
         data={
             "chief_complaint": "Stiff neck after whiplash; cervicalgia",

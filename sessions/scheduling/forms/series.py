@@ -28,7 +28,7 @@ from sessions.scheduling.series import (
     KEEP,
     MAX_OCCURRENCES,
     SKIP,
-    SeriesRequest,
+    ProposedSeries,
     SeriesRule,
     expand,
 )
@@ -476,10 +476,10 @@ class SeriesForm(forms.Form):
             until=data.get("until"),
         )
 
-    def series_request(self) -> SeriesRequest:
+    def proposed_series(self) -> ProposedSeries:
         data = self.cleaned_data
         plan = data["plan"]
-        return SeriesRequest(
+        return ProposedSeries(
             client=data["client"],
             therapist=data["therapist"],
             modality=data["modality"],

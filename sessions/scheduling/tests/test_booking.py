@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from clients.models import Condition
 from clients.services import contraindication_add, contraindication_clear
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment, AppointmentEvent, Place
 from sessions.scheduling.booking import (
@@ -267,6 +268,7 @@ def test_an_absolute_contraindication_blocks_the_booking(
     tara, grace, location, room, desk
 ):
     contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="dvt-history"),
         severity="absolute",
@@ -282,12 +284,14 @@ def test_a_physicians_clearance_lets_the_booking_through(
     tara, grace, location, room, desk
 ):
     flag = contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="dvt-history"),
         severity="absolute",
         by=desk,
     )
     contraindication_clear(
+        context=AuditContext.system("test"),
         flag=flag,
         by=desk,
         cleared_on=date(2026, 11, 27),
@@ -302,6 +306,7 @@ def test_a_modify_alert_must_be_acknowledged_and_is_recorded(
     tara, grace, location, room, desk
 ):
     contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="anticoagulants"),
         severity="modify",
@@ -325,6 +330,7 @@ def test_a_modify_alert_must_be_acknowledged_and_is_recorded(
 
 def test_a_safe_modality_needs_no_acknowledgement(tara, grace, location, room, desk):
     contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="anticoagulants"),
         severity="modify",

@@ -14,6 +14,7 @@ from clients.models import Client, Condition
 from clients.services import contraindication_add
 from clients.tests.factories import ClientFactory
 from conftest import PASSWORD
+from massageclinic.audit import AuditContext
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment
 from therapists.models import Training, WorkingHours
@@ -191,6 +192,7 @@ def test_a_safety_alert_is_acknowledged_before_booking(
 ):
     location, tara, tomorrow = clinic
     contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="anticoagulants"),
         severity="modify",

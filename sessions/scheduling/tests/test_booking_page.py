@@ -19,6 +19,7 @@ from clients.models import (
 )
 from clients.services import contraindication_add
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.models import AuditEvent
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment, AppointmentEvent, Place, WaitlistEntry
@@ -156,6 +157,7 @@ def test_a_waitlist_link_prefills_client_modality_length_and_shows_alerts(
     desk, front_desk, tara, location, room, grace
 ):
     contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="anticoagulants"),
         severity="modify",
@@ -249,6 +251,7 @@ def test_the_booking_page_makes_a_fixed_number_of_queries(
         RoomFactory(location=location, name=f"Room {n}")
         _therapist(location, f"t{n}", f"T{n}", "Extra")
     contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="anticoagulants"),
         severity="modify",
@@ -378,6 +381,7 @@ def test_an_absolute_contraindication_blocks_without_a_confirmation(
     desk, front_desk, tara, grace, location, room
 ):
     contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="dvt-history"),
         severity="absolute",
@@ -396,6 +400,7 @@ def test_an_absolute_contraindication_blocks_without_a_confirmation(
 @pytest.fixture
 def anticoagulant(grace, front_desk):
     return contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="anticoagulants"),
         severity="modify",

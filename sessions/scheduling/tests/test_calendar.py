@@ -11,6 +11,7 @@ from django.urls import reverse
 from clients.models import Client, Condition
 from clients.services import contraindication_add
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment
 from sessions.tests.factories import AppointmentFactory
@@ -81,6 +82,7 @@ def test_a_visit_shows_in_local_time_with_its_alert_headline(
     )
     grace = ClientFactory(first_name="Grace", last_name="Okafor")
     contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="anticoagulants"),
         severity="modify",

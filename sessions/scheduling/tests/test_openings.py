@@ -9,6 +9,7 @@ import pytest
 from clients.models import Condition
 from clients.services import contraindication_add
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import WaitlistEntry
 from sessions.scheduling.booking import appointment_book, appointment_cancel
@@ -221,6 +222,7 @@ def test_the_waitlist_match_asks_the_booking_rules(location):
 
     blocked, busy, fine = ClientFactory(), ClientFactory(), ClientFactory()
     contraindication_add(
+        context=AuditContext.system("test"),
         client=blocked,
         condition=Condition.objects.get(slug="dvt-history"),
         severity="absolute",

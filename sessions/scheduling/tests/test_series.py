@@ -16,7 +16,7 @@ from sessions.scheduling.series import (
     SCOPE_ALL,
     SCOPE_FOLLOWING,
     SKIP,
-    SeriesRequest,
+    ProposedSeries,
     SeriesRule,
     expand,
     series_book,
@@ -48,7 +48,7 @@ def _setup(zone: str):
 
 
 def _request(location, therapist, room, rule, client=None):
-    return SeriesRequest(
+    return ProposedSeries(
         client=client or ClientFactory(),
         therapist=therapist,
         modality=modality("swedish"),
@@ -112,7 +112,7 @@ def test_a_weekly_10am_stays_at_10am_local_across_dst(zone, starts_on, utc_hours
         count=4,
     )
     series = series_book(
-        request=_request(location, therapist, room, rule),
+        proposed=_request(location, therapist, room, rule),
         choices={},
         alternatives={},
         created_by=UserFactory(),
@@ -133,7 +133,7 @@ def test_a_time_in_the_spring_forward_gap_moves_forward_by_the_gap():
         count=2,
     )
     occurrences = series_preview(
-        request=_request(location, therapist, room, rule), now=NOW
+        proposed=_request(location, therapist, room, rule), now=NOW
     )
     local = [o.starts_at.astimezone(location.zone) for o in occurrences]
     assert [(t.month, t.day, t.hour, t.minute) for t in local] == [
@@ -165,7 +165,7 @@ def test_the_preview_shows_a_conflict_with_the_nearest_alternative():
         count=3,
     )
     occurrences = series_preview(
-        request=_request(location, therapist, room, rule), now=NOW
+        proposed=_request(location, therapist, room, rule), now=NOW
     )
     assert [o.is_free for o in occurrences] == [True, False, True]
     conflict = occurrences[1]
@@ -196,7 +196,7 @@ def test_saving_is_all_or_nothing():
     )
     with pytest.raises(ValidationError) as excinfo:
         series_book(
-            request=_request(location, therapist, room, rule),
+            proposed=_request(location, therapist, room, rule),
             choices={},
             alternatives={},
             created_by=desk,
@@ -230,9 +230,9 @@ def test_the_person_keeps_the_alternative_or_skips():
         count=4,
     )
     request = _request(location, therapist, room, rule)
-    occurrences = series_preview(request=request, now=NOW)
+    occurrences = series_preview(proposed=request, now=NOW)
     series = series_book(
-        request=request,
+        proposed=request,
         choices={2: ALTERNATIVE, 4: SKIP},
         alternatives={2: occurrences[1].alternative},
         created_by=desk,
@@ -252,7 +252,7 @@ def test_change_the_whole_series_and_cancel_the_rest():
         count=4,
     )
     series = series_book(
-        request=_request(location, therapist, room, rule),
+        proposed=_request(location, therapist, room, rule),
         choices={},
         alternatives={},
         created_by=desk,
@@ -289,7 +289,7 @@ def test_change_this_and_following_leaves_earlier_visits():
         count=3,
     )
     series = series_book(
-        request=_request(location, therapist, room, rule),
+        proposed=_request(location, therapist, room, rule),
         choices={},
         alternatives={},
         created_by=desk,
@@ -334,7 +334,7 @@ def test_visits_beyond_the_referral_are_flagged_in_the_preview():
         count=3,
     )
     occurrences = series_preview(
-        request=_request(location, therapist, room, rule, client=client), now=NOW
+        proposed=_request(location, therapist, room, rule, client=client), now=NOW
     )
     assert occurrences[0].authorization == []
     assert occurrences[2].authorization == [
@@ -352,7 +352,7 @@ def test_a_rule_without_an_end_is_refused():
         local_start_time=time(10),
     )
     with pytest.raises(ValidationError) as excinfo:
-        series_preview(request=_request(location, therapist, room, rule), now=NOW)
+        series_preview(proposed=_request(location, therapist, room, rule), now=NOW)
     assert excinfo.value.messages == [
         "Choose at least one weekday.",
         "Give a number of visits or an end date.",
@@ -373,7 +373,7 @@ def _preview_queries(count: int) -> int:
     )
     request = _request(location, therapist, room, rule)
     with CaptureQueriesContext(connection) as queries:
-        occurrences = series_preview(request=request, now=NOW)
+        occurrences = series_preview(proposed=request, now=NOW)
     assert len(occurrences) == count
     return len(queries)
 
@@ -393,7 +393,7 @@ def test_changing_the_whole_series_keeps_the_new_length():
         count=3,
     )
     series = series_book(
-        request=_request(location, therapist, room, rule),
+        proposed=_request(location, therapist, room, rule),
         choices={},
         alternatives={},
         created_by=desk,

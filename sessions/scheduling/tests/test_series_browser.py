@@ -13,6 +13,7 @@ from clients.models import Condition, Referral, ReferringProvider
 from clients.services import contraindication_add
 from clients.tests.factories import ClientFactory
 from conftest import PASSWORD
+from massageclinic.audit import AuditContext
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment, AppointmentSeries, TreatmentPlan
 from sessions.scheduling.booking import appointment_book
@@ -150,6 +151,7 @@ def plan(therapist, front_desk, clinic):
         expires_on=first_tuesday + timedelta(weeks=12),
     )
     contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="pregnancy"),
         severity="modify",

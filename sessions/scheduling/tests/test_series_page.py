@@ -11,6 +11,7 @@ from django.urls import reverse
 from clients.models import Condition, Referral, ReferringProvider
 from clients.services import contraindication_add
 from clients.tests.factories import ClientFactory
+from massageclinic.audit import AuditContext
 from massageclinic.models import AuditEvent
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment, AppointmentSeries, TreatmentPlan
@@ -250,6 +251,7 @@ def test_safety_alerts_must_be_acknowledged(
     desk, front_desk, grace, tara, location, room
 ):
     contraindication_add(
+        context=AuditContext.system("test"),
         client=grace,
         condition=Condition.objects.get(slug="pregnancy"),
         severity="modify",

@@ -42,7 +42,7 @@ from sessions.scheduling.series import (
     KEEP,
     SKIP,
     Occurrence,
-    SeriesRequest,
+    ProposedSeries,
     series_book,
     series_plan,
     series_preview,
@@ -206,16 +206,16 @@ def _post(request: HttpRequest, now: datetime) -> HttpResponse:
         return _render_rule(request, form)
     if not form.is_valid():
         return _render_rule(request, form, status=400)
-    series_request = form.series_request()
+    proposed = form.proposed_series()
     try:
-        occurrences = series_preview(request=series_request, now=now)
+        occurrences = series_preview(proposed=proposed, now=now)
     except ValidationError as error:
         form.add_error(None, error)
         return _render_rule(request, form, status=400)
     if action != "book":
         choices = {o.number: _default_choice(o) for o in occurrences}
         return _render_preview(request, form, occurrences, choices, ConfirmForm())
-    return _book(request, form, series_request, occurrences, now)
+    return _book(request, form, proposed, occurrences, now)
 
 
 def _verify(
@@ -287,7 +287,7 @@ def _needs_confirmation(
 def _book(
     request: HttpRequest,
     form: SeriesForm,
-    series_request: SeriesRequest,
+    proposed: ProposedSeries,
     occurrences: list[Occurrence],
     now: datetime,
 ) -> HttpResponse:
@@ -317,7 +317,7 @@ def _book(
     by_number = {o.number: o for o in occurrences}
     try:
         series = series_book(
-            request=series_request,
+            proposed=proposed,
             choices=choices,
             alternatives={
                 n: by_number[n].alternative
@@ -353,7 +353,7 @@ def _book(
         )
     except ValidationError as error:
         # Someone booked in between: show the schedule as it is now.
-        fresh = series_preview(request=series_request, now=timezone.now())
+        fresh = series_preview(proposed=proposed, now=timezone.now())
         fresh_choices, _ = _verify(
             fresh, choices, {n: o.alternative for n, o in by_number.items()}, []
         )
