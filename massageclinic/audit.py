@@ -2,8 +2,10 @@
 
 A view builds one small `AuditContext` (who, from which address, which page) and
 hands it to the service or selector, which writes the audit row itself, inside its
-own transaction: a row exists exactly when the change committed. Signed links, Celery
-tasks and the admin build their own context, so every path is audited the same way.
+own transaction: a row exists exactly when the change committed. The client's signed
+intake link, the admin and the demo seeder build their own context, so every path
+that reads or changes health data is audited the same way. (Schedule changes are
+not health data: each visit keeps its own history, `AppointmentEvent`.)
 """
 
 from __future__ import annotations

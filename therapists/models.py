@@ -192,4 +192,9 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.therapist.full_name} off {self.starts_at:%Y-%m-%d %H:%M} - {self.ends_at:%Y-%m-%d %H:%M}"
+        # Stored in UTC and said so: pages and the admin's fields show the therapist's
+        # own zone (therapists.services.therapist_zone).
+        return (
+            f"{self.therapist.full_name} off {self.starts_at:%Y-%m-%d %H:%M} UTC - "
+            f"{self.ends_at:%Y-%m-%d %H:%M} UTC"
+        )

@@ -1,8 +1,6 @@
-"""The outbox page for the desk, and the client's confirm and cancel link pages.
-
-The link pages need no login. Opening a link only shows what it would do and a
-button: mail scanners and link previews open links too, and must not confirm or
-cancel anybody's visit. The button posts; using it twice shows the same result.
+"""The outbox page: the desk (and a therapist, for their own clients) sees every
+message, why it was not sent, and can retry a failed one. The client's confirm and
+cancel link pages are in `sessions.scheduling.views.links`.
 """
 
 from __future__ import annotations

@@ -73,6 +73,13 @@ def _in_window(start: datetime, zone, earliest: time | None, latest: time | None
     )
 
 
+def _blocked(client: Client, modality: Modality, day, flags) -> bool:
+    """The same safety decision booking asks: no massage, or not this technique."""
+    return modality_safety(
+        client=client, modality=modality, on=day, flags=flags
+    ).blocked
+
+
 def _opening_at(
     visit: ProposedVisit, rooms: list[Room], now: datetime, source: ScheduleSnapshot
 ) -> Opening | None:
@@ -128,11 +135,18 @@ def find_openings(
         start=window_start,
         end=window_end,
     )
+    flags = (
+        flags_in_force_for_clients([client.pk], first_day).get(client.pk, [])
+        if client
+        else []
+    )
     openings: list[Opening] = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         if weekdays and day.weekday() not in weekdays:
             continue
+        if client and _blocked(client, modality, day, flags):
+            continue  # booking would refuse every slot of the day for safety
         day_openings = []
         for person in therapists:
             for block_start, block_end in working_spans(person, location, day, source):

@@ -12,7 +12,7 @@ the union of three parts that other paths call on their own:
 
 Booking, moving, the series preview and its alternatives, the next-opening search and
 the waitlist matcher all ask these functions, reading hours, time off and visits from
-a `ScheduleSource`: the database (`LIVE`) or a `ScheduleSnapshot` loaded in bulk once.
+a source: the database (`LIVE`, a `LiveSchedule`) or a `ScheduleSnapshot` loaded in bulk once.
 The database's exclusion constraints remain the referee when two desks race.
 
 Time is elapsed time: every instant here is an aware datetime in UTC, a visit ends

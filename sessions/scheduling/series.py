@@ -2,7 +2,7 @@
 
 The rule is expanded in the location's zone, so a weekly 10:00 visit stays at 10:00
 local time across daylight-saving changes; each visit is stored in UTC. A wall time
-that does not exist on a spring-forward day follows `scheduling.local_datetime`
+that does not exist on a spring-forward day follows `massageclinic.clock.local_datetime`
 (02:30 becomes 03:30).
 """
 

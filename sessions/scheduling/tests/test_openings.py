@@ -244,3 +244,32 @@ def test_the_waitlist_match_asks_the_booking_rules(location):
     fits = wait(fine)
     appointment_cancel(appointment=visit, by=desk, reason="sick", now=NOW)
     assert waitlist_matches(appointment=visit, now=NOW) == [fits]
+
+
+def test_no_openings_for_a_client_booking_would_refuse_for_safety(location):
+    """The search asks the safety decision booking asks: an absolute flag (no massage
+    until a physician clears it) leaves nothing to offer that client."""
+    RoomFactory(location=location)
+    _therapist(location, "ann")
+    desk = UserFactory(username="desk")
+    blocked, fine = ClientFactory(), ClientFactory()
+    contraindication_add(
+        context=AuditContext.system("test"),
+        client=blocked,
+        condition=Condition.objects.get(slug="dvt-history"),
+        severity="absolute",
+        by=desk,
+    )
+
+    def search(client):
+        return find_openings(
+            modality=modality("swedish"),
+            duration_minutes=60,
+            location=location,
+            now=NOW,
+            client=client,
+            days=3,
+        )
+
+    assert search(blocked) == []
+    assert search(fine) != []

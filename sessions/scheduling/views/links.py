@@ -1,4 +1,9 @@
-"""The pages behind the confirm and cancel links in a client's emails (no login)."""
+"""The pages behind the confirm and cancel links in a client's emails (no login).
+
+Opening a link only shows what it would do and a button: mail scanners and link
+previews open links too, and must not confirm or cancel anybody's visit. The button
+posts; using it twice shows the same result.
+"""
 
 from __future__ import annotations
 
