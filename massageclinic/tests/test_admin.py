@@ -62,10 +62,13 @@ ADD_DISABLED = {
     "clinic_sessions.Appointment",
     "clinic_sessions.AppointmentEvent",
     "clinic_sessions.AppointmentSeries",
+    "clinic_sessions.Goal",
     "clinic_sessions.NoteTechnique",
     "clinic_sessions.ProgressReport",
     "clinic_sessions.OutboundMessage",
     "clinic_sessions.SessionNote",
+    "clinic_sessions.TreatmentPlan",
+    "clinic_sessions.WaitlistEntry",
 }
 NINE_AM_NEW_YORK = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 

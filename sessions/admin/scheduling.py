@@ -4,10 +4,8 @@ and moving go through the visit pages and their checked services.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -15,7 +13,7 @@ from django.utils.html import format_html
 from massageclinic.admin import (
     ClinicalRecordAdmin,
 )
-from sessions.admin.common import local_time
+from sessions.admin.common import ViewedHereWrittenOnItsPage, local_time
 from sessions.models import (
     Appointment,
     AppointmentEvent,
@@ -106,7 +104,7 @@ class AppointmentEventAdmin(ClinicalRecordAdmin):
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(ClinicalRecordAdmin):
+class WaitlistEntryAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     list_display = [
         "client",
         "modality",
@@ -120,15 +118,9 @@ class WaitlistEntryAdmin(ClinicalRecordAdmin):
     list_select_related = ["client", "modality", "therapist__user", "location"]
     search_fields = ["client__first_name", "client__last_name", "note"]
     autocomplete_fields = ["client", "therapist", "modality"]
-    # An entry is closed by booking it or removing it on the waitlist page.
+    # Entries are added, closed and booked on the waitlist page (waitlist_add,
+    # waitlist_close), with their checks.
     readonly_fields = ["created_by", "created_at", "closed_at", "booked_appointment"]
-
-    def save_model(
-        self, request: HttpRequest, obj: Model, form: Any, change: bool
-    ) -> None:
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(Appointment)

@@ -20,7 +20,7 @@ from massageclinic.admin import (
     ClinicalRecordInline,
 )
 from massageclinic.audit import AuditContext
-from sessions.admin.common import local_time
+from sessions.admin.common import ViewedHereWrittenOnItsPage, local_time
 from sessions.models import (
     Goal,
     NoteAddendum,
@@ -87,7 +87,7 @@ class TreatmentPlanForm(forms.ModelForm):
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(ClinicalRecordAdmin):
+class TreatmentPlanAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     form = TreatmentPlanForm
     list_display = [
         "client",
@@ -111,10 +111,10 @@ class TreatmentPlanAdmin(ClinicalRecordAdmin):
     date_hierarchy = "starts_on"
     autocomplete_fields = ["client", "therapist", "referral", "planned_modalities"]
     str_select_related = ("client",)
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["plan_page", "created_at", "updated_at"]
     inlines = [GoalInline]
     fieldsets = [
-        (None, {"fields": ["client", "therapist", "referral", "status"]}),
+        (None, {"fields": ["plan_page", "client", "therapist", "referral", "status"]}),
         (
             "Plan",
             {
@@ -135,9 +135,17 @@ class TreatmentPlanAdmin(ClinicalRecordAdmin):
     def problem_codes(self, obj: TreatmentPlan) -> str:
         return ", ".join(obj.problems)
 
+    @admin.display(description="plan page")
+    def plan_page(self, obj: TreatmentPlan) -> str:
+        return format_html(
+            '<a href="{}">Open the plan page</a> to change the plan, its goals or its '
+            "status.",
+            reverse("sessions:plan", args=[obj.pk]),
+        )
+
 
 @admin.register(Goal)
-class GoalAdmin(ClinicalRecordAdmin):
+class GoalAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     form = GoalForm
     list_display = [
         "description",

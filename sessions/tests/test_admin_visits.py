@@ -19,11 +19,14 @@ from massageclinic.tests.factories import RoomFactory
 from sessions.models import (
     Appointment,
     AppointmentEvent,
+    Goal,
     NoteAddendum,
     NoteTechnique,
     OutboundMessage,
     ProgressReport,
     SessionNote,
+    TreatmentPlan,
+    WaitlistEntry,
 )
 from sessions.tests.factories import AppointmentFactory, make_plan
 from therapists.tests.factories import TherapistFactory, modality
@@ -370,3 +373,25 @@ def test_the_message_form_retries_through_the_outbox_service(staff):
     assert "not sent again" in refused.content.decode()
     cancelled.refresh_from_db()
     assert cancelled.status == OutboundMessage.Status.FAILED
+
+
+def test_a_plan_is_changed_on_its_page_not_in_the_admin(staff):
+    visit = _visit()
+    plan = make_plan(client=visit.client, therapist=visit.therapist)
+    page = staff.get(_url(TreatmentPlan, "change", plan.pk)).content.decode()
+    assert reverse("sessions:plan", args=[plan.pk]) in page
+    assert staff.get(_url(TreatmentPlan, "add")).status_code == 403
+    response = staff.post(
+        _url(TreatmentPlan, "change", plan.pk),
+        {"status": TreatmentPlan.Status.DISCONTINUED, "visits_planned": "99"},
+    )
+    assert response.status_code == 403
+    plan.refresh_from_db()
+    assert (plan.status, plan.visits_planned) == (TreatmentPlan.Status.ACTIVE, 12)
+    goal = plan.goals.first()
+    assert staff.post(_url(Goal, "change", goal.pk), {"target": "0"}).status_code == 403
+
+
+def test_the_waitlist_is_kept_on_its_page_not_in_the_admin(staff):
+    assert staff.get(_url(WaitlistEntry, "add")).status_code == 403
+    assert staff.get(_url(WaitlistEntry, "changelist")).status_code == 200
