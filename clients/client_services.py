@@ -11,9 +11,9 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from clients.models import Client
 from massageclinic.audit import AuditContext, audit_record
@@ -104,7 +104,7 @@ def _unknown(fields: dict[str, Any]) -> None:
 @transaction.atomic
 def client_create(
     *,
-    by: AbstractBaseUser,
+    by: User,
     today: date,
     context: AuditContext,
     summary: str = "Registered the client",
@@ -121,10 +121,18 @@ def client_create(
     return client
 
 
+def _attname(name: str) -> str:
+    field = Client._meta.get_field(name)
+    # Only EDITABLE_CLIENT_FIELDS reach here (`_unknown`): concrete fields, never a
+    # reverse relation.
+    assert isinstance(field, models.Field)
+    return field.attname
+
+
 def _stored_values(client: Client, names: set[str]) -> dict[str, Any]:
     """The record as stored (a bound ModelForm already wrote the typed values onto
     `client`), keyed by field name; foreign keys by id."""
-    attnames = {name: Client._meta.get_field(name).attname for name in names}
+    attnames = {name: _attname(name) for name in names}
     row = Client.objects.values(*attnames.values()).get(pk=client.pk)
     return {name: row[attname] for name, attname in attnames.items()}
 
@@ -133,7 +141,7 @@ def _stored_values(client: Client, names: set[str]) -> dict[str, Any]:
 def client_update(
     *,
     client: Client,
-    by: AbstractBaseUser,
+    by: User,
     today: date,
     context: AuditContext,
     **changes: Any,
@@ -150,9 +158,7 @@ def client_update(
     _check(client, today=today)
     client.save()
     changed = [
-        name
-        for name in changes
-        if getattr(client, Client._meta.get_field(name).attname) != before[name]
+        name for name in changes if getattr(client, _attname(name)) != before[name]
     ]
     if changed:
         audit_record(
@@ -171,7 +177,7 @@ def _locked(client: Client) -> Client:
 
 @transaction.atomic
 def client_archive(
-    *, client: Client, by: AbstractBaseUser, now: datetime, context: AuditContext
+    *, client: Client, by: User, now: datetime, context: AuditContext
 ) -> Client:
     """Hide a client from the daily lists; every record is kept."""
     locked = _locked(client)
@@ -202,9 +208,7 @@ def client_archive(
 
 
 @transaction.atomic
-def client_unarchive(
-    *, client: Client, by: AbstractBaseUser, context: AuditContext
-) -> Client:
+def client_unarchive(*, client: Client, by: User, context: AuditContext) -> Client:
     """Bring an archived client back to the lists."""
     locked = _locked(client)
     if locked.archived_at is None:

@@ -18,11 +18,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Field, Max
 
 from clients.models import (
     Client,
@@ -153,13 +153,20 @@ def _clean_surgeries(raw: object, today: date) -> list[dict[str, str]]:
     return surgeries
 
 
+def _history_field(name: str) -> Field[Any, Any]:
+    field = MedicalHistory._meta.get_field(name)
+    # HISTORY_CONTENT_FIELDS and "consent_name" are concrete fields of the model.
+    assert isinstance(field, Field)
+    return field
+
+
 def _history_values(data: Mapping[str, Any], today: date) -> dict[str, Any]:
     unknown = set(data) - set(HISTORY_CONTENT_FIELDS) - {"consent_name"}
     if unknown:
         raise ValueError(f"Not fields of an intake: {', '.join(sorted(unknown))}")
     values: dict[str, Any] = {}
     for name in HISTORY_CONTENT_FIELDS:
-        field = MedicalHistory._meta.get_field(name)
+        field = _history_field(name)
         value = data.get(name)
         if value is None and not field.null:
             value = field.get_default()
@@ -173,7 +180,7 @@ def _history_values(data: Mapping[str, Any], today: date) -> dict[str, Any]:
 
     errors: dict[str, str] = {}
     for name in (*HISTORY_CONTENT_FIELDS, "consent_name"):
-        limit = MedicalHistory._meta.get_field(name).max_length
+        limit = _history_field(name).max_length
         if limit and isinstance(values[name], str) and len(values[name]) > limit:
             errors[name] = f"Keep this under {limit} characters."
     if not values["chief_complaint"]:
@@ -206,7 +213,7 @@ def _history_create(
     *,
     client: Client,
     data: Mapping[str, Any],
-    submitted_by: AbstractBaseUser | None,
+    submitted_by: User | None,
     now: datetime,
 ) -> MedicalHistory:
     """The new version and its flags, unaudited: its callers audit it their way."""
@@ -235,7 +242,7 @@ def history_submit(
     *,
     client: Client,
     data: Mapping[str, Any],
-    submitted_by: AbstractBaseUser | None,
+    submitted_by: User | None,
     now: datetime,
     context: AuditContext,
 ) -> MedicalHistory:
@@ -461,7 +468,7 @@ def history_needs_renewal(
 
 @transaction.atomic
 def intake_invitation_create(
-    *, client: Client, by: AbstractBaseUser, now: datetime
+    *, client: Client, by: User, now: datetime
 ) -> IntakeInvitation:
     """A link the client can use once, within 7 days, and the email that carries it.
 

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, TypedDict, cast
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
@@ -35,6 +36,10 @@ from massageclinic.billing import TechniqueMinutes, VisitUnits, visit_units
 from massageclinic.choices import BodyRegion
 from massageclinic.clock import local_date
 from massageclinic.models import AuditEvent, clinic_policy
+
+if TYPE_CHECKING:
+    # Only a type: WithAnnotations[Model, TypedDict] cannot be built at run time.
+    from django_stubs_ext import WithAnnotations
 
 WARN_USED_FRACTION = 0.8
 WARN_EXPIRY_DAYS = 14
@@ -337,9 +342,15 @@ def visits_billing(visits: Sequence[BillableVisit]) -> dict[int, VisitBill]:
 # --- Usage ------------------------------------------------------------------------
 
 
+class UsedVisits(TypedDict):
+    """The `used_visits` annotation: visits with a signed note."""
+
+    used_visits: int
+
+
 def with_used_visits(
     authorizations: QuerySet[Authorization],
-) -> QuerySet[Authorization]:
+) -> QuerySet[WithAnnotations[Authorization, UsedVisits]]:
     return authorizations.annotate(
         used_visits=Count("appointments", filter=_SIGNED, distinct=True)
     )
@@ -400,7 +411,7 @@ def units_used_by_authorization(
 
 
 def authorization_statuses(
-    authorizations: Iterable[Authorization], *, today: date
+    authorizations: Iterable[WithAnnotations[Authorization, UsedVisits]], *, today: date
 ) -> list[AuthorizationStatus]:
     """Statuses of authorizations annotated by `with_used_visits`, with payer loaded."""
     authorizations = list(authorizations)
@@ -444,7 +455,7 @@ class ClientReferrals:
 
 
 def referral_statuses(
-    referrals: Iterable[Referral], *, today: date
+    referrals: Iterable[WithAnnotations[Referral, UsedVisits]], *, today: date
 ) -> list[ReferralStatus]:
     """For referrals annotated with `used_visits` (see `client_referrals`)."""
     return [
@@ -479,7 +490,13 @@ def client_referrals(*, client: Client, today: date) -> ClientReferrals:
         .prefetch_related(Prefetch("authorizations", queryset=authorizations))
         .order_by("-is_active", "payer__name", "pk")
     )
-    all_authorizations = [a for p in policies for a in p.authorizations.all()]
+    # Prefetched through the annotated queryset above, so each carries `used_visits`;
+    # the reverse manager's type cannot say so.
+    all_authorizations = [
+        cast("WithAnnotations[Authorization, UsedVisits]", a)
+        for p in policies
+        for a in p.authorizations.all()
+    ]
     statuses = {
         s.authorization.pk: s
         for s in authorization_statuses(all_authorizations, today=today)

@@ -228,8 +228,12 @@ def _alert_headline(flag: Contraindication) -> str:
         for r in rules
         if r.modality_id is None and r.action != RuleAction.NEEDS_CLEARANCE
     ]
+    # Every seeded "avoid modality" rule names its modality, but nothing in the
+    # database enforces it; the ignore keeps today's behaviour (no silent skip).
     avoided = [
-        r.modality.name.lower() for r in rules if r.action == RuleAction.AVOID_MODALITY
+        r.modality.name.lower()  # type: ignore[union-attr]
+        for r in rules
+        if r.action == RuleAction.AVOID_MODALITY
     ]
     if avoided:
         parts.append(f"no {', '.join(avoided)}: {flag.condition.name.lower()}")

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.core.files import File
 from django.db.models import (
@@ -38,6 +39,14 @@ from massageclinic.audit import AuditContext, audit_record
 from massageclinic.clock import Where, local_date, local_today, location_zone
 from massageclinic.models import AuditEvent, clinic_policy
 
+if TYPE_CHECKING:
+    # Types only: at run time this app reaches visits through `client.appointments`
+    # and never imports the sessions app, which sits above it. WithAnnotations cannot
+    # be built at run time.
+    from django_stubs_ext import WithAnnotations
+
+    from sessions.models import Appointment
+
 REFERRAL_EXPIRY_WARNING = timedelta(days=14)
 PAST_VISITS_SHOWN = 10
 UPCOMING_VISITS_SHOWN = 20
@@ -48,9 +57,12 @@ _PHONE_LIKE = re.compile(r"^[\d\s().+-]+$")
 _MIN_PHONE_DIGITS = 3
 
 
-def _appointment_model() -> type[Model]:
+def _appointment_model() -> type[Appointment]:
     # The model behind `client.appointments`, without importing the sessions app.
-    return Client._meta.get_field("appointments").related_model
+    # The field's type only says "a model"; this reverse relation is the visit's.
+    return cast(
+        "type[Appointment]", Client._meta.get_field("appointments").related_model
+    )
 
 
 def open_visit_statuses() -> tuple[str, ...]:
@@ -207,6 +219,14 @@ def _next_visits(now: datetime) -> QuerySet:
     )
 
 
+class ClientListColumns(TypedDict):
+    """The columns `clients_for_list` adds to each client."""
+
+    next_visit_at: datetime | None
+    next_visit_zone: str | None
+    last_history_at: datetime | None
+
+
 def clients_for_list(
     *,
     user,
@@ -217,7 +237,7 @@ def clients_for_list(
     therapist_id: int | None = None,
     referral_expiring: bool = False,
     intake_missing: bool = False,
-) -> QuerySet[Client]:
+) -> QuerySet[WithAnnotations[Client, ClientListColumns]]:
     """The clients this person may see, searched and filtered, with list columns.
 
     Each row carries `next_visit_at` and `next_visit_zone` (the zone of that visit's
@@ -260,7 +280,10 @@ class ClientRow:
 
 
 def client_rows(
-    clients: list[Client], *, today: date, now: datetime
+    clients: list[WithAnnotations[Client, ClientListColumns]],
+    *,
+    today: date,
+    now: datetime,
 ) -> list[ClientRow]:
     """Alerts and intake status for a page of clients (four queries, any page size).
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -149,7 +149,7 @@ def _already_flagged(client: Client, spec: _FlagSpec) -> bool:
 
 @transaction.atomic
 def flags_from_history(
-    *, history: MedicalHistory, by: AbstractBaseUser | None
+    *, history: MedicalHistory, by: User | None
 ) -> list[Contraindication]:
     """Add the flags a submitted history calls for; an open flag is not doubled."""
     conditions = {c.slug: c for c in Condition.objects.all()}
@@ -197,7 +197,7 @@ def contraindication_add(
     client: Client,
     condition: Condition,
     severity: str,
-    by: AbstractBaseUser,
+    by: User,
     body_region: str = "",
     detail: str = "",
     onset_on: date | None = None,
@@ -234,7 +234,7 @@ EDITABLE_FLAG_FIELDS = ("severity", "body_region", "detail", "onset_on", "rechec
 def contraindication_update(
     *,
     flag: Contraindication,
-    by: AbstractBaseUser,
+    by: User,
     context: AuditContext,
     **changes: object,
 ) -> Contraindication:
@@ -264,7 +264,7 @@ def contraindication_update(
 def contraindication_resolve(
     *,
     flag: Contraindication,
-    by: AbstractBaseUser,
+    by: User,
     now: datetime,
     note: str = "",
     context: AuditContext,
@@ -289,7 +289,7 @@ def contraindication_resolve(
 def contraindication_clear(
     *,
     flag: Contraindication,
-    by: AbstractBaseUser,
+    by: User,
     cleared_on: date,
     physician: str,
     document: UploadedFile | None,

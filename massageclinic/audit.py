@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.http import HttpRequest
 
@@ -28,7 +28,7 @@ def _client_ip(request: HttpRequest) -> str | None:
 class AuditContext:
     """Who is acting, from where: what an audit row records besides the record."""
 
-    user: AbstractBaseUser | None
+    user: User | None
     ip_address: str | None = None
     path: str = ""
 
@@ -42,7 +42,7 @@ class AuditContext:
         )
 
     @classmethod
-    def system(cls, what: str, user: AbstractBaseUser | None = None) -> AuditContext:
+    def system(cls, what: str, user: User | None = None) -> AuditContext:
         """A change made off the web: a Celery task, a command ("task:send", ...)."""
         return cls(user=user, ip_address=None, path=what[:250])
 
