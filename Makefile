@@ -10,7 +10,18 @@ STAMP_PY := $(VENV)/.installed
 STAMP_JS := node_modules/.installed
 
 # The modules mypy judges (mypy.ini); widen as more are typed.
-TYPECHECKED := massageclinic/billing.py therapists
+TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billing.py \
+	therapists \
+	clients/services.py clients/client_services.py clients/intake_services.py \
+	clients/referral_services.py clients/selectors.py clients/referral_selectors.py \
+	clients/safety.py clients/access.py \
+	sessions/access.py \
+	$(addprefix sessions/scheduling/,rules.py booking.py openings.py series.py \
+		calendar.py selectors.py visit_links.py) \
+	$(addprefix sessions/treatment/,notes.py plans.py billing.py progress.py charts.py \
+		superbill.py note_selectors.py selectors.py) \
+	$(addprefix sessions/messaging/,outbox.py delivery.py selectors.py queue.py \
+		render.py links.py ics.py)
 
 .PHONY: run test setup bench lint typecheck format clean
 

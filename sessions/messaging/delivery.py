@@ -30,6 +30,7 @@ import logging
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import get_connection
@@ -112,7 +113,7 @@ def messages_dispatch(*, now: datetime, batch_size: int | None = None) -> int:
     )
     for start in range(0, len(due), batch_size):
         batch = due[start : start + batch_size]
-        transaction.on_commit(lambda batch=batch: enqueue_send(batch, now), robust=True)
+        transaction.on_commit(partial(enqueue_send, batch, now), robust=True)
     return len(due)
 
 

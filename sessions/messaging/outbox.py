@@ -17,7 +17,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -297,7 +297,7 @@ def messages_visit_cancelled(*, appointment: Appointment, now: datetime) -> None
     )
     for row in live.exclude(kind=Kind.AUTHORIZATION_NOTICE):
         _cancel(row, f"the visit was {appointment.get_status_display().lower()}")
-    if appointment.series_id is not None:
+    if appointment.series is not None:
         open_left = appointment.series.appointments.filter(
             status__in=Appointment.OPEN_STATUSES
         ).exists()
@@ -362,7 +362,7 @@ def messages_series_cancelled(
 
 @transaction.atomic
 def message_retry(
-    *, message: OutboundMessage, by: AbstractBaseUser, now: datetime
+    *, message: OutboundMessage, by: User, now: datetime
 ) -> OutboundMessage:
     """Send a failed message again now, with a fresh set of attempts."""
     row = (

@@ -19,10 +19,12 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from clients.intake_services import INTAKE_LINK_LIFETIME, intake_invitation_token
+from clients.models import IntakeInvitation
 from massageclinic.models import Location, clinic_policy
 from sessions.messaging.ics import calendar_part, visit_calendar
 from sessions.messaging.links import Action, visit_link_url
@@ -80,7 +82,7 @@ def place_of(appointment: Appointment) -> str:
             f": {appointment.visit_address}" if appointment.visit_address else ""
         )
     location = appointment.location
-    room = f"{appointment.room.name}, " if appointment.room_id else ""
+    room = f"{appointment.room.name}, " if appointment.room is not None else ""
     return f"{room}{location.name}, {location.address}"
 
 
@@ -118,7 +120,9 @@ def _line(appointment: Appointment, *, links: bool) -> VisitLine:
     return line
 
 
-def _series_visits(row: OutboundMessage):
+def _series_visits(row: OutboundMessage) -> QuerySet[Appointment]:
+    # Called only for a row whose series_id is set.
+    assert row.series is not None
     return row.series.appointments.select_related(
         "location", "therapist__user", "room", "client"
     ).order_by("starts_at")
@@ -140,11 +144,12 @@ def _cancelled_future(row: OutboundMessage, now: datetime) -> list[Appointment]:
     )
 
 
-def _intake_invitation(row: OutboundMessage):
+def _intake_invitation(row: OutboundMessage) -> IntakeInvitation | None:
     if row.intake_invitation_id is not None:
         return row.intake_invitation
     # Rows written before the link was recorded on them: the link was made at the
     # moment the row was (see clients.intake_services).
+    assert row.client is not None  # every intake request is written for its client
     return row.client.intake_invitations.filter(
         expires_at=row.send_at + INTAKE_LINK_LIFETIME
     ).first()
@@ -189,13 +194,15 @@ def message_verdict(row: OutboundMessage, now: datetime) -> tuple[str, str] | No
 def recipient_of(row: OutboundMessage) -> str:
     if row.kind == Kind.AUTHORIZATION_NOTICE:
         return front_desk_address(row.appointment) or row.to_email
+    # Asked only of a row that `_skip_reason` let through: it has a client.
+    assert row.client is not None
     return row.client.email
 
 
 def _location_of(row: OutboundMessage) -> Location | None:
-    if row.appointment_id is not None:
+    if row.appointment is not None:
         return row.appointment.location
-    if row.series_id is not None:
+    if row.series is not None:
         return row.series.location
     if row.client is not None:
         upcoming = (
@@ -254,15 +261,18 @@ def render_message(row: OutboundMessage, now: datetime) -> Rendered:
     if kind == Kind.AUTHORIZATION_NOTICE:
         template = "authorization_notice"
         context.update(_authorization_context(row))
+        assert client is not None  # the notice is written for the visit's client
+        authorization = row.authorization
         subject = (
-            f"Authorization {row.authorization.number} for "
-            f"{client.full_name} nears its end"
-            if row.authorization_id
+            f"Authorization {authorization.number} for {client.full_name} nears its end"
+            if authorization is not None
             else f"An authorization for {client.full_name} nears its end"
         )
     elif kind == Kind.INTAKE_REQUEST:
         template = "intake_request"
         invitation = _intake_invitation(row)
+        # `message_verdict` cancels a request that has no link before it is rendered.
+        assert invitation is not None
         context["intake_url"] = settings.CLINIC_BASE_URL + reverse(
             "clients:intake_public", args=[intake_invitation_token(invitation)]
         )
@@ -296,6 +306,8 @@ def render_message(row: OutboundMessage, now: datetime) -> Rendered:
             else f"Your visits at {clinic_name} have changed"
         )
     else:
+        # What is left is a single visit's message, always written for its visit.
+        assert visit is not None
         line = _line(visit, links=kind != Kind.CANCELLATION)
         context["visits"] = [line]
         context["visit"] = line
@@ -308,14 +320,18 @@ def render_message(row: OutboundMessage, now: datetime) -> Rendered:
             subject = f"Cancelled: your visit on {when} at {clinic_name}"
         else:
             method = "PUBLISH"
-            template = {
+            templates: dict[str, str] = {
                 Kind.CONFIRMATION: "confirmation",
                 Kind.RESCHEDULE: "reschedule",
-            }.get(kind, "reminder")
-            subject = {
+            }
+            template = templates.get(kind, "reminder")
+            subjects: dict[str, str] = {
                 Kind.CONFIRMATION: f"Your visit on {when} at {clinic_name} is booked",
                 Kind.RESCHEDULE: f"Your visit at {clinic_name} has moved to {when}",
-            }.get(kind, f"Reminder: your visit on {when} at {clinic_name}")
+            }
+            subject = subjects.get(
+                kind, f"Reminder: your visit on {when} at {clinic_name}"
+            )
         if kind != Kind.REMINDER and kind != Kind.SECOND_REMINDER:
             attachments.append(
                 _calendar([visit], method=method, clinic_name=clinic_name, now=now)

@@ -70,9 +70,9 @@ class Outbox:
 
 
 def _zone(message: OutboundMessage, fallback: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:
-    if message.appointment_id is not None:
+    if message.appointment is not None:
         return message.appointment.location.zone
-    if message.series_id is not None:
+    if message.series is not None:
         return message.series.location.zone
     return fallback
 

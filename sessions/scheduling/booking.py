@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -138,7 +138,7 @@ def _record(
     appointment: Appointment,
     *,
     kind: str,
-    by: AbstractBaseUser | None,
+    by: User | None,
     now: datetime,
     summary: str,
     details: dict | None = None,
@@ -159,6 +159,8 @@ def _raise_problems(problems: list[str]) -> None:
 
 
 def _check_safety(visit: ProposedVisit) -> list[str]:
+    # Booking and moving always name the client (only an opening search has none).
+    assert visit.client is not None
     verdict = modality_safety(
         client=visit.client, modality=visit.modality, on=visit.local_start.date()
     )
@@ -213,7 +215,7 @@ def appointment_book(
     location: Location,
     starts_at: datetime,
     duration_minutes: int,
-    booked_by: AbstractBaseUser,
+    booked_by: User,
     now: datetime,
     place: str = Place.ROOM,
     room: Room | None = None,
@@ -325,7 +327,7 @@ def _visit_address(client: Client, place: str) -> str:
 def appointment_reschedule(
     *,
     appointment: Appointment,
-    by: AbstractBaseUser,
+    by: User,
     now: datetime,
     starts_at: datetime,
     duration_minutes: int | None = None,
@@ -365,7 +367,7 @@ def appointment_reschedule(
         visit.place,
         visit.room,
     )
-    appointment.visit_address = _visit_address(visit.client, visit.place)
+    appointment.visit_address = _visit_address(appointment.client, visit.place)
     appointment.therapist_busy_from, appointment.therapist_busy_until = visit.busy
     if appointment.status == Appointment.Status.CONFIRMED:
         appointment.status = (
@@ -390,13 +392,13 @@ def _describe_slot(appointment: Appointment) -> str:
     end = appointment.ends_at.astimezone(appointment.location.zone)
     where = (
         appointment.room.name
-        if appointment.room_id
+        if appointment.room is not None
         else appointment.get_place_display()
     )
     return f"{start:%a %d %b %H:%M}-{end:%H:%M} with {appointment.therapist.full_name} ({where})"
 
 
-ALLOWED_TRANSITIONS = {
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     Appointment.Status.BOOKED: {
         Appointment.Status.CONFIRMED,
         Appointment.Status.CHECKED_IN,
@@ -417,7 +419,7 @@ ALLOWED_TRANSITIONS = {
 
 @transaction.atomic
 def appointment_set_status(
-    *, appointment: Appointment, status: str, by: AbstractBaseUser | None, now: datetime
+    *, appointment: Appointment, status: str, by: User | None, now: datetime
 ) -> Appointment:
     """Confirm, check in, complete or mark a no-show (cancelling has its own service)."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -454,7 +456,7 @@ def appointment_set_status(
 
 @transaction.atomic
 def appointment_cancel(
-    *, appointment: Appointment, by: AbstractBaseUser | None, reason: str, now: datetime
+    *, appointment: Appointment, by: User | None, reason: str, now: datetime
 ) -> Appointment:
     """Cancel a visit; inside the late-cancel window it counts as a late cancellation."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -488,7 +490,7 @@ def appointment_cancel(
 
 
 @transaction.atomic
-def waitlist_add(*, entry: WaitlistEntry, by: AbstractBaseUser) -> WaitlistEntry:
+def waitlist_add(*, entry: WaitlistEntry, by: User) -> WaitlistEntry:
     """Put a client on the waitlist with what would suit them."""
     if entry.wanted_until < entry.wanted_from:
         raise ValidationError("The last date is before the first one.")

@@ -122,7 +122,9 @@ def _paperwork_notes(visits: list[Appointment]) -> dict[int, list[str]]:
     notes: dict[int, list[str]] = defaultdict(list)
     for visit in visits:
         day = visit.starts_at.astimezone(visit.location.zone).date()
-        referral = referrals.get(visit.referral_id)
+        referral = (
+            referrals.get(visit.referral_id) if visit.referral_id is not None else None
+        )
         if referral is not None:
             if referral.expires_on < day + timedelta(days=NEAR_END_DAYS):
                 notes[visit.pk].append(f"referral ends {referral.expires_on:%d %b}")
@@ -130,7 +132,11 @@ def _paperwork_notes(visits: list[Appointment]) -> dict[int, list[str]]:
                 notes[visit.pk].append(
                     f"{referral.booked} of {referral.visits_authorized} prescribed visits booked"
                 )
-        auth = authorizations.get(visit.authorization_id)
+        auth = (
+            authorizations.get(visit.authorization_id)
+            if visit.authorization_id is not None
+            else None
+        )
         if auth is not None:
             if auth.valid_to < day + timedelta(days=NEAR_END_DAYS):
                 notes[visit.pk].append(f"authorization ends {auth.valid_to:%d %b}")

@@ -319,7 +319,9 @@ def _describe(visit: Appointment) -> str:
     zone = visit.location.zone
     start = visit.starts_at.astimezone(zone)
     end = visit.ends_at.astimezone(zone)
-    where = visit.room.name if visit.room_id else visit.get_place_display().lower()
+    where = (
+        visit.room.name if visit.room is not None else visit.get_place_display().lower()
+    )
     return (
         f"{visit.client.full_name} with {visit.therapist.full_name}, "
         f"{start:%a %d %b %H:%M}-{end:%H:%M} ({where})"
@@ -373,6 +375,7 @@ def conflict_message(kind: str, other: Appointment, visit: ProposedVisit) -> str
             f"{visit.therapist.full_name} is already booked then: {_describe(other)}."
         )
     if kind == "room":
+        assert other.room is not None  # a room conflict is with a visit in that room
         return f"{other.room.name} is already taken then: {_describe(other)}."
     client_name = visit.client.full_name if visit.client else "The client"
     return f"{client_name} already has a visit then: {_describe(other)}."

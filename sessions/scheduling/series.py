@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -265,7 +265,7 @@ def series_book(
     proposed: ProposedSeries,
     choices: dict[int, str],
     alternatives: dict[int, datetime],
-    created_by: AbstractBaseUser,
+    created_by: User,
     now: datetime,
     confirmation: Confirmation | None = None,
 ) -> AppointmentSeries:
@@ -349,7 +349,7 @@ SCOPE_ONE, SCOPE_FOLLOWING, SCOPE_ALL = "one", "following", "all"
 
 
 def _in_scope(appointment: Appointment, scope: str) -> list[Appointment]:
-    if scope == SCOPE_ONE or appointment.series_id is None:
+    if scope == SCOPE_ONE or appointment.series is None:
         return [appointment]
     visits = appointment.series.appointments.filter(
         status__in=Appointment.OPEN_STATUSES
@@ -364,7 +364,7 @@ def series_change(
     *,
     appointment: Appointment,
     scope: str,
-    by: AbstractBaseUser,
+    by: User,
     now: datetime,
     local_start_time: time | None = None,
     duration_minutes: int | None = None,
@@ -403,7 +403,7 @@ def series_change(
                 [f"{local:%a %d %b}: {m}" for m in error.messages]
                 + ["Nothing was changed."]
             ) from None
-    if appointment.series_id is not None:
+    if appointment.series is not None:
         messages_series_changed(
             series=appointment.series, appointments=changed, now=now
         )
@@ -412,14 +412,14 @@ def series_change(
 
 @transaction.atomic
 def series_cancel_rest(
-    *, appointment: Appointment, by: AbstractBaseUser, reason: str, now: datetime
+    *, appointment: Appointment, by: User, reason: str, now: datetime
 ) -> list[Appointment]:
     """Cancel this visit and every later open visit of its series, in one step."""
     cancelled = [
         appointment_cancel(appointment=visit, by=by, reason=reason, now=now)
         for visit in _in_scope(appointment, SCOPE_FOLLOWING)
     ]
-    if appointment.series_id is not None:
+    if appointment.series is not None:
         messages_series_cancelled(
             series=appointment.series, appointments=cancelled, now=now
         )

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from clients.safety import SafetyVerdict, flags_in_force, modality_safety
@@ -132,11 +133,11 @@ def _audit_note(
     )
 
 
-def _is_notes_therapist(note: SessionNote, user: AbstractBaseUser) -> bool:
+def _is_notes_therapist(note: SessionNote, user: User) -> bool:
     return note.appointment.therapist.user_id == user.pk
 
 
-def _require_writer(note: SessionNote, by: AbstractBaseUser) -> None:
+def _require_writer(note: SessionNote, by: User) -> None:
     if not _is_notes_therapist(note, by):
         therapist = note.appointment.therapist.full_name
         raise ValidationError(
@@ -216,7 +217,7 @@ def _unacknowledged_message(unsafe: Sequence[SafetyVerdict]) -> str:
 
 @transaction.atomic
 def note_open_or_create(
-    *, appointment: Appointment, by: AbstractBaseUser, context: AuditContext
+    *, appointment: Appointment, by: User, context: AuditContext
 ) -> tuple[SessionNote, bool]:
     """The visit's note, created as an empty draft the first time its therapist opens it.
 
@@ -368,7 +369,7 @@ def note_save_draft(
     *,
     note: SessionNote,
     data: Mapping[str, Any],
-    by: AbstractBaseUser,
+    by: User,
     now: datetime,
     context: AuditContext,
     autosave: bool = False,
@@ -433,6 +434,13 @@ def _audited_lately(context: AuditContext, note: SessionNote) -> bool:
 # --- Starting from the previous visit ------------------------------------------------------
 
 
+def _verbose_name(name: str) -> str:
+    field = SessionNote._meta.get_field(name)
+    assert isinstance(field, Field)  # COPIED_FIELDS are the note's own fields
+    # Plain strings here (no lazy translation); str() keeps the type exact.
+    return str(field.verbose_name)
+
+
 @dataclass(frozen=True)
 class CopyResult:
     previous: SessionNote
@@ -443,7 +451,7 @@ class CopyResult:
 
 @transaction.atomic
 def note_copy_previous(
-    *, note: SessionNote, by: AbstractBaseUser, context: AuditContext
+    *, note: SessionNote, by: User, context: AuditContext
 ) -> CopyResult:
     """Fill this draft's empty fields, and its techniques if it has none, from the
     previous signed note of the same client. Pain and measures are never copied.
@@ -459,7 +467,7 @@ def note_copy_previous(
     for name in COPIED_FIELDS:
         if not getattr(note, name) and getattr(previous, name):
             setattr(note, name, getattr(previous, name))
-            copied.append(SessionNote._meta.get_field(name).verbose_name)
+            copied.append(_verbose_name(name))
     techniques: list[str] = []
     skipped: list[str] = []
     if not note.techniques.exists():
@@ -531,7 +539,7 @@ def _missing_for_signature(note: SessionNote, techniques: list[TechniqueEntry]) 
 
 @transaction.atomic
 def note_sign(
-    *, note: SessionNote, by: AbstractBaseUser, now: datetime, context: AuditContext
+    *, note: SessionNote, by: User, now: datetime, context: AuditContext
 ) -> SessionNote:
     """Sign the note as its therapist: store who, when and the content's SHA-256."""
     note = _locked(note)
@@ -586,7 +594,7 @@ def note_sign(
 def note_add_addendum(
     *,
     note: SessionNote,
-    by: AbstractBaseUser,
+    by: User,
     reason: str,
     text: str,
     now: datetime,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -79,7 +79,8 @@ class PlanDetails:
 
 
 def default_unit(measure: str) -> str:
-    return {Measure.PAIN: "/10", Measure.RANGE_OF_MOTION: "°"}.get(measure, "")
+    units: dict[str, str] = {Measure.PAIN: "/10", Measure.RANGE_OF_MOTION: "°"}
+    return units.get(measure, "")
 
 
 def goal_problems(goal: GoalDetails) -> list[tuple[str | None, str]]:
@@ -242,7 +243,7 @@ def plan_create(
     client: Client,
     therapist: Therapist,
     details: PlanDetails,
-    by: AbstractBaseUser,
+    by: User,
     context: AuditContext,
 ) -> TreatmentPlan:
     """A new draft plan with its goals; the therapist then starts it."""
@@ -273,7 +274,7 @@ def plan_update(
     *,
     plan: TreatmentPlan,
     details: PlanDetails,
-    by: AbstractBaseUser,
+    by: User,
     context: AuditContext,
     therapist: Therapist | None = None,
 ) -> TreatmentPlan:
@@ -309,7 +310,7 @@ def plan_set_status(
     *,
     plan: TreatmentPlan,
     status: str,
-    by: AbstractBaseUser,
+    by: User,
     context: AuditContext,
     reason: str = "",
 ) -> TreatmentPlan:
@@ -381,7 +382,7 @@ def progress_report_create(
     period_end: date,
     assessment: str,
     recommendation: str,
-    by: AbstractBaseUser,
+    by: User,
     context: AuditContext,
 ) -> ProgressReport:
     """The therapist's report to the referring physician over a period of the plan."""

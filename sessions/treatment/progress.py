@@ -162,17 +162,24 @@ class GoalProgress:
     @property
     def change(self) -> Decimal | None:
         """Latest minus baseline, for numeric goals with a reading."""
-        if not self.is_numeric or self.latest is None or self.goal.baseline is None:
+        latest = self.latest
+        # A numeric goal's readings are numbers (`_measure_value`); only a text
+        # goal's are strings.
+        if not self.is_numeric or not isinstance(latest, Decimal):
             return None
-        return self.latest - self.goal.baseline
+        if self.goal.baseline is None:
+            return None
+        return latest - self.goal.baseline
 
     @property
     def percent_of_way(self) -> int | None:
         """How far from baseline to target the latest reading is, 0-100."""
         goal = self.goal
-        if self.change is None or goal.target is None or goal.target == goal.baseline:
+        change = self.change
+        if change is None or goal.target is None or goal.target == goal.baseline:
             return None
-        share = self.change / (goal.target - goal.baseline)
+        assert goal.baseline is not None  # `change` is None without a baseline
+        share = change / (goal.target - goal.baseline)
         return max(0, min(100, round(share * 100)))
 
     @property
