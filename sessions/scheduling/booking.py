@@ -8,7 +8,7 @@ desk that lost becomes the same conflict message, never an error page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -33,6 +33,7 @@ from sessions.scheduling.rules import (
     ProposedVisit,
     conflict_message,
     conflicting_visits,
+    length_problem,
     scheduling_problems,
 )
 from therapists.models import Modality, Therapist
@@ -489,21 +490,39 @@ def appointment_cancel(
 # --- waitlist ------------------------------------------------------------------------
 
 
+def waitlist_entry_problems(
+    *,
+    wanted_from: date | None,
+    wanted_until: date | None,
+    earliest_time: time | None,
+    latest_time: time | None,
+    duration_minutes: int | None,
+) -> dict[str, str]:
+    """What is wrong with a waitlist wish, by field (the form and the service ask)."""
+    problems = {}
+    if wanted_from and wanted_until and wanted_until < wanted_from:
+        problems["wanted_until"] = "The last date is before the first one."
+    if earliest_time and latest_time and latest_time <= earliest_time:
+        problems["latest_time"] = "'Not after' must be later than 'not before'."
+    if duration_minutes is not None and (
+        wrong := length_problem(timedelta(minutes=duration_minutes))
+    ):
+        problems["duration_minutes"] = wrong
+    return problems
+
+
 @transaction.atomic
 def waitlist_add(*, entry: WaitlistEntry, by: User) -> WaitlistEntry:
     """Put a client on the waitlist with what would suit them."""
-    if entry.wanted_until < entry.wanted_from:
-        raise ValidationError("The last date is before the first one.")
-    if (
-        entry.earliest_time
-        and entry.latest_time
-        and entry.latest_time <= entry.earliest_time
-    ):
-        raise ValidationError("'Not after' must be later than 'not before'.")
-    if entry.duration_minutes % 15 or not 15 <= entry.duration_minutes <= 240:
-        raise ValidationError(
-            "A visit lasts 15 minutes to 4 hours, in steps of 15 minutes."
-        )
+    problems = waitlist_entry_problems(
+        wanted_from=entry.wanted_from,
+        wanted_until=entry.wanted_until,
+        earliest_time=entry.earliest_time,
+        latest_time=entry.latest_time,
+        duration_minutes=entry.duration_minutes,
+    )
+    if problems:
+        raise ValidationError(list(problems.values()))
     entry.created_by = by
     entry.save()
     return entry

@@ -389,14 +389,24 @@ def working_spans(
     return hours_spans(blocks, day, location)
 
 
+LENGTH_RULE = "A visit lasts 15 minutes to 4 hours, in steps of 15 minutes."
+
+
+def length_problem(length: timedelta) -> str | None:
+    """A visit lasts 15 minutes to 4 hours, in whole quarter hours (of real time)."""
+    if length < STEP or length % STEP or length > LONGEST_VISIT:
+        return LENGTH_RULE
+    return None
+
+
 def shape_problems(visit: ProposedVisit, now: datetime) -> list[str]:
     """The visit's length and that it is not in the past."""
     problems = []
     length = visit.ends_at - visit.starts_at
     if length <= timedelta(0):
         return ["The visit must end after it starts."]
-    if length % STEP or length > LONGEST_VISIT:
-        problems.append("A visit lasts 15 minutes to 4 hours, in steps of 15 minutes.")
+    if wrong_length := length_problem(length):
+        problems.append(wrong_length)
     if visit.starts_at < now - STEP:
         problems.append(
             f"{_fmt(visit.starts_at, visit.location)} is in the past: choose a time from now on."

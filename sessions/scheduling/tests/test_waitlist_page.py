@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, time
+
 import pytest
 from django.urls import reverse
 
@@ -63,3 +65,36 @@ def test_bad_input_is_a_message_and_adds_nothing(client, front_desk, changes, me
 def test_therapists_do_not_manage_the_waitlist(client, therapist):
     client.force_login(therapist.user)
     assert client.get(reverse("sessions:waitlist")).status_code == 403
+
+
+def test_the_page_and_the_service_refuse_a_wish_with_the_same_sentences():
+    from sessions.scheduling.booking import waitlist_entry_problems
+
+    problems = waitlist_entry_problems(
+        wanted_from=date(2026, 12, 10),
+        wanted_until=date(2026, 12, 1),
+        earliest_time=time(12),
+        latest_time=time(9),
+        duration_minutes=50,
+    )
+    assert problems == {
+        "wanted_until": "The last date is before the first one.",
+        "latest_time": "'Not after' must be later than 'not before'.",
+        "duration_minutes": "A visit lasts 15 minutes to 4 hours, in steps of 15 minutes.",
+    }
+    for minutes in (15, 60, 240):
+        assert not waitlist_entry_problems(
+            wanted_from=None,
+            wanted_until=None,
+            earliest_time=None,
+            latest_time=None,
+            duration_minutes=minutes,
+        )
+    for minutes in (0, 10, 255, 300):
+        assert "duration_minutes" in waitlist_entry_problems(
+            wanted_from=None,
+            wanted_until=None,
+            earliest_time=None,
+            latest_time=None,
+            duration_minutes=minutes,
+        )

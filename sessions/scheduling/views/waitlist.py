@@ -16,7 +16,11 @@ from massageclinic.clock import local_today
 from massageclinic.models import Location
 from sessions.access import require_booking_rights
 from sessions.models import WaitlistEntry
-from sessions.scheduling.booking import waitlist_add, waitlist_close
+from sessions.scheduling.booking import (
+    waitlist_add,
+    waitlist_close,
+    waitlist_entry_problems,
+)
 from therapists.models import Modality, Therapist, Weekday
 
 
@@ -74,20 +78,15 @@ class WaitlistForm(forms.ModelForm):
         # Said here, on the fields, so the model's own constraint check (which would
         # only name the constraint) is skipped for them.
         cleaned = super().clean()
-        start, end = cleaned.get("wanted_from"), cleaned.get("wanted_until")
-        if start and end and end < start:
-            self.add_error("wanted_until", "The last date is before the first one.")
-        earliest, latest = cleaned.get("earliest_time"), cleaned.get("latest_time")
-        if earliest and latest and latest <= earliest:
-            self.add_error(
-                "latest_time", "'Not after' must be later than 'not before'."
-            )
-        length = cleaned.get("duration_minutes")
-        if length is not None and (length % 15 or not 15 <= length <= 240):
-            self.add_error(
-                "duration_minutes",
-                "A visit lasts 15 minutes to 4 hours, in steps of 15 minutes.",
-            )
+        problems = waitlist_entry_problems(
+            wanted_from=cleaned.get("wanted_from"),
+            wanted_until=cleaned.get("wanted_until"),
+            earliest_time=cleaned.get("earliest_time"),
+            latest_time=cleaned.get("latest_time"),
+            duration_minutes=cleaned.get("duration_minutes"),
+        )
+        for field, message in problems.items():
+            self.add_error(field, message)
         return cleaned
 
 
