@@ -20,7 +20,7 @@ from sessions.models import (
     OutboundMessage,
 )
 
-_REMINDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
+_STATUS_CHANGES: dict[str, tuple[str, ...]] = {
     OutboundMessage.Status.FAILED: (
         OutboundMessage.Status.PENDING,
         OutboundMessage.Status.CANCELLED,
@@ -29,7 +29,7 @@ _REMINDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-class ReminderForm(forms.ModelForm):
+class OutboundMessageForm(forms.ModelForm):
     class Meta:
         model = OutboundMessage
         fields = ["status"]
@@ -38,7 +38,7 @@ class ReminderForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "status" in self.fields:
             current = self.instance.status
-            allowed = {current, *_REMINDER_TRANSITIONS.get(current, ())}
+            allowed = {current, *_STATUS_CHANGES.get(current, ())}
             self.fields["status"].choices = [
                 (value, label)
                 for value, label in OutboundMessage.Status.choices
@@ -66,10 +66,10 @@ class ReminderForm(forms.ModelForm):
 
 
 @admin.register(OutboundMessage)
-class ReminderAdmin(ClinicalRecordAdmin):
+class OutboundMessageAdmin(ClinicalRecordAdmin):
     """The outbox. Rows are made by the booking services; a person retries or stops."""
 
-    form = ReminderForm
+    form = OutboundMessageForm
     list_display = [
         "kind",
         "status",
@@ -115,7 +115,7 @@ class ReminderAdmin(ClinicalRecordAdmin):
         self, request: HttpRequest, obj: OutboundMessage | None = None
     ) -> list[str]:
         names = [f.name for f in self.model._meta.fields if f.name != "id"]
-        if obj is not None and obj.status in _REMINDER_TRANSITIONS:
+        if obj is not None and obj.status in _STATUS_CHANGES:
             names.remove("status")
         return names
 
@@ -174,7 +174,7 @@ class ReminderAdmin(ClinicalRecordAdmin):
         description="Stop selected messages from going out", permissions=["change"]
     )
     def stop(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
-        count = queryset.filter(status__in=list(_REMINDER_TRANSITIONS)).update(
+        count = queryset.filter(status__in=list(_STATUS_CHANGES)).update(
             status=OutboundMessage.Status.CANCELLED, updated_at=timezone.now()
         )
         self.message_user(request, f"Stopped {count} message(s).", messages.SUCCESS)

@@ -26,7 +26,7 @@ from therapists.models import Weekday
 
 
 @admin.register(AppointmentSeries)
-class AppointmentSeriesAdmin(ClinicalRecordAdmin):
+class AppointmentSeriesAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     """Viewed only: a series is expanded into visits by the booking service.
 
     A row added or edited here would not add or move its visits.
@@ -58,14 +58,6 @@ class AppointmentSeriesAdmin(ClinicalRecordAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[AppointmentSeries]:
         return super().get_queryset(request).annotate(_visits=Count("appointments"))
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: AppointmentSeries | None = None
-    ) -> bool:
-        return obj is None and super().has_change_permission(request)
-
     @admin.display(description="days")
     def days(self, obj: AppointmentSeries) -> str:
         every = "" if obj.interval_weeks == 1 else f" every {obj.interval_weeks} weeks"
@@ -85,7 +77,7 @@ class AppointmentSeriesAdmin(ClinicalRecordAdmin):
 
 
 @admin.register(AppointmentEvent)
-class AppointmentEventAdmin(ClinicalRecordAdmin):
+class AppointmentEventAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     list_display = ["at", "appointment", "kind", "summary", "by"]
     list_filter = ["kind"]
     list_select_related = ["appointment__client", "appointment__therapist__user", "by"]
@@ -94,13 +86,6 @@ class AppointmentEventAdmin(ClinicalRecordAdmin):
     readonly_fields = ["appointment", "at", "by", "kind", "summary", "details"]
 
     # The visit history is written by the booking services, with the change itself.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: AppointmentEvent | None = None
-    ) -> bool:
-        return obj is None and super().has_change_permission(request)
 
 
 @admin.register(WaitlistEntry)
@@ -124,7 +109,7 @@ class WaitlistEntryAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ClinicalRecordAdmin):
+class AppointmentAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     """Viewed only: visits are booked, moved, cancelled and checked in on their page.
 
     There the booking services check hours, time off, licence, training and safety,
@@ -189,15 +174,6 @@ class AppointmentAdmin(ClinicalRecordAdmin):
         ("Cancellation", {"fields": ["cancellation_reason", "local_cancelled_at"]}),
         ("Record", {"fields": ["booked_by", "created_at", "updated_at"]}),
     ]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: Appointment | None = None
-    ) -> bool:
-        # The list needs the permission to open; no single visit is saved here.
-        return obj is None and super().has_change_permission(request)
 
     @admin.display(description="visit page")
     def visit_page(self, obj: Appointment) -> str:

@@ -238,7 +238,7 @@ _SIGNATURE_FIELDS = ["signed_at", "signed_by", "content_sha256"]
 
 
 @admin.register(SessionNote)
-class SessionNoteAdmin(ClinicalRecordAdmin):
+class SessionNoteAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     list_display = [
         "visit",
         "client",
@@ -311,13 +311,6 @@ class SessionNoteAdmin(ClinicalRecordAdmin):
     # Viewed only. A draft is written on the note page by its therapist, where the
     # safety checks run; a signed note never changes (DESIGN.md section 5) and is
     # corrected by an addendum.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: SessionNote | None = None
-    ) -> bool:
-        return obj is None and super().has_change_permission(request)
 
     @admin.display(description="note page")
     def note_page(self, obj: SessionNote) -> str:
@@ -357,7 +350,7 @@ def _note_label(note: SessionNote) -> str:
 
 
 @admin.register(NoteTechnique)
-class NoteTechniqueAdmin(ClinicalRecordAdmin):
+class NoteTechniqueAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     """Viewed only: techniques are part of the note, written on the note page."""
 
     list_display = ["note_label", "modality", "minutes"]
@@ -374,14 +367,6 @@ class NoteTechniqueAdmin(ClinicalRecordAdmin):
     ]
     autocomplete_fields = ["note", "modality"]
     str_select_related = ("note", "modality")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: NoteTechnique | None = None
-    ) -> bool:
-        return obj is None and super().has_change_permission(request)
 
     @admin.display(description="note", ordering="note__appointment__starts_at")
     def note_label(self, obj: NoteTechnique) -> str:
@@ -480,7 +465,7 @@ class NoteAddendumAdmin(ClinicalRecordAdmin):
 
 # What a person may do to a message: retry a failed one, or stop one from going out.
 @admin.register(ProgressReport)
-class ProgressReportAdmin(ClinicalRecordAdmin):
+class ProgressReportAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     list_display = ["plan", "therapist", "period_start", "period_end", "sent_at"]
     list_select_related = ["plan__client", "therapist__user"]
     search_fields = ["plan__client__first_name", "plan__client__last_name"]
@@ -489,10 +474,3 @@ class ProgressReportAdmin(ClinicalRecordAdmin):
 
     # Viewed only: the plan's therapist writes and signs the report on the plan's
     # page; once written it is what the physician was sent.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: ProgressReport | None = None
-    ) -> bool:
-        return obj is None and super().has_change_permission(request)
