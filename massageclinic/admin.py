@@ -22,6 +22,7 @@ from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.utils.text import capfirst
 
+from massageclinic.lengths import LENGTH_RULE, valid_minutes
 from massageclinic.models import AuditEvent, ClinicPolicy, Location, Room
 
 
@@ -236,11 +237,10 @@ class RoomAdmin(ClinicModelAdmin):
 class ClinicPolicyForm(forms.ModelForm):
     def clean_session_lengths(self) -> list[int]:
         lengths = self.cleaned_data["session_lengths"]
-        wrong = [n for n in lengths if n < 15 or n % 15]
+        wrong = [n for n in lengths if not valid_minutes(n)]
         if wrong:
             raise forms.ValidationError(
-                "Session lengths are whole quarter hours (15, 30, 45...); "
-                f"fix: {', '.join(map(str, wrong))}."
+                f"{LENGTH_RULE} Fix: {', '.join(map(str, wrong))}."
             )
         return sorted(set(lengths))
 

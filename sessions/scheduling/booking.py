@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 
 from clients.models import Authorization, Client, Referral
 from clients.safety import modality_safety
+from massageclinic.lengths import length_problem
 from massageclinic.models import Location, Room, clinic_policy
 from sessions.messaging.outbox import (
     messages_visit_booked,
@@ -33,7 +34,6 @@ from sessions.scheduling.rules import (
     ProposedVisit,
     conflict_message,
     conflicting_visits,
-    length_problem,
     scheduling_problems,
 )
 from therapists.models import Modality, Therapist
@@ -455,6 +455,11 @@ def appointment_set_status(
     return appointment
 
 
+def is_late_cancellation(appointment: Appointment, now: datetime) -> bool:
+    """Cancelling now falls inside the clinic's late-cancel window before the visit."""
+    return appointment.starts_at - now < clinic_policy().late_cancel_window
+
+
 @transaction.atomic
 def appointment_cancel(
     *, appointment: Appointment, by: User | None, reason: str, now: datetime
@@ -467,7 +472,7 @@ def appointment_cancel(
         )
     if not reason.strip():
         raise ValidationError("Give a reason for the cancellation.")
-    late = appointment.starts_at - now < clinic_policy().late_cancel_window
+    late = is_late_cancellation(appointment, now)
     appointment.status = (
         Appointment.Status.LATE_CANCELLED if late else Appointment.Status.CANCELLED
     )

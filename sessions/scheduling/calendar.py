@@ -15,9 +15,10 @@ from django.db.models import Count, Q
 from clients.models import Authorization, Referral
 from clients.safety import Alert, alerts_for_clients
 from massageclinic.clock import local_datetime, local_day_span
+from massageclinic.lengths import STEP
 from massageclinic.models import Location, Room
 from sessions.models import Appointment
-from sessions.scheduling.rules import STEP, quarter_hours
+from sessions.scheduling.rules import quarter_hours
 from therapists.models import Therapist, TimeOff, WorkingHours
 from therapists.rules import block_span
 

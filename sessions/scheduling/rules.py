@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db.models import Q, QuerySet
 
 from clients.models import Client
+from massageclinic.lengths import STEP, length_problem
 from massageclinic.models import Location, Room, clinic_policy
 from sessions.models import Appointment, Place
 from therapists.models import Modality, Therapist, TimeOff, Training, WorkingHours
@@ -42,10 +43,6 @@ from therapists.rules import (
     time_off_problem,
     training_problem,
 )
-
-STEP = timedelta(minutes=15)
-LONGEST_VISIT = timedelta(hours=4)
-
 
 # --- time ------------------------------------------------------------------------------
 
@@ -387,16 +384,6 @@ def working_spans(
     """The therapist's hours at the location on a local day, as real instants."""
     blocks = source.working_hours(therapist, location, day.weekday())
     return hours_spans(blocks, day, location)
-
-
-LENGTH_RULE = "A visit lasts 15 minutes to 4 hours, in steps of 15 minutes."
-
-
-def length_problem(length: timedelta) -> str | None:
-    """A visit lasts 15 minutes to 4 hours, in whole quarter hours (of real time)."""
-    if length < STEP or length % STEP or length > LONGEST_VISIT:
-        return LENGTH_RULE
-    return None
 
 
 def shape_problems(visit: ProposedVisit, now: datetime) -> list[str]:

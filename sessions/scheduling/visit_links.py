@@ -15,10 +15,13 @@ from enum import StrEnum
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from massageclinic.models import clinic_policy
 from sessions.messaging.links import Action, visit_link_visit
 from sessions.models import Appointment
-from sessions.scheduling.booking import appointment_cancel, appointment_set_status
+from sessions.scheduling.booking import (
+    appointment_cancel,
+    appointment_set_status,
+    is_late_cancellation,
+)
 
 CLIENT_CANCEL_REASON = "Cancelled by the client through the link in their email"
 
@@ -55,7 +58,7 @@ def _outcome(appointment: Appointment, action: Action, now: datetime) -> Outcome
         return Outcome.CLOSED
     if status not in Appointment.OPEN_STATUSES or status == "checked_in":
         return Outcome.CLOSED
-    if appointment.starts_at - now < clinic_policy().late_cancel_window:
+    if is_late_cancellation(appointment, now):
         return Outcome.TOO_LATE
     return Outcome.ASK
 

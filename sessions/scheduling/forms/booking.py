@@ -19,10 +19,11 @@ from django.urls import reverse
 
 from clients.models import Client
 from massageclinic.clock import local_datetime
+from massageclinic.lengths import valid_minutes
 from massageclinic.models import ClinicPolicy, Location, Room
 from sessions.models import Appointment, Place, WaitlistEntry
 from sessions.scheduling.forms.visit import EARLIEST, LATEST, LocalStartMixin
-from sessions.scheduling.rules import LONGEST_VISIT, STEP, visit_end
+from sessions.scheduling.rules import visit_end
 from therapists.models import Modality, Therapist, Weekday
 
 DEFAULT_LENGTH = 60
@@ -44,9 +45,7 @@ CHOICE_INPUTS = ",".join(
 
 def length_choices(lengths: list[int], *extra: int | None) -> list[tuple[int, str]]:
     """The clinic's lengths, plus any other valid length already chosen (a waitlist)."""
-    offered = set(lengths)
-    step, longest = STEP.seconds // 60, LONGEST_VISIT.seconds // 60
-    offered |= {m for m in extra if m and m % step == 0 and step <= m <= longest}
+    offered = {m for m in [*lengths, *extra] if valid_minutes(m)}
     return [(m, f"{m} minutes") for m in sorted(offered)]
 
 

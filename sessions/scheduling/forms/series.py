@@ -19,6 +19,7 @@ from django.http import QueryDict
 
 from clients.models import Client
 from clients.selectors import clients_for_list
+from massageclinic.lengths import valid_minutes
 from massageclinic.models import Location, Room
 from massageclinic.validators import parse_id
 from sessions.models import Place, TreatmentPlan
@@ -205,7 +206,7 @@ class SeriesForm(forms.Form):
         self.fields["room"].queryset = rooms_at(None)
         extra = [self._initial_or_posted_int("duration_minutes")]
         self.fields["duration_minutes"].choices = duration_choices(
-            [m for m in [*lengths, *extra] if m and m % 15 == 0 and 15 <= m <= 240]
+            [m for m in [*lengths, *extra] if valid_minutes(m)]
         )
         self._limit_options()
         self._htmx(client_options_url, therapist_options_url, room_options_url)
