@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.db.models import Q, QuerySet
 
+from massageclinic.clock import local_day_span, local_today
 from massageclinic.models import Location
 from massageclinic.roles import Role, user_roles
 from sessions.models import Appointment
@@ -22,10 +23,8 @@ class LocationDay:
 def _local_day_bounds(
     location: Location, now: datetime
 ) -> tuple[date, datetime, datetime]:
-    zone = location.zone
-    day = now.astimezone(zone).date()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    day = local_today(location=location, now=now)
+    start, end = local_day_span(day, location)
     return day, start, end
 
 

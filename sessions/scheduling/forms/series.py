@@ -19,6 +19,7 @@ from django.http import QueryDict
 
 from clients.models import Client
 from clients.selectors import clients_for_list
+from massageclinic.clock import local_today
 from massageclinic.lengths import valid_minutes
 from massageclinic.models import Location, Room
 from massageclinic.validators import parse_id
@@ -381,8 +382,7 @@ class SeriesForm(forms.Form):
     def _clean_start(self, cleaned: dict) -> None:
         starts_on, location = cleaned.get("starts_on"), cleaned.get("location")
         # "Today" is the location's: late evening in New York is tomorrow in UTC.
-        zone = location.zone if location else None
-        today = self.now.astimezone(zone).date() if zone else self.now.date()
+        today = local_today(location=location, now=self.now)
         if starts_on is not None and starts_on < today:
             self.add_error(
                 "starts_on",
@@ -501,7 +501,7 @@ def search_clients(*, user, now: datetime, query: str) -> QuerySet[Client]:
     """
     # PostgreSQL refuses a NUL character in a string: drop it rather than fail.
     query = (query or "").replace("\x00", "")[:100]
-    return clients_for_list(user=user, now=now, today=now.date(), query=query)
+    return clients_for_list(user=user, now=now, today=local_today(now=now), query=query)
 
 
 class ConfirmForm(forms.Form):

@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from massageclinic.audit import AuditContext
+from massageclinic.clock import local_today
 from massageclinic.models import Location, clinic_policy
 from massageclinic.validators import parse_id
 from sessions.access import require_booking_rights
@@ -101,7 +102,7 @@ def _initial(request: HttpRequest, plan: TreatmentPlan | None, now: datetime) ->
         client = active_clients().filter(pk=parse_id(request.GET["client"])).first()
     therapist = plan.therapist if plan else None
     location = _default_location(client, therapist)
-    today = now.astimezone(location.zone).date() if location else now.date()
+    today = local_today(location=location, now=now)
     initial: dict = {
         "client": client,
         "location": location,
