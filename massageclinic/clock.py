@@ -49,15 +49,27 @@ def local_today(*, location: Where = None, now: datetime | None = None) -> date:
     return local_date(now or timezone.now(), location)
 
 
-def local_datetime(day: date, at: time, location: Location) -> datetime:
+def local_datetime(
+    day: date, at: time, location: Location, *, fold: int = 0
+) -> datetime:
     """A wall-clock time at the location, as an aware datetime in UTC.
 
     A time that does not exist (the spring-forward gap, e.g. 02:30 on 8 March 2026 in
     New York) is moved forward by the gap: 02:30 becomes 03:30. A time that occurs
-    twice (the autumn fall-back hour) is the first occurrence, still on summer time.
+    twice (the autumn fall-back hour) is its first occurrence, still on summer time,
+    unless `fold=1` asks for the second one; `fold` changes nothing at any other time.
     """
-    wall = datetime.combine(day, at).replace(tzinfo=location.zone, fold=0)
-    return wall.astimezone(UTC)
+    naive = datetime.combine(day, at)
+    fold = fold if is_repeated(naive, location.zone) else 0
+    return naive.replace(tzinfo=location.zone, fold=fold).astimezone(UTC)
+
+
+def is_repeated(naive: datetime, zone: ZoneInfo) -> bool:
+    """The wall time happens twice in `zone` (the hour the clocks go back)."""
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    exists = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive
+    return exists and first.utcoffset() != second.utcoffset()
 
 
 def local_day_span(day: date, location: Location) -> tuple[datetime, datetime]:

@@ -71,13 +71,16 @@ class Grid:
         return moment.astimezone(self.location.zone).tzname() or ""
 
     @property
-    def rows(self) -> list[tuple[datetime, str, list[Cell]]]:
-        """(moment, zone name on a day the clocks change, the row's cells)."""
+    def rows(self) -> list[tuple[datetime, str, int, list[Cell]]]:
+        """(moment, zone name on a day the clocks change, 1 for the second time of a
+        repeated wall time, the row's cells)."""
         labelled = self.zone_changes
+        zone = self.location.zone
         return [
             (
                 t,
                 self._zone_label(t) if labelled else "",
+                t.astimezone(zone).fold,
                 [c.cells[i] for c in self.columns],
             )
             for i, t in enumerate(self.times)

@@ -99,6 +99,7 @@ class BookingState:
     place: str
     therapist_id: int | None
     room_id: int | None
+    fold: int = 0
 
     @classmethod
     def read(cls, values: Mapping[str, Any]) -> BookingState:
@@ -120,6 +121,7 @@ class BookingState:
             place=place if place in Place.values else Place.ROOM,
             therapist_id=_pk(values.get("therapist")),
             room_id=_pk(values.get("room")),
+            fold=1 if str(values.get("fold")) == "1" else 0,
         )
 
     @property
@@ -127,7 +129,7 @@ class BookingState:
         """Start and end of the visit, when date, time, length and place are known."""
         if not (self.location and self.day and self.start_time and self.duration):
             return None
-        start = local_datetime(self.day, self.start_time, self.location)
+        start = local_datetime(self.day, self.start_time, self.location, fold=self.fold)
         return start, visit_end(start, self.duration)
 
 

@@ -27,6 +27,15 @@ class LocalStartMixin(forms.Form):
         label="Start time",
         widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
     )
+    # 1: the second time of a wall time the autumn change repeats (01:30 EST rather
+    # than 01:30 EDT); set by the links of the grid and the openings, kept hidden.
+    fold = forms.TypedChoiceField(
+        choices=[(0, "first"), (1, "second")],
+        coerce=int,
+        required=False,
+        empty_value=0,
+        widget=forms.HiddenInput,
+    )
 
     location: Location
 
@@ -46,7 +55,10 @@ class LocalStartMixin(forms.Form):
 
     def local_start(self) -> datetime:
         return local_datetime(
-            self.cleaned_data["day"], self.cleaned_data["start_time"], self.location
+            self.cleaned_data["day"],
+            self.cleaned_data["start_time"],
+            self.location,
+            fold=self.cleaned_data.get("fold") or 0,
         )
 
 

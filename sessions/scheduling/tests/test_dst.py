@@ -6,6 +6,7 @@ shown, the span that blocks the therapist, and the conflict with the next visit.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -192,3 +193,77 @@ def test_a_visit_on_the_day_view_spans_its_real_rows(zone, day):
     block = next(c.block for c in grid.columns[0].cells if c.kind == "block")
     assert block.visit == visit
     assert block.rows == 8
+
+
+# --- the repeated autumn hour, chosen on a page ----------------------------------------
+
+
+def test_the_second_time_of_a_repeated_wall_time_is_its_own_instant():
+    ny = LocationFactory.build(time_zone="America/New_York")
+    first = local_datetime(date(2026, 11, 1), time(1, 30), ny)
+    second = local_datetime(date(2026, 11, 1), time(1, 30), ny, fold=1)
+    assert second - first == timedelta(hours=1)
+    # Anywhere else `fold` changes nothing: the spring gap still moves forward.
+    assert local_datetime(date(2026, 3, 8), time(2, 30), ny, fold=1) == local_datetime(
+        date(2026, 3, 8), time(2, 30), ny
+    )
+    assert local_datetime(date(2026, 6, 1), time(10), ny, fold=1) == datetime(
+        2026, 6, 1, 14, tzinfo=UTC
+    )
+
+
+def test_the_grid_links_the_second_0130_with_its_fold_and_books_it(client, front_desk):
+    clinic = _clinic("America/New_York")
+    grid_url = (
+        reverse("sessions:day") + f"?location={clinic['location'].pk}&date=2026-11-01"
+    )
+    client.force_login(front_desk)
+    page = client.get(grid_url).content.decode()
+    assert "starts=2026-11-01T01:30&amp;fold=1" in page  # the second 01:30 (EST)
+    assert "starts=2026-11-01T01:30&amp;location" not in page
+    link = reverse("sessions:book") + (
+        f"?location={clinic['location'].pk}&therapist={clinic['therapist'].pk}"
+        f"&room={clinic['rooms'][0].pk}&starts=2026-11-01T01:30&fold=1"
+    )
+    form = client.get(link).content.decode()
+    assert 'name="fold" value="1"' in form
+    response = client.post(
+        reverse("sessions:book"),
+        {
+            "action": "book",
+            "client": ClientFactory().pk,
+            "location": clinic["location"].pk,
+            "modality": modality("swedish").pk,
+            "duration": 60,
+            "therapist": clinic["therapist"].pk,
+            "place": "room",
+            "room": clinic["rooms"][0].pk,
+            "day": "2026-11-01",
+            "start_time": "01:30",
+            "fold": "1",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    visit = Appointment.objects.get()
+    assert visit.starts_at == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 01:30 EST
+    assert visit.ends_at - visit.starts_at == timedelta(minutes=60)
+
+
+def test_an_opening_in_the_second_0130_links_with_its_fold(client, front_desk):
+    clinic = _clinic("America/New_York")
+    with time_machine.travel(datetime(2026, 10, 31, 12, tzinfo=UTC), tick=False):
+        client.force_login(front_desk)  # a session from February would have expired
+        response = client.get(
+            reverse("sessions:openings"),
+            {
+                "location": clinic["location"].pk,
+                "modality": modality("swedish").pk,
+                "duration": 60,
+                "therapist": clinic["therapist"].pk,
+            },
+        )
+    links = re.findall(
+        r'href="([^"]*starts=2026-11-01T01%3A30[^"]*)"', response.content.decode()
+    )
+    # Both 01:30s are offered; only the second (EST) carries the fold.
+    assert sorted("fold=1" in link for link in links) == [False, True]

@@ -186,6 +186,7 @@ def _initial_from_query(request: HttpRequest, lengths: list[int]) -> dict[str, A
         else _default_length(lengths)
     )
     initial["day"], initial["start_time"] = _local_start(query.get("starts", ""))
+    initial["fold"] = 1 if query.get("fold") == "1" else 0
     if query.get("starts") and initial["day"] is None:
         unclear.append("start time")
     if initial["day"] is None:
@@ -516,6 +517,8 @@ def _book_link(opening: Opening, form: OpeningsForm) -> str:
         "modality": data["modality"].pk,
         "duration": data["duration"],
     }
+    if opening.local_start.fold:  # the second time of a repeated wall time
+        params["fold"] = 1
     if data.get("client"):
         params["client"] = data["client"].pk
     return reverse("sessions:book") + "?" + urlencode(params)

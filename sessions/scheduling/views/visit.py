@@ -156,6 +156,7 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {
         "day": local.date(),
         "start_time": local.time(),
+        "fold": local.fold,
         "duration_minutes": visit.duration_minutes,
         "therapist": visit.therapist,
         "place": visit.place,
