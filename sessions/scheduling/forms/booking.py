@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from clients.models import Client
-from massageclinic.clock import local_datetime
+from massageclinic.clock import is_repeated, local_datetime
 from massageclinic.lengths import valid_minutes
 from massageclinic.models import ClinicPolicy, Location, Room
 from sessions.models import Appointment, Place, WaitlistEntry
@@ -121,7 +121,7 @@ class BookingState:
             place=place if place in Place.values else Place.ROOM,
             therapist_id=_pk(values.get("therapist")),
             room_id=_pk(values.get("room")),
-            fold=1 if str(values.get("fold")) == "1" else 0,
+            fold=_fold(location, values),
         )
 
     @property
@@ -131,6 +131,14 @@ class BookingState:
             return None
         start = local_datetime(self.day, self.start_time, self.location, fold=self.fold)
         return start, visit_end(start, self.duration)
+
+
+def _fold(location: Location | None, values: Mapping[str, Any]) -> int:
+    """1 only when asked for and the wall time really comes round twice that day."""
+    day, at = _date(values.get("day")), _time(values.get("start_time"))
+    if str(values.get("fold")) != "1" or not (location and day and at):
+        return 0
+    return 1 if is_repeated(datetime.combine(day, at), location.zone) else 0
 
 
 def suitable_therapists(*, modality_id: int | None, on: date | None) -> list[Therapist]:

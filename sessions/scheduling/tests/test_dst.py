@@ -267,3 +267,15 @@ def test_an_opening_in_the_second_0130_links_with_its_fold(client, front_desk):
     )
     # Both 01:30s are offered; only the second (EST) carries the fold.
     assert sorted("fold=1" in link for link in links) == [False, True]
+
+
+def test_the_form_says_second_time_only_when_the_hour_repeats(client, front_desk):
+    clinic = _clinic("America/New_York")
+    client.force_login(front_desk)
+    base = reverse("sessions:book") + (
+        f"?location={clinic['location'].pk}&therapist={clinic['therapist'].pk}"
+        f"&room={clinic['rooms'][0].pk}&fold=1&starts="
+    )
+    hint = "The second time this hour comes round"
+    assert hint in client.get(base + "2026-11-01T01:30").content.decode()
+    assert hint not in client.get(base + "2026-12-06T01:30").content.decode()
