@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from clients.models import (
     Referral,
     ReferringProvider,
 )
+from clients.referral_selectors import with_used_visits
 from massageclinic.admin import (
     ClinicalRecordAdmin,
     ClinicalRecordInline,
@@ -591,17 +592,9 @@ class AuthorizationAdmin(_AuditedClinicalAdmin):
         return obj.policy.client_id
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Authorization]:
-        # Used visits are derived from completed visits, never typed in. The
-        # appointments live in a higher app: reached through the reverse relation.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                _visits_used=Count(
-                    "appointments", filter=Q(appointments__status="completed")
-                )
-            )
-        )
+        # Used visits are derived, never typed in: the same count as the
+        # authorization pages (visits with a signed note), from the one selector.
+        return with_used_visits(super().get_queryset(request))
 
     @admin.display(description="client", ordering="policy__client__last_name")
     def client(self, obj: Authorization) -> str:
@@ -611,9 +604,9 @@ class AuthorizationAdmin(_AuditedClinicalAdmin):
     def payer(self, obj: Authorization) -> str:
         return obj.policy.payer.name
 
-    @admin.display(description="visits used", ordering="_visits_used")
+    @admin.display(description="visits used", ordering="used_visits")
     def visits_used(self, obj: Authorization) -> int:
-        return obj._visits_used
+        return obj.used_visits
 
 
 @admin.register(IntakeInvitation)
