@@ -1,8 +1,11 @@
 """The seeder's visits: recurring series, full days around today, and first visits.
 
-A mixin of `DemoSeeder`. A visit's end is its start plus its minutes of elapsed
-(UTC) time, and the therapist's busy span, travel included, comes from
-`sessions.scheduling.rules.busy_span`, the one travel-buffer rule of the app.
+A mixin of `DemoSeeder`. Every visit is judged by the app's own scheduling rules
+(`therapist_problems`, `client_problems`, `room_problems`, read from a `SeedSchedule`
+of what is booked so far) and the safety decision (`modality_safety`), as booking
+judges it; the in-memory `Diary` is only a quick first look. A visit's end is its
+start plus its minutes of elapsed (UTC) time, and the therapist's busy span comes from
+`busy_span`, the one travel-buffer rule.
 """
 
 from __future__ import annotations
@@ -17,17 +20,25 @@ from clients.safety import flags_in_force_for_clients, modality_safety
 from massageclinic.models import Location, Room
 from sessions.demo import data, places
 from sessions.demo.care import FALLBACK_HOURS, MINUTE, SLOT, WINDOW_DAYS, Care, Status
+from sessions.demo.seed_schedule import SeedSchedule
 from sessions.models import (
     Appointment,
     AppointmentSeries,
     Place,
 )
-from sessions.scheduling.rules import busy_span, visit_end
+from sessions.scheduling.rules import (
+    ProposedVisit,
+    busy_span,
+    client_problems,
+    room_problems,
+    therapist_problems,
+    visit_end,
+)
 from therapists.models import Therapist, WorkingHours
 
 
 class Diary:
-    """Who is busy when, kept in memory so the seed never double-books."""
+    """Who is busy when, kept in memory: a quick first look before the rules judge."""
 
     def __init__(self, zone: ZoneInfo) -> None:
         self._zone = zone
@@ -78,6 +89,7 @@ class Scheduling:
 
     def _schedule(self, cares: list[Care]) -> list[Appointment]:
         self.diary = Diary(self.zone)
+        self.schedule = SeedSchedule(list(self.therapists))
         self.blocks = self._blocks()
         self.flags_of = flags_in_force_for_clients(
             [c.client.pk for c in cares], self.today
@@ -129,6 +141,7 @@ class Scheduling:
             "therapist_busy_until",
         ):
             self.diary.take_appointment(appointment)
+            self.schedule.add(appointment)
 
     def _visit(
         self,
@@ -168,6 +181,8 @@ class Scheduling:
                 return None
         else:
             room = None
+        if self._refused_by_the_rules(care, therapist, block, starts_at, ends_at, room):
+            return None
         appointment = Appointment(
             client=care.client,
             therapist=therapist,
@@ -189,8 +204,36 @@ class Scheduling:
         care.booked_days.add(day)
         if appointment.is_blocking:
             diary.take_appointment(appointment)
+            self.schedule.add(appointment)
             care.visit_days.append(day)
         return appointment
+
+    def _refused_by_the_rules(
+        self,
+        care: Care,
+        therapist: Therapist,
+        block: Block,
+        starts_at: datetime,
+        ends_at: datetime,
+        room: Room | None,
+    ) -> bool:
+        """The app's scheduling rules, as booking asks them (not the past-time one:
+        the demo writes history too)."""
+        proposed = ProposedVisit(
+            care.client,
+            therapist,
+            care.main_modality,
+            block.location,
+            starts_at,
+            ends_at,
+            care.place,
+            room,
+        )
+        return bool(
+            therapist_problems(proposed, source=self.schedule)
+            or client_problems(proposed, source=self.schedule)
+            or room_problems(proposed, source=self.schedule)
+        )
 
     def _free_room(
         self, location: Location, start: datetime, end: datetime

@@ -29,6 +29,12 @@ from sessions.models import (
     SessionNote,
     TreatmentPlan,
 )
+from sessions.scheduling.rules import (
+    ProposedVisit,
+    client_problems,
+    room_problems,
+    therapist_problems,
+)
 from therapists.models import Therapist, WorkingHours
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # Monday, 9:00 in New York
@@ -255,3 +261,26 @@ def test_flags_come_from_the_intake_rules_and_visits_note_the_safety_verdict(see
         verdict = modality_safety(client=visit.client, modality=visit.modality, on=day)
         assert not verdict.blocked
         assert visit.safety_acknowledgement == "\n".join(verdict.reasons)
+
+
+def test_the_seeded_visits_pass_the_rules_booking_asks(seeded):
+    visits = Appointment.objects.exclude(
+        status__in=Appointment.NON_BLOCKING_STATUSES
+    ).select_related("client", "therapist__user", "modality", "location", "room")
+    for visit in visits[:150]:
+        proposed = ProposedVisit(
+            visit.client,
+            visit.therapist,
+            visit.modality,
+            visit.location,
+            visit.starts_at,
+            visit.ends_at,
+            visit.place,
+            visit.room,
+        )
+        problems = (
+            therapist_problems(proposed, exclude=[visit.pk])
+            + client_problems(proposed, exclude=[visit.pk])
+            + room_problems(proposed, exclude=[visit.pk])
+        )
+        assert problems == [], (visit, problems)
