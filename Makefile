@@ -18,7 +18,7 @@ TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billi
 	sessions/access.py \
 	$(addprefix sessions/scheduling/,rules.py booking.py openings.py series.py \
 		calendar.py selectors.py visit_links.py) \
-	$(addprefix sessions/treatment/,notes.py plans.py billing.py progress.py charts.py \
+	$(addprefix sessions/treatment/,notes.py signature.py plans.py billing.py progress.py charts.py \
 		superbill.py note_selectors.py selectors.py) \
 	$(addprefix sessions/messaging/,outbox.py delivery.py selectors.py queue.py \
 		render.py links.py ics.py)

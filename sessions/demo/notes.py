@@ -18,7 +18,7 @@ from sessions.models import (
     NoteTechnique,
     SessionNote,
 )
-from sessions.treatment.notes import content_sha256, note_content
+from sessions.treatment.signature import content_sha256, note_content
 from therapists.models import Modality
 
 

@@ -15,39 +15,6 @@ from massageclinic.models import BillingUnitRule
 from sessions.models import Appointment, SessionNote
 from therapists.models import Modality
 
-SIGNED_MESSAGE = (
-    "This note is signed and can no longer be changed. To correct or complete it, "
-    "add an addendum."
-)
-MAX_TECHNIQUE_MINUTES = 480
-
-TEXT_FIELDS = (
-    "complaint",
-    "changes_since_last",
-    "home_care_report",
-    "findings",
-    "response",
-    "adverse_reactions",
-    "next_focus",
-    "home_care_given",
-)
-PAIN_FIELDS = ("pain_before", "pain_after")
-# What "start from the previous visit's note" carries over. Not pain or measures
-# (they are this visit's own readings), not adverse reactions (a past reaction is
-# not today's), not the safety acknowledgement (it is given afresh, for today).
-COPIED_FIELDS = (
-    "complaint",
-    "changes_since_last",
-    "home_care_report",
-    "findings",
-    "response",
-    "next_focus",
-    "home_care_given",
-    "areas_treated",
-    "pressure",
-)
-REASON_MARK = "Reason: "
-
 TechniqueEntry = tuple[Modality, int]
 
 

@@ -14,15 +14,13 @@ from sessions.tests.factories import AppointmentFactory
 from sessions.treatment import notes as notes_services
 from sessions.treatment.notes import (
     SIGNED_MESSAGE,
-    content_sha256,
     note_add_addendum,
-    note_content,
     note_copy_previous,
     note_open_or_create,
     note_save_draft,
     note_sign,
-    note_verify,
 )
+from sessions.treatment.signature import content_sha256, note_content, note_verify
 from sessions.treatment.tests.test_note_helpers import (
     AFTER_VISIT,
     VISIT_START,

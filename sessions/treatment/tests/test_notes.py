@@ -13,7 +13,8 @@ from massageclinic.audit import AuditContext
 from massageclinic.models import AuditEvent, clinic_policy
 from sessions.models import Appointment, NoteAddendum, SessionNote
 from sessions.tests.factories import AppointmentFactory
-from sessions.treatment.notes import SIGNED_MESSAGE, note_open_or_create, note_verify
+from sessions.treatment.notes import SIGNED_MESSAGE, note_open_or_create
+from sessions.treatment.signature import note_verify
 from sessions.treatment.tests.test_note_helpers import (
     AFTER_VISIT,
     VISIT_END,

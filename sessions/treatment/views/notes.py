@@ -51,10 +51,10 @@ from sessions.treatment.notes import (
     note_open_or_create,
     note_save_draft,
     note_sign,
-    note_verify,
     technique_verdicts,
 )
 from sessions.treatment.selectors import note_read
+from sessions.treatment.signature import note_verify
 
 FRONT_DESK_MESSAGE = (
     "SOAP notes are for the client's therapists and the clinic manager; the visit "
