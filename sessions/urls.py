@@ -5,6 +5,7 @@ from sessions.scheduling.views import (
     booking,
     calendar,
     links,
+    openings,
     series,
     visit,
     waitlist,
@@ -16,6 +17,7 @@ app_name = "sessions"
 urlpatterns = [
     *calendar.urlpatterns,
     *booking.urlpatterns,
+    *openings.urlpatterns,
     *series.urlpatterns,
     *visit.urlpatterns,
     *notes.urlpatterns,

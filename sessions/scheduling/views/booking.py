@@ -1,4 +1,4 @@
-"""Booking one visit, and finding the next opening to book.
+"""Booking one visit (the next-opening search is `openings.py`).
 
 The booking form works with and without JavaScript. With htmx, finding a client,
 registering one and reloading the therapist and room choices swap small
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from itertools import groupby
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -43,32 +41,28 @@ from sessions.scheduling.forms.booking import (
     DEFAULT_LENGTH,
     BookingForm,
     BookingState,
-    OpeningsForm,
     QuickClientForm,
 )
-from sessions.scheduling.openings import Opening, find_openings
 
 SEARCH_RESULTS = 10
 MIN_SEARCH_LENGTH = 2
-OPENING_DAYS = 21
-OPENINGS_SHOWN = 20
 
 
 # --- Helpers -------------------------------------------------------------------------
 
 
-def _default_length(lengths: list[int]) -> int:
+def default_length(lengths: list[int]) -> int:
     return DEFAULT_LENGTH if DEFAULT_LENGTH in lengths else min(lengths, default=60)
 
 
-def _client_or_none(value: Any) -> Client | None:
+def client_or_none(value: Any) -> Client | None:
     raw = str(value or "")
     if not raw.isdecimal() or len(raw) > 12:
         return None
     return Client.objects.filter(pk=int(raw)).first()
 
 
-def _client_context(
+def client_context(
     values: Mapping[str, Any],
     *,
     client: Client | None,
@@ -111,7 +105,7 @@ def _client_context(
     }
 
 
-def _search_clients(request: HttpRequest, query: str) -> list[Client] | None:
+def search_clients(request: HttpRequest, query: str) -> list[Client] | None:
     """Up to 10 non-archived clients by name, phone, email or date of birth."""
     query = query.strip()[:100]
     if len(query) < MIN_SEARCH_LENGTH:
@@ -150,7 +144,7 @@ def _register_client(request: HttpRequest, quick: QuickClientForm) -> Client | N
     return client
 
 
-def _values(data: QueryDict) -> dict[str, Any]:
+def form_values(data: QueryDict) -> dict[str, Any]:
     """A form's posted values as initial data, to show them again without errors."""
     return {key: data.get(key) for key in data}
 
@@ -183,7 +177,7 @@ def _initial_from_query(request: HttpRequest, lengths: list[int]) -> dict[str, A
     initial["duration"] = (
         int(duration)
         if duration.isdecimal() and len(duration) < 5
-        else _default_length(lengths)
+        else default_length(lengths)
     )
     initial["day"], initial["start_time"] = _local_start(query.get("starts", ""))
     initial["fold"] = 1 if query.get("fold") == "1" else 0
@@ -259,9 +253,9 @@ def _rerender(
 ) -> HttpResponse:
     """Show the form again as typed, without checking it (a step, not a booking)."""
     form = BookingForm(initial=values, policy=clinic_policy())
-    client = _client_or_none(values.get("client"))
+    client = client_or_none(values.get("client"))
     return _render_book(
-        request, form, _client_context(values, client=client, **client_kwargs)
+        request, form, client_context(values, client=client, **client_kwargs)
     )
 
 
@@ -371,7 +365,7 @@ def _step(request: HttpRequest, values: dict[str, Any]) -> HttpResponse | None:
         return _rerender(request, values, query=post.get("q", ""))
     if action == "find_client":
         query = post.get("q", "")
-        results = _search_clients(request, query)
+        results = search_clients(request, query)
         return _rerender(request, values, query=query, results=results)
     if action == "add_client":
         quick = QuickClientForm(post)
@@ -385,12 +379,12 @@ def _step(request: HttpRequest, values: dict[str, Any]) -> HttpResponse | None:
 
 
 def _book_post(request: HttpRequest) -> HttpResponse:
-    values = _values(request.POST)
+    values = form_values(request.POST)
     step = _step(request, values)
     if step is not None:
         return step
     form = BookingForm(request.POST, policy=clinic_policy())
-    client = _client_or_none(request.POST.get("client"))
+    client = client_or_none(request.POST.get("client"))
     if form.is_valid():
         try:
             visit = _book(form, by=request.user, shown=request.POST)
@@ -399,7 +393,7 @@ def _book_post(request: HttpRequest) -> HttpResponse:
             return _render_book(
                 request,
                 form,
-                _client_context(values, client=client),
+                client_context(values, client=client),
                 needs=needs,
                 status=400 if form.errors else 200,
             )
@@ -412,7 +406,7 @@ def _book_post(request: HttpRequest) -> HttpResponse:
     return _render_book(
         request,
         form,
-        _client_context(values, client=client, errors=errors),
+        client_context(values, client=client, errors=errors),
         status=400,
     )
 
@@ -426,10 +420,10 @@ def book(request: HttpRequest) -> HttpResponse:
     policy = clinic_policy()
     initial = _initial_from_query(request, list(policy.session_lengths))
     form = BookingForm(initial=initial, policy=policy)
-    client = _client_or_none(initial.get("client"))
+    client = client_or_none(initial.get("client"))
     if initial.get("client") and client is None:
         messages.warning(request, "The client in the link was not found.")
-    context = _client_context(initial, client=client)
+    context = client_context(initial, client=client)
     if initial.get("waitlist") and context["waitlist_entry"] is None:
         messages.warning(
             request,
@@ -452,7 +446,7 @@ def client_search(request: HttpRequest) -> HttpResponse:
         "sessions/_book_client_results.html",
         {
             "query": query,
-            "results": _search_clients(request, query),
+            "results": search_clients(request, query),
             "picker_mode": request.GET.get("mode", "book"),
         },
     )
@@ -463,12 +457,12 @@ def client_pick(request: HttpRequest) -> HttpResponse:
     """The client field with the chosen client (or, without one, the search)."""
     require_booking_rights(request.user)
     raw = request.GET.get("client", "")
-    client = _client_or_none(raw)
+    client = client_or_none(raw)
     errors = ["That client was not found. Find the client again."] if raw else []
     return render(
         request,
         "sessions/_book_client.html",
-        _client_context(
+        client_context(
             request.GET,
             client=client,
             mode=request.GET.get("mode", "book"),
@@ -486,9 +480,9 @@ def client_quick_add(request: HttpRequest) -> HttpResponse:
     # 200 either way: htmx swaps only successful responses, and the errors are
     # part of the partial.
     if client is None:
-        context = _client_context(request.POST, client=None, quick=quick)
+        context = client_context(request.POST, client=None, quick=quick)
     else:
-        context = _client_context(request.POST, client=client, registered=True)
+        context = client_context(request.POST, client=client, registered=True)
     return render(request, "sessions/_book_client.html", context)
 
 
@@ -496,113 +490,11 @@ def client_quick_add(request: HttpRequest) -> HttpResponse:
 def book_choices(request: HttpRequest) -> HttpResponse:
     """The therapist and room choices for the modality, date, time and location."""
     require_booking_rights(request.user)
-    form = BookingForm(initial=_values(request.GET), policy=clinic_policy())
+    form = BookingForm(initial=form_values(request.GET), policy=clinic_policy())
     return render(
         request,
         "sessions/_book_choices.html",
         {"form": form, "show_room": form.state.place == Place.ROOM},
-    )
-
-
-# --- Find the next opening -----------------------------------------------------
-
-
-def _book_link(opening: Opening, form: OpeningsForm) -> str:
-    data = form.cleaned_data
-    params = {
-        "location": opening.location.pk,
-        "therapist": opening.therapist.pk,
-        "room": opening.room.pk,
-        "starts": opening.local_start.strftime("%Y-%m-%dT%H:%M"),
-        "modality": data["modality"].pk,
-        "duration": data["duration"],
-    }
-    if opening.local_start.fold:  # the second time of a repeated wall time
-        params["fold"] = 1
-    if data.get("client"):
-        params["client"] = data["client"].pk
-    return reverse("sessions:book") + "?" + urlencode(params)
-
-
-def _opening_rows(
-    openings: list[Opening], form: OpeningsForm
-) -> list[tuple[date, list[dict[str, Any]]]]:
-    rows = [
-        {"opening": o, "local": o.local_start, "book_url": _book_link(o, form)}
-        for o in openings
-    ]
-    return [
-        (day, list(group))
-        for day, group in groupby(rows, key=lambda r: r["local"].date())
-    ]
-
-
-def _openings_form(query: QueryDict, *, searched: bool) -> OpeningsForm:
-    lengths = list(clinic_policy().session_lengths)
-    if searched:
-        return OpeningsForm(query, lengths=lengths)
-    initial: dict[str, Any] = {"duration": _default_length(lengths), **_values(query)}
-    initial["weekdays"] = query.getlist("weekdays")
-    return OpeningsForm(initial=initial, lengths=lengths)
-
-
-def _find(form: OpeningsForm) -> list[tuple[date, list[dict[str, Any]]]]:
-    data = form.cleaned_data
-    found = find_openings(
-        modality=data["modality"],
-        duration_minutes=data["duration"],
-        location=data["location"],
-        now=timezone.now(),
-        therapist=data["therapist"],
-        room=data["room"],
-        client=data["client"],
-        weekdays=set(data["weekdays"]) or None,
-        earliest=data["earliest"],
-        latest=data["latest"],
-        days=OPENING_DAYS,
-        limit=OPENINGS_SHOWN,
-    )
-    return _opening_rows(found, form)
-
-
-@require_GET
-def openings(request: HttpRequest) -> HttpResponse:
-    """Find the next open slots for a modality and length, and book one."""
-    require_booking_rights(request.user)
-    query = request.GET.copy()
-    action = query.get("action", "search")
-    if query.get("pick_client"):  # without JavaScript: a client chosen from the list
-        query["client"] = query["pick_client"]
-    if action == "change_client":
-        query.pop("client", None)
-    searched = "modality" in query and action == "search"
-    form = _openings_form(query, searched=searched)
-    found = searched and form.is_valid()
-    client = _client_or_none(query.get("client"))
-    if client is not None and client.is_archived:
-        client = None
-    client_query = query.get("q", "")
-    results = (
-        _search_clients(request, client_query) if action == "find_client" else None
-    )
-    return render(
-        request,
-        "sessions/openings.html",
-        {
-            "form": form,
-            "searched": found,
-            "days": _find(form) if found else [],
-            "location": form.location,
-            "weeks": OPENING_DAYS // 7,
-            **_client_context(
-                {"location": form.location},
-                client=client,
-                mode="openings",
-                query=client_query,
-                results=results,
-            ),
-        },
-        status=400 if searched and not found else 200,
     )
 
 
@@ -612,5 +504,4 @@ urlpatterns: list[URLPattern] = [
     path("book/clients/pick/", client_pick, name="client_pick"),
     path("book/clients/new/", client_quick_add, name="client_quick_add"),
     path("book/choices/", book_choices, name="book_choices"),
-    path("openings/", openings, name="openings"),
 ]
