@@ -43,6 +43,7 @@ class Care:
     pressure: str = "moderate"
     pain: int = 5
     intake_at: datetime | None = None
+    archived_at: datetime | None = None  # a past client, archived after the intake
     referred_on: date | None = None
     surgery_on: date | None = None
     cleared_on: date | None = None

@@ -25,6 +25,7 @@ class Special:
     implanted_devices: str = ""
     device_region: str = ""
     pregnancy_weeks: int | None = None
+    pressure: str | None = None  # the therapist's choice, when not the scenario's
     dvt_cleared: bool = False
     workers_comp: bool = False
 
@@ -35,6 +36,7 @@ SPECIAL_CLIENTS: dict[int, Special] = {
         "low_back",
         ("anticoagulants",),
         medications="Warfarin 5 mg daily; metoprolol 25 mg twice daily",
+        pressure="moderate",  # a bleeding risk: no firm or deep work
         other_conditions="Atrial fibrillation",
     ),
     5: Special(
@@ -66,6 +68,7 @@ SPECIAL_CLIENTS: dict[int, Special] = {
         ("anticoagulants",),
         medications="Apixaban (Eliquis) 5 mg twice daily",
         other_conditions="Pulmonary embolism in 2024",
+        pressure="moderate",  # a bleeding risk: no firm or deep work
     ),
     17: Special(
         "neck",
@@ -98,6 +101,7 @@ SPECIAL_CLIENTS: dict[int, Special] = {
         "knee_oa",
         ("anticoagulants",),
         medications="Rivaroxaban (Xarelto) 20 mg daily",
+        pressure="moderate",  # a bleeding risk: no firm or deep work
         other_conditions="Atrial fibrillation",
     ),
     44: Special(

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from clients.intake_services import history_submit
 from clients.models import (
     Authorization,
     Contraindication,
     InsurancePolicy,
     IntakeCondition,
-    MedicalHistory,
     Referral,
 )
 from clients.services import (
     contraindication_clear,
     contraindication_update,
-    flags_from_history,
 )
 from massageclinic.audit import AuditContext
 from massageclinic.choices import BodyRegion
@@ -36,29 +36,32 @@ class ClinicalRecords:
     # ----------------------------------------------------------- intakes
 
     def _intakes(self, cares: list[Care]) -> None:
-        rows: list[tuple[Care, MedicalHistory]] = []
+        """Each intake submitted as the desk or the client's link would: through
+        `history_submit`, which numbers the versions and adds the flags they call for."""
         for care in cares:
             if care.scenario is None or care.intake_at is None:
                 continue
             if care.index % data.SECOND_INTAKE_EVERY == 1 and care.first_day:
                 earlier = care.intake_at - timedelta(days=self.rng.randint(390, 560))
-                first = self._history(care, scenarios.SCENARIOS["wellness"], 1, earlier)
-                rows.append((care, first))
-                rows.append(
-                    (care, self._history(care, care.scenario, 2, care.intake_at))
-                )
-            else:
-                rows.append(
-                    (care, self._history(care, care.scenario, 1, care.intake_at))
-                )
-        MedicalHistory.objects.bulk_create([h for _, h in rows])
-        for care, history in rows:
-            care.histories.append(history)  # the latest version comes last
-            care.pain = history.pain_level if history.pain_level is not None else 5
+                self._submit(care, scenarios.SCENARIOS["wellness"], earlier)
+            self._submit(care, care.scenario, care.intake_at)
+            latest = care.histories[-1]
+            care.pain = latest.pain_level if latest.pain_level is not None else 5
 
-    def _history(
-        self, care: Care, scenario: stories.Scenario, version: int, at: datetime
-    ) -> MedicalHistory:
+    def _submit(self, care: Care, scenario: stories.Scenario, at: datetime) -> None:
+        history = history_submit(
+            client=care.client,
+            data=self._history_form(care, scenario, at),
+            submitted_by=None if care.index % 2 else self.front_desk,
+            now=at,
+            context=AuditContext.system("seed_demo"),
+        )
+        care.histories.append(history)  # the latest version comes last
+
+    def _history_form(
+        self, care: Care, scenario: stories.Scenario, at: datetime
+    ) -> dict[str, Any]:
+        """What the client writes on the intake form, as the form hands it over."""
         rng = self.rng
         special = care.special or data.Special(scenario.key)
         current = scenario is care.scenario
@@ -94,41 +97,35 @@ class ClinicalRecords:
             procedure, when, site = rng.choice(data.OLD_SURGERIES)
             surgeries.append({"procedure": procedure, "date": when, "site": site})
         weeks = special.pregnancy_weeks if "pregnancy" in flags else None
-        return MedicalHistory(
-            client=care.client,
-            version=version,
-            submitted_at=at,
-            submitted_by=None if care.index % 2 else self.front_desk,
-            chief_complaint=scenario.complaint,
-            pain_areas=list(scenario.areas),
-            pain_level=rng.randint(*scenario.pain),
-            onset=scenario.onset,
-            conditions=list(dict.fromkeys(conditions)),
-            other_conditions=special.other_conditions,
-            medications=medications or "None",
-            allergies=special.allergies
+        return {
+            "chief_complaint": scenario.complaint,
+            "pain_areas": list(scenario.areas),
+            "pain_level": rng.randint(*scenario.pain),
+            "onset": scenario.onset,
+            "conditions": list(dict.fromkeys(conditions)),
+            "other_conditions": special.other_conditions,
+            "medications": medications or "None",
+            "allergies": special.allergies
             or rng.choice(data.EVERYDAY_ALLERGIES)
             or "None known",
-            allergic_to_oils="oil-allergy" in flags,
-            surgeries=surgeries,
-            pregnant=weeks is not None,
-            pregnancy_weeks=weeks,
-            takes_anticoagulants="anticoagulants" in flags,
-            dvt_history="dvt-history" in flags,
-            implanted_devices=special.implanted_devices,
-            goals=scenario.intake_goals,
-            consent_name=care.client.full_name,
-            consent_signed_at=at,
-        )
+            "allergic_to_oils": "oil-allergy" in flags,
+            "surgeries": surgeries,
+            "pregnant": weeks is not None,
+            "pregnancy_weeks": weeks,
+            "takes_anticoagulants": "anticoagulants" in flags,
+            "dvt_history": "dvt-history" in flags,
+            "implanted_devices": special.implanted_devices,
+            "goals": scenario.intake_goals,
+            "consent_name": care.client.full_name,
+        }
 
     # ---------------------------------------------------------- safety flags
 
     def _flags(self, cares: list[Care]) -> None:
-        """The flags each submitted intake calls for, by the intake's own rules."""
+        """What staff add on review to the flags each intake raised."""
         for care in cares:
             for history in care.histories:  # oldest first, as they were submitted
-                created = flags_from_history(history=history, by=history.submitted_by)
-                for flag in created:
+                for flag in history.flags.select_related("condition"):
                     self._review_flag(care, flag)
 
     def _review_flag(self, care: Care, flag: Contraindication) -> None:

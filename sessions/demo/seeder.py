@@ -21,6 +21,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 
+from clients.client_services import client_archive
 from clients.models import (
     Authorization,
     Client,
@@ -33,6 +34,7 @@ from clients.models import (
     ReferringProvider,
     RuleAction,
 )
+from massageclinic.audit import AuditContext
 from massageclinic.clock import local_datetime
 from massageclinic.demo import DEMO_PASSWORD
 from massageclinic.models import Location, Room, clinic_policy
@@ -122,6 +124,7 @@ class DemoSeeder(ClinicalRecords, Scheduling, Notes):
             return
         self._intakes(cares)
         self._flags(cares)
+        self._archive(cares)
         self._referrals(cares)
         self._insurance(cares)
         self._plans(cares)
@@ -301,10 +304,12 @@ class DemoSeeder(ClinicalRecords, Scheduling, Notes):
         drafts: list[
             tuple[int, Client, stories.Scenario | None, data.Special | None]
         ] = []
+        archived_at: dict[int, datetime | None] = {}
         for index, (first, last, sex) in enumerate(data.CLIENT_NAMES):
             special = data.SPECIAL_CLIENTS.get(index)
             scenario = self._scenario_for(index, special)
             client = self._client_row(index, first, last, sex, special)
+            archived_at[index] = self._archived_at(index)
             drafts.append((index, client, scenario, special))
         existing = set(
             Client.objects.filter(
@@ -320,6 +325,7 @@ class DemoSeeder(ClinicalRecords, Scheduling, Notes):
             if client.email in existing:
                 continue
             care = Care(index, client, scenario, special, therapist)
+            care.archived_at = archived_at[index]
             care.modalities = self._for_therapist(modalities, therapist)
             cares.append(care)
         Client.objects.bulk_create([c.client for c in cares])
@@ -384,21 +390,47 @@ class DemoSeeder(ClinicalRecords, Scheduling, Notes):
             client.emergency_contact_phone = f"(917) 555-01{(index + 50) % 100:02d}"
         if place == Place.WORKPLACE:
             client.workplace_name, client.workplace_address = data.WORKPLACE
-        if index in data.ARCHIVED:
-            client.archived_at = self.now - timedelta(days=rng.randint(60, 200))
         return client
 
+    def _archive(self, cares: list[Care]) -> None:
+        for care in cares:
+            if care.archived_at is not None:
+                client_archive(
+                    client=care.client,
+                    by=self.front_desk,
+                    now=care.archived_at,
+                    context=AuditContext.system("seed_demo"),
+                )
+
+    def _archived_at(self, index: int) -> datetime | None:
+        """When a past client was archived: after their intake, through the service."""
+        if index not in data.ARCHIVED:
+            return None
+        return self.now - timedelta(days=self.rng.randint(60, 200))
+
     def _avoided_modalities(self) -> dict[str, set[str]]:
+        """The techniques the safety rules avoid, by condition slug: the seed asks
+        the rules a manager keeps in the admin, never a list of its own."""
         avoided: dict[str, set[str]] = defaultdict(set)
         rules = ContraindicationRule.objects.filter(
             action=RuleAction.AVOID_MODALITY, modality__isnull=False
         ).values_list("condition__slug", "modality__slug")
         for condition, modality in rules:
             avoided[condition].add(modality)
-        # Neuropathy and bleeding risk both mean: no deep pressure at all.
-        for slug in ("anticoagulants", "neuropathy"):
-            avoided[slug].update({"deep-tissue", "sports"})
         return avoided
+
+    @cached_property
+    def _pressure_limits(self) -> dict[str, str]:
+        """The firmest pressure the safety rules allow, by condition slug."""
+        limits: dict[str, str] = {}
+        rules = ContraindicationRule.objects.filter(modality__isnull=True).exclude(
+            pressure_limit=""
+        )
+        for condition, limit in rules.values_list("condition__slug", "pressure_limit"):
+            limits[condition] = min(
+                limits.get(condition, limit), limit, key=PRESSURES.index
+            )
+        return limits
 
     def _allowed(
         self,
@@ -439,7 +471,8 @@ class DemoSeeder(ClinicalRecords, Scheduling, Notes):
         care.minutes = scenario.minutes
         if scenario.key == "wellness" and index % 4 == 0:
             care.minutes = 90
-        care.pressure = self._capped_pressure(scenario.pressure, care.flags)
+        story_pressure = (special.pressure if special else None) or scenario.pressure
+        care.pressure = self._capped_pressure(story_pressure, care.flags)
         if scenario.key.startswith("post_op"):
             care.surgery_on = self._days_ago(24, 32)
         if index in data.REFERRED:
@@ -470,8 +503,7 @@ class DemoSeeder(ClinicalRecords, Scheduling, Notes):
         # Self-paying clients come weekly or every other week.
         care.min_gap_days = 5 if index in data.REFERRED or index % 2 else 13
 
-    @staticmethod
-    def _capped_pressure(pressure: str, flags: tuple[str, ...]) -> str:
-        if {"anticoagulants", "neuropathy", "pregnancy"} & set(flags):
-            return PRESSURES[min(PRESSURES.index(pressure), 1)]
-        return pressure
+    def _capped_pressure(self, pressure: str, flags: tuple[str, ...]) -> str:
+        """The story's pressure, no firmer than the client's flags' rules allow."""
+        limits = [self._pressure_limits[f] for f in flags if f in self._pressure_limits]
+        return min([pressure, *limits], key=PRESSURES.index)
