@@ -225,9 +225,11 @@ class Condition(models.Model):
 
 
 class RuleAction(models.TextChoices):
+    """What a rule says; `clients.safety` turns it into one of the four outcomes."""
+
     NEEDS_CLEARANCE = "needs_clearance", "No massage until cleared by a physician"
-    AVOID_MODALITY = "avoid_modality", "Avoid this modality"
-    AVOID_AREA = "avoid_area", "Avoid the affected area"
+    AVOID_MODALITY = "avoid_modality", "Not this technique"
+    AVOID_AREA = "avoid_area", "Allowed, avoiding the affected area"
     MODIFY = "modify", "Allowed with changes (pressure, positioning)"
 
 
@@ -256,15 +258,36 @@ class ContraindicationRule(models.Model):
         max_length=120,
         help_text='Shown on the calendar, e.g. "no deep tissue: anticoagulant".',
     )
+    from_week = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Applies from this many weeks after the flag's onset "
+        "(pregnancy: weeks pregnant; surgery: weeks since it). Empty: from the onset.",
+    )
+    until_week = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Applies until this many weeks after the onset (not included). "
+        "Empty: for as long as the flag is open.",
+    )
+    description = models.TextField(
+        blank=True, help_text="Why, and the clinical source the rule follows."
+    )
 
     class Meta:
-        ordering = ["condition__name", "modality__name"]
+        ordering = ["condition__name", "modality__name", "from_week"]
         constraints = [
             models.UniqueConstraint(
-                fields=["condition", "modality", "action"],
+                fields=["condition", "modality", "action", "from_week"],
                 nulls_distinct=False,
                 name="contraindication_rule_unique",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(from_week__isnull=True)
+                | Q(until_week__isnull=True)
+                | Q(until_week__gt=F("from_week")),
+                name="contraindication_rule_weeks_in_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -339,7 +362,27 @@ class Contraindication(models.Model):
         validators=[validate_clinic_date],
     )
     cleared_by_physician = models.CharField(max_length=160, blank=True)
+    clearance_conditions = models.CharField(
+        max_length=250,
+        blank=True,
+        help_text='What the physician cleared and on what terms, e.g. "light '
+        'pressure only, no work on the left calf".',
+    )
+    clearance_expires_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The clearance no longer holds after this date.",
+        validators=[validate_clinic_date],
+    )
     clearance_document = models.FileField(upload_to="clearances/%Y/", blank=True)
+    superseded_by = models.ForeignKey(
+        "MedicalHistory",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_flags",
+        help_text="The newer history that no longer called for this intake flag.",
+    )
     clearance_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -356,8 +399,15 @@ class Contraindication(models.Model):
                 name="contraindication_clearance_names_physician",
             ),
             models.CheckConstraint(
-                condition=Q(resolved_at__isnull=True) | Q(resolved_by__isnull=False),
+                condition=Q(resolved_at__isnull=True)
+                | Q(resolved_by__isnull=False)
+                | Q(superseded_by__isnull=False),
                 name="contraindication_resolution_records_who",
+            ),
+            models.CheckConstraint(
+                condition=Q(clearance_expires_on__isnull=True)
+                | Q(clearance_expires_on__gte=F("cleared_on")),
+                name="contraindication_clearance_expires_after_it_starts",
             ),
         ]
         indexes = [models.Index(fields=["client", "resolved_at"])]
@@ -371,6 +421,65 @@ class Contraindication(models.Model):
 
     def needs_recheck_on(self, day: date) -> bool:
         return self.recheck_on is not None and self.recheck_on <= day
+
+
+class ModificationPlan(models.Model):
+    """A licensed therapist's plan to use a technique the rules rule out for a client.
+
+    While it is in force (from `starts_on` to `ends_on`, not withdrawn) the safety
+    decision for this client and technique is "safe with a modification" (the plan's
+    changes) instead of "not this technique". It never lifts "no massage": only a
+    physician's clearance does.
+    """
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="modification_plans"
+    )
+    modality = models.ForeignKey(Modality, on_delete=models.PROTECT, related_name="+")
+    changes = models.CharField(
+        max_length=250,
+        help_text='What changes, e.g. "light pressure, no friction over the shins".',
+    )
+    reason = models.TextField(help_text="Why this technique is right for this client.")
+    starts_on = models.DateField(validators=[validate_clinic_date])
+    ends_on = models.DateField(validators=[validate_clinic_date])
+    clearance_document = models.FileField(
+        upload_to="modification-plans/%Y/",
+        blank=True,
+        help_text="A physician's clearance, if there is one.",
+    )
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, related_name="modification_plans"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["client", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="modification_plan_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_by__isnull=False),
+                name="modification_plan_withdrawal_records_who",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "modality", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.client}: {self.modality} with changes until {self.ends_on}"
+
+    def in_force_on(self, day: date) -> bool:
+        return self.withdrawn_at is None and self.starts_on <= day <= self.ends_on
 
 
 class IntakeInvitation(models.Model):
