@@ -1,13 +1,20 @@
-"""The contraindication engine: is this modality, on this client, on this date, safe?
+"""The contraindication engine: is this technique, on this client, on this date, safe?
 
-`modality_safety()` is the one answer that booking, the series preview and the SOAP
-note all use. `client_alerts()` gives the headlines shown on the chart and on calendar
-blocks (no clinical detail beyond the headline).
+`modality_safety()` is the one answer that booking, the series preview, the move,
+the openings search, the waitlist and the SOAP note all use. It has four outcomes:
 
-A flag applies on a date when it is not resolved by then. An `absolute` flag blocks
-every modality until a physician's clearance dated on or before that date; `regional`
-and `modify` flags, and rules that avoid a modality, are shown and must be
-acknowledged. A flag whose recheck date has come still applies, marked "needs recheck".
+- *safe*;
+- *safe with a modification*: lighter pressure, an area to avoid, positioning, a
+  physician's clearance with its conditions, or a therapist's modification plan;
+- *not this technique*: a rule rules the technique out for this client (or, when an
+  area or a pressure is asked, that area or that pressure);
+- *no massage*: an absolute flag without a physician's clearance in force.
+
+Rules apply by technique, by area, by pressure and by weeks since the flag's onset
+(pregnancy by trimester, surgery by weeks). A therapist's modification plan in force
+turns *not this technique* into *safe with a modification*; only a clearance lifts
+*no massage*, and a cleared condition still speaks: never plain *safe*.
+`client_alerts()` gives the headlines shown on the chart and on calendar blocks.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from enum import IntEnum
 
 from django.db.models import Prefetch, Q
 
@@ -22,25 +30,59 @@ from clients.models import (
     Client,
     Contraindication,
     ContraindicationRule,
+    ModificationPlan,
     RuleAction,
     Severity,
 )
+from massageclinic.choices import Pressure
 from therapists.models import Modality
+
+PRESSURE_ORDER = list(Pressure.values)  # light, moderate, firm, deep
+
+
+class Outcome(IntEnum):
+    """The four answers, from the mildest to the strictest."""
+
+    SAFE = 0
+    MODIFY = 1
+    NOT_THIS_TECHNIQUE = 2
+    NO_MASSAGE = 3
+
+    @property
+    def label(self) -> str:
+        return _OUTCOME_LABELS[self]
+
+
+_OUTCOME_LABELS = {
+    Outcome.SAFE: "safe",
+    Outcome.MODIFY: "safe with a modification",
+    Outcome.NOT_THIS_TECHNIQUE: "not this technique",
+    Outcome.NO_MASSAGE: "no massage",
+}
 
 
 @dataclass(frozen=True)
 class Concern:
-    """One reason why a modality needs care (or is ruled out) for a client."""
+    """One reason why a technique needs care (or is ruled out) for a client."""
 
     flag: Contraindication
     headline: str
-    blocks: bool
+    outcome: Outcome
     needs_recheck: bool
-    detail: str = ""
+    detail: str = ""  # the modification: pressure, positioning, area, plan
+
+    @property
+    def blocks(self) -> bool:
+        """Refuses the booking or the note: not this technique, or no massage."""
+        return self.outcome >= Outcome.NOT_THIS_TECHNIQUE
 
     @property
     def severity(self) -> str:
         return self.flag.severity
+
+    @property
+    def text(self) -> str:
+        return f"{self.headline} ({self.detail})" if self.detail else self.headline
 
 
 @dataclass(frozen=True)
@@ -51,39 +93,68 @@ class SafetyVerdict:
     concerns: tuple[Concern, ...]
 
     @property
+    def outcome(self) -> Outcome:
+        return max((c.outcome for c in self.concerns), default=Outcome.SAFE)
+
+    @property
     def blocked(self) -> bool:
-        """An absolute contraindication without clearance: no booking, no treatment."""
-        return any(c.blocks for c in self.concerns)
+        """Not this technique, or no massage: no booking, no treatment with it."""
+        return self.outcome >= Outcome.NOT_THIS_TECHNIQUE
+
+    @property
+    def no_massage(self) -> bool:
+        return self.outcome == Outcome.NO_MASSAGE
 
     @property
     def safe(self) -> bool:
-        return not self.concerns
+        return self.outcome == Outcome.SAFE
 
     @property
     def needs_acknowledgement(self) -> bool:
-        return bool(self.concerns) and not self.blocked
+        """Safe with a modification: books, and the modification is shown."""
+        return self.outcome == Outcome.MODIFY
 
     @property
     def reasons(self) -> list[str]:
         return [c.headline for c in self.concerns]
 
+    @property
+    def modifications(self) -> list[str]:
+        return [c.text for c in self.concerns if c.outcome == Outcome.MODIFY]
+
     def summary(self) -> str:
+        name, client = self.modality.name, self.client.full_name
         if self.safe:
-            return f"{self.modality.name} is safe for {self.client.full_name}."
-        verb = "is ruled out" if self.blocked else "needs care"
-        return f"{self.modality.name} {verb}: " + "; ".join(self.reasons) + "."
+            return f"{name} is safe for {client}."
+        strictest = [c.text for c in self.concerns if c.outcome == self.outcome]
+        why = "; ".join(strictest)
+        if self.outcome == Outcome.NO_MASSAGE:
+            return f"No massage for {client} until a physician clears it: {why}."
+        if self.outcome == Outcome.NOT_THIS_TECHNIQUE:
+            return f"{name} is not for {client}: {why}."
+        return f"{name} is safe for {client} with a modification: {why}."
 
 
 @dataclass(frozen=True)
 class Alert:
     """A headline for the chart and the calendar: what to avoid, never why in detail."""
 
-    flag: Contraindication
+    flag: Contraindication | None
     headline: str
     severity: str
     blocks: bool
     needs_recheck: bool
     cleared: bool
+
+
+def _plans_prefetch(on: date) -> Prefetch:
+    return Prefetch(
+        "client__modification_plans",
+        queryset=ModificationPlan.objects.filter(
+            withdrawn_at__isnull=True, starts_on__lte=on, ends_on__gte=on
+        ).select_related("therapist__user", "modality"),
+        to_attr="plans_in_force",
+    )
 
 
 def _rules_prefetch() -> Prefetch:
@@ -94,27 +165,53 @@ def _rules_prefetch() -> Prefetch:
 
 
 def flags_in_force(client: Client, on: date) -> list[Contraindication]:
-    """The client's flags that are not resolved by the end of `on` (one query)."""
+    """The client's flags that are not resolved by the end of `on` (three queries),
+    with the rules of their conditions and the client's modification plans."""
     return flags_in_force_for_clients([client.pk], on).get(client.pk, [])
 
 
 def flags_in_force_for_clients(
     client_ids: Iterable[int], on: date
 ) -> dict[int, list[Contraindication]]:
-    """`flags_in_force` for many clients at once, by client id (two queries)."""
+    """`flags_in_force` for many clients at once, by client id (three queries)."""
     flags: dict[int, list[Contraindication]] = {}
     for flag in (
         Contraindication.objects.filter(client_id__in=list(client_ids))
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__date__gt=on))
-        .select_related("condition")
-        .prefetch_related(_rules_prefetch())
+        .select_related("condition", "client")
+        .prefetch_related(_rules_prefetch(), _plans_prefetch(on))
     ):
         flags.setdefault(flag.client_id, []).append(flag)
     return flags
 
 
-def _is_cleared(flag: Contraindication, on: date) -> bool:
-    return flag.cleared_on is not None and flag.cleared_on <= on
+def clearance_in_force(flag: Contraindication, on: date) -> bool:
+    """A physician's clearance dated on or before `on` that has not expired."""
+    return (
+        flag.cleared_on is not None
+        and flag.cleared_on <= on
+        and (flag.clearance_expires_on is None or on <= flag.clearance_expires_on)
+    )
+
+
+def weeks_since_onset(flag: Contraindication, on: date) -> int | None:
+    """Whole weeks from the flag's onset to `on` (pregnancy: weeks pregnant)."""
+    if flag.onset_on is None:
+        return None
+    return (on - flag.onset_on).days // 7
+
+
+def _rule_applies_on(
+    rule: ContraindicationRule, flag: Contraindication, on: date
+) -> bool:
+    if rule.from_week is None and rule.until_week is None:
+        return True
+    weeks = weeks_since_onset(flag, on)
+    if weeks is None:
+        return True  # the onset is unknown: every window may be the one, so all apply
+    if rule.from_week is not None and weeks < rule.from_week:
+        return False
+    return rule.until_week is None or weeks < rule.until_week
 
 
 def _rule_detail(rule: ContraindicationRule) -> str:
@@ -139,59 +236,160 @@ def _flag_fallback_headline(flag: Contraindication) -> str:
     return f"modify treatment: {flag.condition.name.lower()}"
 
 
-def _concerns_of_flag(
-    flag: Contraindication, modality: Modality, on: date
-) -> list[Concern]:
-    if flag.severity == Severity.ABSOLUTE:
-        if _is_cleared(flag, on):
-            return []
-        rule = next(
-            (
-                r
-                for r in flag.condition.rules.all()
-                if r.action == RuleAction.NEEDS_CLEARANCE
-            ),
-            None,
+def _clearance_headline(flag: Contraindication) -> str:
+    assert flag.cleared_on is not None  # only asked of a cleared flag
+    who = flag.cleared_by_physician or "a physician"
+    terms = flag.clearance_conditions.strip() or "follow the clearance's terms"
+    return (
+        f"cleared by {who} on {flag.cleared_on:%Y-%m-%d}: "
+        f"{flag.condition.name.lower()}: {terms}"
+    )
+
+
+def _absolute(flag: Contraindication, on: date) -> Concern | None:
+    """An absolute flag: no massage until cleared; a cleared one still speaks."""
+    recheck = flag.needs_recheck_on(on)
+    if clearance_in_force(flag, on):
+        return Concern(
+            flag=flag,
+            headline=_clearance_headline(flag),
+            outcome=Outcome.MODIFY,
+            needs_recheck=recheck,
+            detail=flag.clearance_conditions.strip(),
         )
-        headline = rule.headline if rule else _flag_fallback_headline(flag)
-        return [
-            Concern(
+    rule = next(
+        (
+            r
+            for r in flag.condition.rules.all()
+            if r.action == RuleAction.NEEDS_CLEARANCE
+        ),
+        None,
+    )
+    headline = rule.headline if rule else _flag_fallback_headline(flag)
+    expired = flag.clearance_expires_on
+    if flag.cleared_on is not None and expired is not None and on > expired:
+        headline += f" (the clearance expired on {expired:%Y-%m-%d})"
+    return Concern(
+        flag=flag, headline=headline, outcome=Outcome.NO_MASSAGE, needs_recheck=recheck
+    )
+
+
+def _plan_for(flag: Contraindication, modality: Modality) -> ModificationPlan | None:
+    plans: list[ModificationPlan] = getattr(flag.client, "plans_in_force", None) or []
+    return next((p for p in plans if p.modality_id == modality.pk), None)
+
+
+def _planned(
+    rule: ContraindicationRule,
+    flag: Contraindication,
+    plan: ModificationPlan,
+    recheck: bool,
+) -> Concern:
+    therapist = plan.therapist.user.get_full_name() or plan.therapist.user.username
+    return Concern(
+        flag=flag,
+        headline=f"{rule.headline}; modification plan by {therapist} "
+        f"until {plan.ends_on:%Y-%m-%d}",
+        outcome=Outcome.MODIFY,
+        needs_recheck=recheck,
+        detail=plan.changes,
+    )
+
+
+def _firmer_than(pressure: str, limit: str) -> bool:
+    if not (pressure and limit):
+        return False
+    return PRESSURE_ORDER.index(pressure) > PRESSURE_ORDER.index(limit)
+
+
+def _rule_concern(
+    rule: ContraindicationRule,
+    flag: Contraindication,
+    modality: Modality,
+    *,
+    area: str,
+    pressure: str,
+    recheck: bool,
+) -> Concern | None:
+    """What one rule says about this technique (None: it says nothing about it)."""
+    if rule.modality_id is not None and rule.modality_id != modality.pk:
+        return None
+    if rule.action == RuleAction.AVOID_MODALITY:
+        plan = _plan_for(flag, modality)
+        if plan is not None:
+            return _planned(rule, flag, plan, recheck)
+        return Concern(
+            flag=flag,
+            headline=rule.headline,
+            outcome=Outcome.NOT_THIS_TECHNIQUE,
+            needs_recheck=recheck,
+        )
+    detail = _rule_detail(rule)
+    if rule.action == RuleAction.AVOID_AREA and flag.body_region:
+        region = flag.get_body_region_display().lower()
+        detail = f"avoid: {region}"
+        if area and area == flag.body_region:
+            return Concern(
                 flag=flag,
-                headline=headline,
-                blocks=True,
-                needs_recheck=flag.needs_recheck_on(on),
+                headline=f"not on the {region}: {rule.headline}",
+                outcome=Outcome.NOT_THIS_TECHNIQUE,
+                needs_recheck=recheck,
             )
-        ]
+    if _firmer_than(pressure, rule.pressure_limit):
+        return Concern(
+            flag=flag,
+            headline=f"not {Pressure(pressure).label.lower()} pressure: "
+            f"{rule.headline}",
+            outcome=Outcome.NOT_THIS_TECHNIQUE,
+            needs_recheck=recheck,
+            detail=detail,
+        )
+    return Concern(
+        flag=flag,
+        headline=rule.headline,
+        outcome=Outcome.MODIFY,
+        needs_recheck=recheck,
+        detail=detail,
+    )
+
+
+def _concerns_of_flag(
+    flag: Contraindication,
+    modality: Modality,
+    on: date,
+    *,
+    area: str = "",
+    pressure: str = "",
+) -> list[Concern]:
+    concerns: list[Concern] = []
+    if flag.severity == Severity.ABSOLUTE:
+        first = _absolute(flag, on)
+        if first is None or first.outcome == Outcome.NO_MASSAGE:
+            return [first] if first else []
+        concerns.append(first)  # cleared: its terms, and the condition's other rules
 
     recheck = flag.needs_recheck_on(on)
-    rules = list(flag.condition.rules.all())
-    if not rules:  # a condition staff added without rules: show it as it is
+    rules = [
+        r
+        for r in flag.condition.rules.all()
+        if r.action != RuleAction.NEEDS_CLEARANCE and _rule_applies_on(r, flag, on)
+    ]
+    if not rules and not concerns and not flag.condition.rules.all():
+        # a condition staff added without rules: show it as it is
         return [
             Concern(
                 flag=flag,
                 headline=_flag_fallback_headline(flag),
-                blocks=False,
+                outcome=Outcome.MODIFY,
                 needs_recheck=recheck,
             )
         ]
-    concerns = []
     for rule in rules:
-        if rule.action == RuleAction.NEEDS_CLEARANCE:
-            continue  # only an absolute flag needs a clearance
-        if rule.modality_id is not None and rule.modality_id != modality.pk:
-            continue
-        detail = _rule_detail(rule)
-        if flag.body_region and rule.action == RuleAction.AVOID_AREA:
-            detail = f"avoid: {flag.get_body_region_display().lower()}"
-        concerns.append(
-            Concern(
-                flag=flag,
-                headline=rule.headline,
-                blocks=False,
-                needs_recheck=recheck,
-                detail=detail,
-            )
+        concern = _rule_concern(
+            rule, flag, modality, area=area, pressure=pressure, recheck=recheck
         )
+        if concern is not None:
+            concerns.append(concern)
     return concerns
 
 
@@ -201,39 +399,66 @@ def modality_safety(
     modality: Modality,
     on: date,
     flags: Iterable[Contraindication] | None = None,
+    area: str = "",
+    pressure: str = "",
 ) -> SafetyVerdict:
-    """Is `modality` safe for `client` on `on`, and if not, why.
+    """Is `modality` safe for `client` on `on` (on `area`, at `pressure`), and if not,
+    why: one of the four outcomes, with every concern that led to it.
 
-    Pass `flags` (from `flags_in_force`) to check several modalities with one query.
+    Pass `flags` (from `flags_in_force`) to check several techniques with one load.
     """
     flags = flags_in_force(client, on) if flags is None else flags
     concerns: list[Concern] = []
     for flag in flags:
-        concerns.extend(_concerns_of_flag(flag, modality, on))
-    concerns.sort(key=lambda c: (not c.blocks, c.headline))
+        concerns.extend(
+            _concerns_of_flag(flag, modality, on, area=area, pressure=pressure)
+        )
+    concerns.sort(key=lambda c: (-c.outcome, c.headline))
     return SafetyVerdict(
         client=client, modality=modality, on=on, concerns=tuple(concerns)
     )
 
 
-def _alert_headline(flag: Contraindication) -> str:
+def safe_techniques(
+    *,
+    client: Client,
+    on: date,
+    flags: Iterable[Contraindication] | None = None,
+    among: Iterable[Modality] | None = None,
+) -> list[Modality]:
+    """The active techniques the rules allow for `client` on `on` (maybe modified)."""
+    flags = list(flags_in_force(client, on) if flags is None else flags)
+    candidates = (
+        Modality.objects.filter(is_active=True).order_by("name")
+        if among is None
+        else among
+    )
+    return [
+        m
+        for m in candidates
+        if not modality_safety(client=client, modality=m, on=on, flags=flags).blocked
+    ]
+
+
+def _alert_headline(flag: Contraindication, on: date) -> str:
     rules = list(flag.condition.rules.all())
     if flag.severity == Severity.ABSOLUTE:
+        if clearance_in_force(flag, on):
+            return _clearance_headline(flag)
         clearance = next(
             (r for r in rules if r.action == RuleAction.NEEDS_CLEARANCE), None
         )
         return clearance.headline if clearance else _flag_fallback_headline(flag)
+    rules = [r for r in rules if _rule_applies_on(r, flag, on)]
     parts = [
         r.headline
         for r in rules
         if r.modality_id is None and r.action != RuleAction.NEEDS_CLEARANCE
     ]
-    # Every seeded "avoid modality" rule names its modality, but nothing in the
-    # database enforces it; the ignore keeps today's behaviour (no silent skip).
     avoided = [
-        r.modality.name.lower()  # type: ignore[union-attr]
+        r.modality.name.lower()
         for r in rules
-        if r.action == RuleAction.AVOID_MODALITY
+        if r.action == RuleAction.AVOID_MODALITY and r.modality is not None
     ]
     if avoided:
         parts.append(f"no {', '.join(avoided)}: {flag.condition.name.lower()}")
@@ -244,39 +469,49 @@ def _alert_headline(flag: Contraindication) -> str:
     return "; ".join(parts)
 
 
+def _plan_alerts(flags: list[Contraindication]) -> list[Alert]:
+    """The modification plans in force: the technique allowed, and what changes."""
+    if not flags:
+        return []
+    plans: list[ModificationPlan] = getattr(flags[0].client, "plans_in_force", [])
+    return [
+        Alert(
+            flag=None,
+            headline=f"{plan.modality.name.lower()} only with changes: {plan.changes}",
+            severity=Severity.MODIFY,
+            blocks=False,
+            needs_recheck=False,
+            cleared=False,
+        )
+        for plan in plans
+    ]
+
+
 def client_alerts(client: Client, on: date) -> list[Alert]:
     """Headlines of the client's flags in force on `on`, the blocking ones first."""
     return _alerts_of(flags_in_force(client, on), on)
 
 
-def _alerts_of(flags: Iterable[Contraindication], on: date) -> list[Alert]:
+def _alerts_of(flags: list[Contraindication], on: date) -> list[Alert]:
     alerts = [
         Alert(
             flag=flag,
-            headline=_alert_headline(flag),
+            headline=_alert_headline(flag, on),
             severity=flag.severity,
-            blocks=flag.severity == Severity.ABSOLUTE and not _is_cleared(flag, on),
+            blocks=flag.severity == Severity.ABSOLUTE
+            and not clearance_in_force(flag, on),
             needs_recheck=flag.needs_recheck_on(on),
-            cleared=_is_cleared(flag, on),
+            cleared=clearance_in_force(flag, on),
         )
         for flag in flags
     ]
     alerts.sort(key=lambda a: (not a.blocks, a.cleared, a.headline))
-    return alerts
+    return alerts + _plan_alerts(flags)
 
 
 def alerts_for_clients(client_ids: Iterable[int], on: date) -> dict[int, list[Alert]]:
-    """Alerts for many clients at once (calendar, lists): two queries in all."""
-    flags = (
-        Contraindication.objects.filter(client_id__in=set(client_ids))
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__date__gt=on))
-        .select_related("condition")
-        .prefetch_related(_rules_prefetch())
-    )
-    by_client: dict[int, list[Contraindication]] = {}
-    for flag in flags:
-        by_client.setdefault(flag.client_id, []).append(flag)
+    """Alerts for many clients at once (calendar, lists): three queries in all."""
     return {
-        client_id: _alerts_of(flag_list, on)
-        for client_id, flag_list in by_client.items()
+        client_id: _alerts_of(flags, on)
+        for client_id, flags in flags_in_force_for_clients(set(client_ids), on).items()
     }
