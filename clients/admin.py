@@ -1,19 +1,23 @@
 """Admin for clients and their clinical background.
 
 Clinical records (client, history, flags, referrals, insurance) are never
-hard-deleted; an intake version never changes once submitted.
+hard-deleted; an intake version never changes once submitted. Clients, flags,
+referrals, policies and authorizations are listed and viewed here and written on
+their pages, by the services with the rules and the audit trail; each view page
+links to its page.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from clients.client_services import client_archive, client_unarchive
 from clients.models import (
@@ -35,9 +39,12 @@ from massageclinic.admin import (
     ClinicalRecordInline,
     ClinicModelAdmin,
     ClinicTabularInline,
+    ViewedHereWrittenOnItsPage,
+    ViewedHereWrittenOnItsPageInline,
+    its_page_link,
 )
-from massageclinic.audit import AuditContext, audit_record
-from massageclinic.models import AuditEvent, clinic_today
+from massageclinic.audit import AuditContext
+from massageclinic.models import clinic_today
 
 
 class ArchivedListFilter(admin.SimpleListFilter):
@@ -55,38 +62,22 @@ class ArchivedListFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _audit_admin_save(
-    request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool, client_id: int
-) -> None:
-    """Record a save made here like the pages' (DESIGN.md section 6). The admin's
-    change form runs in one transaction, so the row commits with the change."""
-    if change and not form.has_changed():
-        return
-    fields = ", ".join(form.changed_data)
-    audit_record(
-        AuditContext.from_request(request),
-        AuditEvent.Action.CHANGE if change else AuditEvent.Action.CREATE,
-        obj,
-        client_id=client_id,
-        summary=f"Changed in the admin: {fields}" if change else "Added in the admin",
-    )
+class _WrittenOnItsPageAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
+    """A clinical record viewed here; its page writes it, through its service."""
 
+    def its_page_url(self, obj: Any) -> str:
+        raise NotImplementedError
 
-class _AuditedClinicalAdmin(ClinicalRecordAdmin):
-    """A clinical record edited in the admin: every save is audited."""
-
-    def audited_client_id(self, obj: Any) -> int:
-        return obj.client_id
-
-    def save_model(
-        self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool
-    ) -> None:
-        super().save_model(request, obj, form, change)
-        _audit_admin_save(request, obj, form, change, self.audited_client_id(obj))
+    @admin.display(description="its page")
+    def its_page(self, obj: Any) -> SafeString:
+        return its_page_link(self.its_page_url(obj))
 
 
 @admin.register(Client)
-class ClientAdmin(_AuditedClinicalAdmin):
+class ClientAdmin(_WrittenOnItsPageAdmin):
+    """Registered and edited on the client pages (client_create, client_update);
+    archived and restored there or by this list's actions, which call the services."""
+
     list_display = [
         "name",
         "preferred_name",
@@ -102,13 +93,14 @@ class ClientAdmin(_AuditedClinicalAdmin):
     search_fields = ["first_name", "last_name", "preferred_name", "email", "phone"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["preferred_location", "preferred_therapist"]
-    readonly_fields = ["archived_at", "created_at", "updated_at"]
+    readonly_fields = ["its_page", "archived_at", "created_at", "updated_at"]
     actions = ["archive", "restore"]
     fieldsets = [
         (
             None,
             {
                 "fields": [
+                    "its_page",
                     ("first_name", "last_name"),
                     ("preferred_name", "pronouns"),
                     "date_of_birth",
@@ -138,8 +130,8 @@ class ClientAdmin(_AuditedClinicalAdmin):
         ("Record", {"fields": ["archived_at", "created_at", "updated_at"]}),
     ]
 
-    def audited_client_id(self, obj: Client) -> int:
-        return obj.pk
+    def its_page_url(self, obj: Client) -> str:
+        return reverse("clients:edit", args=[obj.pk])
 
     @admin.display(description="name", ordering="last_name")
     def name(self, obj: Client) -> str:
@@ -311,7 +303,10 @@ class ActiveFlagListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contraindication)
-class ContraindicationAdmin(_AuditedClinicalAdmin):
+class ContraindicationAdmin(_WrittenOnItsPageAdmin):
+    """Flags are added, edited, cleared and resolved on the client's safety flags
+    (contraindication_add, _update, _clear, _resolve)."""
+
     list_display = [
         "client",
         "condition",
@@ -340,6 +335,7 @@ class ContraindicationAdmin(_AuditedClinicalAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ["client", "condition", "history"]
     readonly_fields = [
+        "its_page",
         "created_at",
         "created_by",
         "resolved_by",
@@ -350,6 +346,7 @@ class ContraindicationAdmin(_AuditedClinicalAdmin):
             None,
             {
                 "fields": [
+                    "its_page",
                     "client",
                     "condition",
                     "severity",
@@ -366,33 +363,42 @@ class ContraindicationAdmin(_AuditedClinicalAdmin):
                 "fields": [
                     "cleared_on",
                     "cleared_by_physician",
+                    "clearance_conditions",
+                    "clearance_expires_on",
                     "clearance_document",
                     "clearance_recorded_by",
                 ]
             },
         ),
-        ("Resolution", {"fields": ["resolved_at", "resolved_by"]}),
+        (
+            "Resolution",
+            {
+                "fields": [
+                    "resolved_at",
+                    "resolution_note",
+                    "resolved_by",
+                    "superseded_by",
+                ]
+            },
+        ),
     ]
 
     @admin.display(description="active", boolean=True, ordering="resolved_at")
     def is_active(self, obj: Contraindication) -> bool:
         return obj.is_active
 
-    def save_model(
-        self, request: HttpRequest, obj: Contraindication, form: Any, change: bool
-    ) -> None:
-        # Who did it is recorded, never typed in.
-        if not change:
-            obj.created_by = request.user
-        if obj.resolved_at is None:
-            obj.resolved_by = None
-        elif obj.resolved_by is None or "resolved_at" in form.changed_data:
-            obj.resolved_by = request.user
-        if obj.cleared_on is None:
-            obj.clearance_recorded_by = None
-        elif obj.clearance_recorded_by is None or "cleared_on" in form.changed_data:
-            obj.clearance_recorded_by = request.user
-        super().save_model(request, obj, form, change)
+    def its_page_url(self, obj: Contraindication) -> str:
+        return reverse("clients:flag_edit", args=[obj.client_id, obj.pk])
+
+    @admin.display(description="its page")
+    def its_page(self, obj: Contraindication) -> SafeString:
+        if obj.resolved_at is not None:
+            # A resolved flag is not edited; a new one is added on the flags list.
+            return its_page_link(
+                reverse("clients:history", args=[obj.client_id]) + "#flags",
+                "Resolved: add a new flag on the client's safety flags",
+            )
+        return its_page_link(self.its_page_url(obj))
 
 
 @admin.register(ReferringProvider)
@@ -400,19 +406,6 @@ class ReferringProviderAdmin(ClinicModelAdmin):
     list_display = ["name", "credentials", "npi", "practice", "phone", "fax"]
     list_filter = ["credentials"]
     search_fields = ["name", "npi", "practice", "phone"]
-
-
-class ReferralForm(forms.ModelForm):
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        referred_on, expires_on = cleaned.get("referred_on"), cleaned.get("expires_on")
-        if referred_on and expires_on and expires_on < referred_on:
-            self.add_error("expires_on", "A referral cannot expire before its date.")
-        if cleaned.get("visits_authorized") == 0:
-            self.add_error(
-                "visits_authorized", "A referral authorizes at least 1 visit."
-            )
-        return cleaned
 
 
 class ReferralCurrentListFilter(admin.SimpleListFilter):
@@ -432,8 +425,9 @@ class ReferralCurrentListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Referral)
-class ReferralAdmin(_AuditedClinicalAdmin):
-    form = ReferralForm
+class ReferralAdmin(_WrittenOnItsPageAdmin):
+    """Recorded and edited on the client's referrals (referral_create, _update)."""
+
     list_display = [
         "client",
         "provider",
@@ -455,9 +449,20 @@ class ReferralAdmin(_AuditedClinicalAdmin):
     date_hierarchy = "referred_on"
     autocomplete_fields = ["client", "provider", "prescribed_modalities"]
     str_select_related = ("client", "provider")
-    readonly_fields = ["created_at"]
+    readonly_fields = ["its_page", "created_at"]
     fieldsets = [
-        (None, {"fields": ["client", "provider", "referred_on", "expires_on"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "its_page",
+                    "client",
+                    "provider",
+                    "referred_on",
+                    "expires_on",
+                ]
+            },
+        ),
         ("Diagnosis", {"fields": ["diagnosis_codes", "diagnosis_text"]}),
         (
             "Prescription",
@@ -474,6 +479,9 @@ class ReferralAdmin(_AuditedClinicalAdmin):
         ),
         ("Document", {"fields": ["document", "created_at"]}),
     ]
+
+    def its_page_url(self, obj: Referral) -> str:
+        return reverse("clients:referral_edit", args=[obj.client_id, obj.pk])
 
     @admin.display(description="diagnosis")
     def diagnosis(self, obj: Referral) -> str:
@@ -495,26 +503,10 @@ class PayerAdmin(ClinicModelAdmin):
         return ", ".join(obj.refused_cpt_codes)
 
 
-class AuthorizationForm(forms.ModelForm):
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if (
-            cleaned.get("visits_authorized") is None
-            and cleaned.get("units_authorized") is None
-        ):
-            self.add_error(
-                "visits_authorized",
-                "Give the visits or the units authorized (or both).",
-            )
-        valid_from, valid_to = cleaned.get("valid_from"), cleaned.get("valid_to")
-        if valid_from and valid_to and valid_to < valid_from:
-            self.add_error("valid_to", "The authorization cannot end before it starts.")
-        return cleaned
+class AuthorizationInline(ViewedHereWrittenOnItsPageInline, ClinicalRecordInline):
+    """The policy's authorizations, each with a link to its page."""
 
-
-class AuthorizationInline(ClinicalRecordInline):
     model = Authorization
-    form = AuthorizationForm
     fields = [
         "number",
         "referral",
@@ -522,12 +514,22 @@ class AuthorizationInline(ClinicalRecordInline):
         "units_authorized",
         "valid_from",
         "valid_to",
+        "its_page",
     ]
-    autocomplete_fields = ["referral"]
+    readonly_fields = ["its_page"]
+
+    @admin.display(description="its page")
+    def its_page(self, obj: Authorization) -> SafeString:
+        return its_page_link(
+            reverse("clients:authorization_edit", args=[obj.policy.client_id, obj.pk])
+        )
 
 
 @admin.register(InsurancePolicy)
-class InsurancePolicyAdmin(_AuditedClinicalAdmin):
+class InsurancePolicyAdmin(_WrittenOnItsPageAdmin):
+    """Added on the client's referrals and insurance (insurance_policy_create), where
+    its authorizations are added and edited too."""
+
     list_display = [
         "client",
         "payer",
@@ -547,26 +549,36 @@ class InsurancePolicyAdmin(_AuditedClinicalAdmin):
     ]
     autocomplete_fields = ["client", "payer"]
     str_select_related = ("client", "payer")
+    readonly_fields = ["its_page"]
+    fields = [
+        "its_page",
+        "client",
+        "payer",
+        "member_id",
+        "group_number",
+        "subscriber_name",
+        "is_active",
+    ]
     inlines = [AuthorizationInline]
 
-    def save_formset(
-        self, request: HttpRequest, form: Any, formset: Any, change: bool
-    ) -> None:
-        super().save_formset(request, form, formset, change)
-        for inline_form in formset.forms:
-            saved = inline_form.instance
-            if saved.pk is None or inline_form in formset.deleted_forms:
-                continue
-            is_new = saved in formset.new_objects
-            if is_new or inline_form.has_changed():
-                _audit_admin_save(
-                    request, saved, inline_form, not is_new, saved.policy.client_id
-                )
+    def its_page_url(self, obj: InsurancePolicy) -> str:
+        return reverse("clients:referrals", args=[obj.client_id]) + f"#policy-{obj.pk}"
+
+    @admin.display(description="its page")
+    def its_page(self, obj: InsurancePolicy) -> SafeString:
+        # No page changes a policy once added (there is no policy_update yet); its
+        # page shows it and adds and edits its authorizations.
+        return its_page_link(
+            self.its_page_url(obj),
+            "See this on its page (the client's referrals and insurance)",
+        )
 
 
 @admin.register(Authorization)
-class AuthorizationAdmin(_AuditedClinicalAdmin):
-    form = AuthorizationForm
+class AuthorizationAdmin(_WrittenOnItsPageAdmin):
+    """Recorded and edited on the client's referrals and insurance
+    (authorization_create, _update)."""
+
     list_display = [
         "number",
         "client",
@@ -587,9 +599,21 @@ class AuthorizationAdmin(_AuditedClinicalAdmin):
     ]
     date_hierarchy = "valid_from"
     autocomplete_fields = ["policy", "referral"]
+    readonly_fields = ["its_page", "visits_used"]
+    fields = [
+        "its_page",
+        "policy",
+        "referral",
+        "number",
+        ("visits_authorized", "visits_used"),
+        "units_authorized",
+        ("valid_from", "valid_to"),
+    ]
 
-    def audited_client_id(self, obj: Authorization) -> int:
-        return obj.policy.client_id
+    def its_page_url(self, obj: Authorization) -> str:
+        return reverse(
+            "clients:authorization_edit", args=[obj.policy.client_id, obj.pk]
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Authorization]:
         # Used visits are derived, never typed in: the same count as the

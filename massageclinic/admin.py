@@ -20,6 +20,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
 from massageclinic.lengths import LENGTH_RULE, valid_minutes
@@ -138,6 +140,52 @@ class ClinicalRecordInline(ClinicTabularInline):
         self, request: HttpRequest, obj: Model | None = None
     ) -> bool:
         return False
+
+
+class ViewedHereWrittenOnItsPage:
+    """An admin mixin: the records are listed and viewed here, never added or saved.
+
+    Their pages call the services, with the rules, the history and the audit trail;
+    the admin must not be a way round them.
+    """
+
+    def has_add_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        # The list needs the permission to open (and the list's actions, which call
+        # the services, ask for it); no single record is saved here.
+        return obj is None and super().has_change_permission(request)  # type: ignore[misc]  # mixin: the admin class supplies it
+
+
+class ViewedHereWrittenOnItsPageInline:
+    """The same for an inline: its rows are shown, never added, saved or deleted."""
+
+    can_delete = False
+
+    def has_add_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+
+def its_page_link(url: str, text: str = "Change this on its page") -> SafeString:
+    """The link from a record's admin page to the app's page that writes it."""
+    return format_html('<a href="{}">{}</a>', url, text)
 
 
 def _choice_array_formfield(db_field: Any) -> forms.Field | None:

@@ -53,12 +53,19 @@ REGISTERED = sorted(
 # Adding is switched off on purpose: the policy is one row (made below); a series is
 # expanded into visits by the booking service; messages are made by the services.
 # Visits, notes, histories and progress reports are made on their pages, by the
-# services that check them (issue 9, "no back doors").
+# services that check them (issue 9, "no back doors"); so are clients, their flags,
+# referrals, insurance policies and authorizations (clients/tests/
+# test_admin_written_on_its_page.py).
 ADD_DISABLED = {
     "clinic.AuditEvent",
     "clinic.ClinicPolicy",
+    "clients.Authorization",
+    "clients.Client",
+    "clients.Contraindication",
+    "clients.InsurancePolicy",
     "clients.IntakeInvitation",
     "clients.MedicalHistory",
+    "clients.Referral",
     "clinic_sessions.Appointment",
     "clinic_sessions.AppointmentEvent",
     "clinic_sessions.AppointmentSeries",

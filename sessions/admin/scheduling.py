@@ -10,10 +10,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from massageclinic.admin import (
-    ClinicalRecordAdmin,
-)
-from sessions.admin.common import ViewedHereWrittenOnItsPage, local_time
+from massageclinic.admin import ClinicalRecordAdmin, ViewedHereWrittenOnItsPage
+from sessions.admin.common import local_time
 from sessions.models import (
     Appointment,
     AppointmentEvent,

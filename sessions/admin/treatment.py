@@ -18,9 +18,10 @@ from django.utils.html import format_html
 from massageclinic.admin import (
     ClinicalRecordAdmin,
     ClinicalRecordInline,
+    ViewedHereWrittenOnItsPage,
 )
 from massageclinic.audit import AuditContext
-from sessions.admin.common import ViewedHereWrittenOnItsPage, local_time
+from sessions.admin.common import local_time
 from sessions.models import (
     Goal,
     NoteAddendum,
