@@ -30,6 +30,10 @@ from sessions.models import (
     TreatmentPlan,
     WaitlistEntry,
 )
+from sessions.scheduling.documented import (
+    STATUSES_AFTER_DOCUMENTING,
+    documented_visit_problem,
+)
 from sessions.scheduling.rules import (
     ProposedVisit,
     conflict_message,
@@ -339,6 +343,8 @@ def appointment_reschedule(
 ) -> Appointment:
     """Move a visit (time, therapist, room); the visit keeps its history."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if documented := documented_visit_problem(appointment, lock=True):
+        raise ValidationError(documented, code="documented")
     if appointment.status not in Appointment.OPEN_STATUSES:
         raise ValidationError(
             f"This visit is {appointment.get_status_display().lower()}; it cannot be moved."
@@ -426,6 +432,10 @@ def appointment_set_status(
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status == status:
         return appointment  # a second click changes nothing
+    if status not in STATUSES_AFTER_DOCUMENTING and (
+        documented := documented_visit_problem(appointment, lock=True)
+    ):
+        raise ValidationError(documented, code="documented")
     allowed = ALLOWED_TRANSITIONS.get(appointment.status, set())
     if status not in allowed:
         raise ValidationError(
@@ -466,6 +476,8 @@ def appointment_cancel(
 ) -> Appointment:
     """Cancel a visit; inside the late-cancel window it counts as a late cancellation."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if documented := documented_visit_problem(appointment, lock=True):
+        raise ValidationError(documented, code="documented")
     if appointment.status not in Appointment.OPEN_STATUSES:
         raise ValidationError(
             f"This visit is already {appointment.get_status_display().lower()}."

@@ -36,6 +36,7 @@ from sessions.scheduling.booking import (
     current_authorization,
     current_referral,
 )
+from sessions.scheduling.documented import documented_visit_problem
 from sessions.scheduling.rules import (
     LiveSchedule,
     ProposedVisit,
@@ -348,6 +349,53 @@ def series_book(
 SCOPE_ONE, SCOPE_FOLLOWING, SCOPE_ALL = "one", "following", "all"
 
 
+@dataclass
+class SeriesEdit:
+    """What a change to several visits did: the visits changed, those left as they were."""
+
+    changed: list[Appointment]
+    documented: list[Appointment] = field(default_factory=list)
+
+    @property
+    def documented_message(self) -> str:
+        """The sentence naming the visits left alone because their notes are signed."""
+        if not self.documented:
+            return ""
+        days = [f"{v.local_starts_at:%a %d %b}" for v in self.documented]
+        listed = (
+            days[0] if len(days) == 1 else ", ".join(days[:-1]) + " and " + days[-1]
+        )
+        if len(days) == 1:
+            return (
+                f"The visit on {listed} was left as it is: it is documented (its note "
+                "is signed). To correct its record, add an addendum to its note."
+            )
+        return (
+            f"The visits on {listed} were left as they are: they are documented "
+            "(their notes are signed). To correct their record, add an addendum to "
+            "their notes."
+        )
+
+
+def _leave_documented(
+    appointment: Appointment, visits: list[Appointment]
+) -> tuple[list[Appointment], list[Appointment]]:
+    """The visits to change and the documented ones to leave as they are.
+
+    The visit the change was asked from must itself be changeable: its page offers no
+    such change once its note is signed.
+    """
+    if documented := documented_visit_problem(appointment):
+        raise ValidationError(documented, code="documented")
+    to_change: list[Appointment] = []
+    documented_visits: list[Appointment] = []
+    for visit in visits:
+        (documented_visits if documented_visit_problem(visit) else to_change).append(
+            visit
+        )
+    return to_change, documented_visits
+
+
 def _in_scope(appointment: Appointment, scope: str) -> list[Appointment]:
     if scope == SCOPE_ONE or appointment.series is None:
         return [appointment]
@@ -372,10 +420,15 @@ def series_change(
     place: str | None = None,
     room: Room | None = None,
     confirmation: Confirmation | None = None,
-) -> list[Appointment]:
-    """Change one visit, this and the following, or the whole series: all or none."""
+) -> SeriesEdit:
+    """Change one visit, this and the following, or the whole series: all or none.
+
+    Documented visits (their note signed) are left as they are and named in the
+    result; every other visit in scope changes, or none does.
+    """
     changed = []
-    for visit in _in_scope(appointment, scope):
+    visits, documented = _leave_documented(appointment, _in_scope(appointment, scope))
+    for visit in visits:
         local = visit.starts_at.astimezone(visit.location.zone)
         starts_at = (
             local_datetime(local.date(), local_start_time, visit.location)
@@ -407,23 +460,29 @@ def series_change(
         messages_series_changed(
             series=appointment.series, appointments=changed, now=now
         )
-    return changed
+    return SeriesEdit(changed=changed, documented=documented)
 
 
 @transaction.atomic
 def series_cancel_rest(
     *, appointment: Appointment, by: User, reason: str, now: datetime
-) -> list[Appointment]:
-    """Cancel this visit and every later open visit of its series, in one step."""
+) -> SeriesEdit:
+    """Cancel this visit and every later open visit of its series, in one step.
+
+    Documented visits (their note signed) stay as they are; the result names them.
+    """
+    visits, documented = _leave_documented(
+        appointment, _in_scope(appointment, SCOPE_FOLLOWING)
+    )
     cancelled = [
         appointment_cancel(appointment=visit, by=by, reason=reason, now=now)
-        for visit in _in_scope(appointment, SCOPE_FOLLOWING)
+        for visit in visits
     ]
     if appointment.series is not None:
         messages_series_cancelled(
             series=appointment.series, appointments=cancelled, now=now
         )
-    return cancelled
+    return SeriesEdit(changed=cancelled, documented=documented)
 
 
 # --- the plan a series is booked from -----------------------------------------------

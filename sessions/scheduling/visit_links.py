@@ -22,6 +22,7 @@ from sessions.scheduling.booking import (
     appointment_set_status,
     is_late_cancellation,
 )
+from sessions.scheduling.documented import documented_visit_problem
 
 CLIENT_CANCEL_REASON = "Cancelled by the client through the link in their email"
 
@@ -31,7 +32,7 @@ class Outcome(StrEnum):
     CANCELLED = "cancelled"
     ASK = "ask"  # the link is good: show the button that does it
     TOO_LATE = "too_late"  # inside the late-cancel window: call the clinic
-    CLOSED = "closed"  # checked in, completed, no-show: nothing to do online
+    CLOSED = "closed"  # checked in, completed, no-show, documented: call the clinic
 
 
 @dataclass
@@ -50,6 +51,8 @@ def _outcome(appointment: Appointment, action: Action, now: datetime) -> Outcome
     status = appointment.status
     if status in Appointment.NON_BLOCKING_STATUSES:
         return Outcome.CANCELLED
+    if documented_visit_problem(appointment):
+        return Outcome.CLOSED  # its note is signed: the visit took place
     if action == Action.CONFIRM:
         if status == Appointment.Status.BOOKED:
             return Outcome.ASK

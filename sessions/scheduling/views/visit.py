@@ -28,6 +28,7 @@ from sessions.scheduling.booking import (
     appointment_reschedule,
     appointment_set_status,
 )
+from sessions.scheduling.documented import documented_visit_problem
 from sessions.scheduling.forms.visit import CancelForm, RescheduleForm, StatusForm
 from sessions.scheduling.openings import waitlist_matches
 from sessions.scheduling.series import SCOPE_ONE, series_cancel_rest, series_change
@@ -75,6 +76,8 @@ def _detail_context(request: HttpRequest, visit: Appointment) -> dict:
             clinic_policy().late_cancel_window.total_seconds() // 3600
         ),
         "note_signed": note_signed,
+        # A signed note: no cancel, move or no-show; the page says why instead.
+        "documented": documented_visit_problem(visit) if note_signed else None,
     }
 
 
@@ -127,12 +130,14 @@ def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             reason, now = form.cleaned_data["reason"], timezone.now()
             if rest_of_series:
-                cancelled = series_cancel_rest(
+                edit = series_cancel_rest(
                     appointment=visit, by=request.user, reason=reason, now=now
                 )
                 messages.success(
-                    request, f"{len(cancelled)} visits of the series cancelled."
+                    request, f"{len(edit.changed)} visits of the series cancelled."
                 )
+                if edit.documented:
+                    messages.warning(request, edit.documented_message)
             else:
                 visit = appointment_cancel(
                     appointment=visit, by=request.user, reason=reason, now=now
@@ -151,6 +156,9 @@ def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_appointment_for_user(request, pk)
     require_booking_rights(request.user)
+    if request.method != "POST" and (documented := documented_visit_problem(visit)):
+        messages.error(request, documented)
+        return redirect("sessions:visit", pk=pk)
     lengths = clinic_policy().session_lengths
     local = visit.starts_at.astimezone(visit.location.zone)
     initial = {
@@ -166,6 +174,7 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None, appointment=visit, lengths=lengths, initial=initial
     )
     warnings: list[str] = []
+    left_documented = ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         confirmation = Confirmation(safety_acknowledged=data["acknowledge_safety"])
@@ -183,7 +192,7 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                     confirmation=confirmation,
                 )
             else:
-                series_change(
+                left_documented = series_change(
                     appointment=visit,
                     scope=data["scope"],
                     by=request.user,
@@ -194,7 +203,7 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                     place=data["place"],
                     room=data["room"],
                     confirmation=confirmation,
-                )
+                ).documented_message
         except BookingNeedsConfirmation as needs:
             warnings = needs.safety
             form.add_error(
@@ -204,6 +213,8 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(request, "The visit was moved.")
+            if left_documented:
+                messages.warning(request, left_documented)
             return redirect("sessions:visit", pk=pk)
     return render(
         request,
