@@ -150,8 +150,10 @@ class Alert:
 def _plans_prefetch(on: date) -> Prefetch:
     return Prefetch(
         "client__modification_plans",
+        # Not ended by `on`: a series checks later days with the same load, and
+        # `_plan_for` asks each day whether the plan is in force.
         queryset=ModificationPlan.objects.filter(
-            withdrawn_at__isnull=True, starts_on__lte=on, ends_on__gte=on
+            withdrawn_at__isnull=True, ends_on__gte=on
         ).select_related("therapist__user", "modality"),
         to_attr="plans_in_force",
     )
@@ -274,9 +276,13 @@ def _absolute(flag: Contraindication, on: date) -> Concern | None:
     )
 
 
-def _plan_for(flag: Contraindication, modality: Modality) -> ModificationPlan | None:
+def _plan_for(
+    flag: Contraindication, modality: Modality, on: date
+) -> ModificationPlan | None:
     plans: list[ModificationPlan] = getattr(flag.client, "plans_in_force", None) or []
-    return next((p for p in plans if p.modality_id == modality.pk), None)
+    return next(
+        (p for p in plans if p.modality_id == modality.pk and p.in_force_on(on)), None
+    )
 
 
 def _planned(
@@ -307,6 +313,7 @@ def _rule_concern(
     flag: Contraindication,
     modality: Modality,
     *,
+    on: date,
     area: str,
     pressure: str,
     recheck: bool,
@@ -315,7 +322,7 @@ def _rule_concern(
     if rule.modality_id is not None and rule.modality_id != modality.pk:
         return None
     if rule.action == RuleAction.AVOID_MODALITY:
-        plan = _plan_for(flag, modality)
+        plan = _plan_for(flag, modality, on)
         if plan is not None:
             return _planned(rule, flag, plan, recheck)
         return Concern(
@@ -386,7 +393,7 @@ def _concerns_of_flag(
         ]
     for rule in rules:
         concern = _rule_concern(
-            rule, flag, modality, area=area, pressure=pressure, recheck=recheck
+            rule, flag, modality, on=on, area=area, pressure=pressure, recheck=recheck
         )
         if concern is not None:
             concerns.append(concern)
@@ -469,7 +476,7 @@ def _alert_headline(flag: Contraindication, on: date) -> str:
     return "; ".join(parts)
 
 
-def _plan_alerts(flags: list[Contraindication]) -> list[Alert]:
+def _plan_alerts(flags: list[Contraindication], on: date) -> list[Alert]:
     """The modification plans in force: the technique allowed, and what changes."""
     if not flags:
         return []
@@ -484,6 +491,7 @@ def _plan_alerts(flags: list[Contraindication]) -> list[Alert]:
             cleared=False,
         )
         for plan in plans
+        if plan.in_force_on(on)
     ]
 
 
@@ -506,7 +514,7 @@ def _alerts_of(flags: list[Contraindication], on: date) -> list[Alert]:
         for flag in flags
     ]
     alerts.sort(key=lambda a: (not a.blocks, a.cleared, a.headline))
-    return alerts + _plan_alerts(flags)
+    return alerts + _plan_alerts(flags, on)
 
 
 def alerts_for_clients(client_ids: Iterable[int], on: date) -> dict[int, list[Alert]]:
@@ -515,3 +523,31 @@ def alerts_for_clients(client_ids: Iterable[int], on: date) -> dict[int, list[Al
         client_id: _alerts_of(flags, on)
         for client_id, flags in flags_in_force_for_clients(set(client_ids), on).items()
     }
+
+
+def refusal_sentence(
+    verdict: SafetyVerdict, *, flags: Iterable[Contraindication] | None = None
+) -> str:
+    """Why a ruled-out technique cannot be booked, and what can: one sentence for
+    the booking form, the series preview and the move."""
+    client, name = verdict.client, verdict.modality.name
+    why = "; ".join(c.text for c in verdict.concerns if c.outcome == verdict.outcome)
+    if verdict.no_massage:
+        return (
+            f"No massage for {client.full_name} until a physician's clearance is "
+            f"recorded on the chart: {why}."
+        )
+    safe = [
+        m.name
+        for m in safe_techniques(client=client, on=verdict.on, flags=flags)
+        if m.pk != verdict.modality.pk
+    ]
+    offer = (
+        f" Techniques the rules allow for {client.full_name}: {', '.join(safe)}."
+        if safe
+        else ""
+    )
+    return (
+        f"{name} is not for {client.full_name}: {why}.{offer} Only a licensed "
+        f"therapist's modification plan for {name}, recorded on the chart, allows it."
+    )

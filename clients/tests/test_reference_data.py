@@ -45,18 +45,30 @@ def test_bleeding_risk_rules_out_deep_and_friction_work(condition):
 )
 def test_absolute_conditions_need_a_physicians_clearance(condition):
     assert Condition.objects.get(slug=condition).default_severity == "absolute"
-    rule = ContraindicationRule.objects.get(condition__slug=condition)
-    assert rule.action == "needs_clearance"
+    rule = ContraindicationRule.objects.get(
+        condition__slug=condition, action="needs_clearance"
+    )
     assert rule.modality is None  # every modality
+    assert "Source" in rule.description  # the clinical source it follows
 
 
 def test_pregnancy_means_side_lying_and_no_abdominal_work():
-    general = ContraindicationRule.objects.get(
+    general = ContraindicationRule.objects.filter(
         condition__slug="pregnancy", modality=None
     )
-    assert "Side-lying" in general.positioning
-    assert general.area == "Abdomen"
-    assert _avoided_modalities("pregnancy") == {"maya-abdominal"}
+    first_trimester = general.get(from_week=None)
+    later = general.get(from_week=13)
+    assert (first_trimester.until_week, later.from_week) == (13, 13)
+    assert first_trimester.area == later.area == "Abdomen"
+    assert "Side-lying" in later.positioning
+    assert _avoided_modalities("pregnancy") == {"maya-abdominal", "deep-tissue"}
+
+
+def test_every_seeded_rule_names_its_clinical_source():
+    assert not ContraindicationRule.objects.filter(description="").exists()
+    assert not ContraindicationRule.objects.exclude(
+        description__contains="Source"
+    ).exists()
 
 
 def test_the_other_design_rules_exist():

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from clients.models import Authorization, Client, Referral
-from clients.safety import modality_safety
+from clients.safety import modality_safety, refusal_sentence
 from massageclinic.lengths import length_problem
 from massageclinic.models import Location, Room, clinic_policy
 from sessions.messaging.outbox import (
@@ -170,11 +170,7 @@ def _check_safety(visit: ProposedVisit) -> list[str]:
         client=visit.client, modality=visit.modality, on=visit.local_start.date()
     )
     if verdict.blocked:
-        raise ValidationError(
-            f"{visit.modality.name} cannot be booked for {visit.client.full_name}: "
-            + "; ".join(c.headline for c in verdict.concerns if c.blocks)
-            + ". A physician's clearance must be recorded on the chart first."
-        )
+        raise ValidationError(refusal_sentence(verdict))
     return verdict.reasons
 
 

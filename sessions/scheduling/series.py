@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clients.models import Client, Referral
-from clients.safety import flags_in_force, modality_safety
+from clients.safety import flags_in_force, modality_safety, refusal_sentence
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.clock import local_datetime
 from massageclinic.models import AuditEvent, Location, Room
@@ -210,7 +210,7 @@ def series_preview(*, proposed: ProposedSeries, now: datetime) -> list[Occurrenc
             client=proposed.client, modality=proposed.modality, on=day, flags=flags
         )
         if verdict.blocked:
-            occurrence.problems.append(verdict.summary())
+            occurrence.problems.append(refusal_sentence(verdict, flags=flags))
         else:
             occurrence.safety = verdict.reasons
         if occurrence.problems and not verdict.blocked:

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from clients.models import Condition
+from clients.models import Condition, ContraindicationRule
 from clients.services import contraindication_add, contraindication_clear
 from clients.tests.factories import ClientFactory
 from massageclinic.audit import AuditContext
@@ -299,7 +299,41 @@ def test_a_physicians_clearance_lets_the_booking_through(
         document=None,
         today=date(2026, 11, 30),
     )
-    assert _book(tara, grace, location, room, desk).pk
+    # A cleared condition still speaks: the desk acknowledges the clearance's terms.
+    with pytest.raises(BookingNeedsConfirmation) as excinfo:
+        _book(tara, grace, location, room, desk)
+    assert any("cleared by Dr. Amara Singh, MD" in s for s in excinfo.value.safety)
+    confirmed = Confirmation(safety_acknowledged=True)
+    assert _book(tara, grace, location, room, desk, confirmation=confirmed).pk
+
+
+def test_a_technique_the_rules_rule_out_is_refused_and_safe_ones_are_offered(
+    tara, grace, location, room, desk
+):
+    contraindication_add(
+        context=AuditContext.system("test"),
+        client=grace,
+        condition=Condition.objects.get(slug="anticoagulants"),
+        severity="modify",
+        by=desk,
+    )
+    acknowledged = Confirmation(safety_acknowledged=True)
+    with pytest.raises(ValidationError) as excinfo:
+        _book(
+            tara,
+            grace,
+            location,
+            room,
+            desk,
+            modality=modality("deep-tissue"),
+            confirmation=acknowledged,  # no tick at the desk overrides it
+        )
+    (sentence,) = excinfo.value.messages
+    assert sentence.startswith(
+        "Deep tissue is not for Grace Okafor: no deep tissue: anticoagulant."
+    )
+    assert "Swedish" in sentence and "Cupping" not in sentence
+    assert not Appointment.objects.exists()
 
 
 def test_a_modify_alert_must_be_acknowledged_and_is_recorded(
@@ -313,18 +347,18 @@ def test_a_modify_alert_must_be_acknowledged_and_is_recorded(
         by=desk,
     )
     with pytest.raises(BookingNeedsConfirmation) as excinfo:
-        _book(tara, grace, location, room, desk, modality=modality("deep-tissue"))
-    assert excinfo.value.safety == ["no deep tissue: anticoagulant"]
+        _book(tara, grace, location, room, desk, modality=modality("swedish"))
+    assert excinfo.value.safety == ["no firm or deep pressure: anticoagulant"]
     visit = _book(
         tara,
         grace,
         location,
         room,
         desk,
-        modality=modality("deep-tissue"),
+        modality=modality("swedish"),
         confirmation=Confirmation(safety_acknowledged=True),
     )
-    assert visit.safety_acknowledgement == "no deep tissue: anticoagulant"
+    assert visit.safety_acknowledgement == "no firm or deep pressure: anticoagulant"
     assert visit.events.filter(kind="safety_acknowledged").exists()
 
 
@@ -332,10 +366,14 @@ def test_a_safe_modality_needs_no_acknowledgement(tara, grace, location, room, d
     contraindication_add(
         context=AuditContext.system("test"),
         client=grace,
-        condition=Condition.objects.get(slug="anticoagulants"),
+        condition=Condition.objects.get(slug="oil-allergy"),
         severity="modify",
         by=desk,
     )
+    # Leave the condition one rule, about aromatherapy: Swedish is then plain safe.
+    ContraindicationRule.objects.filter(
+        condition__slug="oil-allergy", modality=None
+    ).delete()
     assert _book(tara, grace, location, room, desk, modality=modality("swedish")).pk
 
 

@@ -265,7 +265,7 @@ def test_the_booking_page_makes_a_fixed_number_of_queries(
         "modality": modality("swedish").pk,
     }
     desk.get(BOOK, params)  # warm the session and the clinic policy
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = desk.get(BOOK, params)
     assert response.status_code == 200
 
@@ -411,17 +411,17 @@ def anticoagulant(grace, front_desk):
 def test_a_safety_alert_must_be_read_and_acknowledged(
     desk, tara, grace, location, room, anticoagulant
 ):
-    deep = modality("deep-tissue").pk
+    deep = modality("swedish").pk
     first = desk.post(BOOK, _post(tara, grace, location, room, modality=deep))
     assert first.status_code == 200
     text = _text(first)
     assert "Safety alerts for this visit" in text
-    assert "no deep tissue: anticoagulant" in text
+    assert "no firm or deep pressure: anticoagulant" in text
     assert "I have read the safety alerts" in text
     assert "The visit was not booked" not in text
     assert not Appointment.objects.exists()
 
-    shown = {"shown_safety": "no deep tissue: anticoagulant"}
+    shown = {"shown_safety": "no firm or deep pressure: anticoagulant"}
     unticked = desk.post(
         BOOK, _post(tara, grace, location, room, modality=deep, **shown)
     )
@@ -443,7 +443,7 @@ def test_a_safety_alert_must_be_read_and_acknowledged(
     )
     assert ticked.status_code == 302
     visit = Appointment.objects.get()
-    assert visit.safety_acknowledgement == "no deep tissue: anticoagulant"
+    assert visit.safety_acknowledgement == "no firm or deep pressure: anticoagulant"
     assert visit.events.filter(kind=AppointmentEvent.Kind.SAFETY_ACKNOWLEDGED).exists()
 
 
@@ -457,12 +457,34 @@ def test_a_tick_for_other_alerts_does_not_confirm_new_ones(
             grace,
             location,
             room,
-            modality=modality("deep-tissue").pk,
+            modality=modality("swedish").pk,
             acknowledge_safety="on",
             shown_safety="something else",
         ),
     )
     assert "The safety alerts changed" in _text(response)
+    assert not Appointment.objects.exists()
+
+
+def test_a_technique_the_rules_rule_out_is_refused_whatever_the_desk_ticks(
+    desk, tara, grace, location, room, anticoagulant
+):
+    response = desk.post(
+        BOOK,
+        _post(
+            tara,
+            grace,
+            location,
+            room,
+            modality=modality("deep-tissue").pk,
+            acknowledge_safety="on",
+            shown_safety="no deep tissue: anticoagulant",
+        ),
+    )
+    text = _text(response)
+    assert response.status_code == 400
+    assert "Deep tissue is not for Grace Okafor: no deep tissue: anticoagulant." in text
+    assert "Techniques the rules allow for Grace Okafor:" in text
     assert not Appointment.objects.exists()
 
 
