@@ -144,10 +144,11 @@ def technique_verdicts(
 
 def _blocked_message(blocked: Sequence[SafetyVerdict]) -> str:
     names = ", ".join(v.modality.name for v in blocked)
-    reasons = "; ".join(dict.fromkeys(r for v in blocked for r in v.reasons))
+    why = " ".join(v.summary() for v in blocked)
     return (
-        f"{names} cannot be recorded for this client ({reasons}) until a physician "
-        "clears it. Remove it from the techniques."
+        f"{names} cannot be recorded in this note. {why} Remove it from the "
+        "techniques (a technique the rules rule out needs a modification plan on "
+        "the chart first)."
     )
 
 

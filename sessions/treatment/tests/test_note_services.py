@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
+from clients.models import ContraindicationRule
 from massageclinic.audit import AuditContext
 from sessions.models import Appointment, NoteAddendum, NoteTechnique, SessionNote
 from sessions.tests.factories import AppointmentFactory
@@ -155,38 +156,55 @@ def test_only_the_notes_therapist_saves_it(draft, other_therapist):
 def test_a_technique_that_needs_care_needs_a_reason(visit, draft):
     flag(visit.client, "anticoagulants")
     with pytest.raises(ValidationError) as error:
-        _save(draft, techniques=[(modality("deep-tissue"), 20)])
-    assert "Deep tissue needs care" in error.value.message_dict["safety_reason"][0]
+        _save(draft, techniques=[(modality("swedish"), 20)])
+    assert "Swedish needs care" in error.value.message_dict["safety_reason"][0]
     assert not draft.techniques.exists()
 
     _save(
         draft,
-        techniques=[(modality("deep-tissue"), 20)],
-        safety_reason="Physician approved firm work; kept moderate.",
+        techniques=[(modality("swedish"), 20)],
+        safety_reason="Kept to moderate pressure throughout.",
     )
     draft.refresh_from_db()
     assert draft.safety_acknowledgement == (
-        "Deep tissue: no deep tissue: anticoagulant\n"
-        "Reason: Physician approved firm work; kept moderate."
+        "Swedish: no firm or deep pressure: anticoagulant\n"
+        "Reason: Kept to moderate pressure throughout."
     )
+
+
+def test_a_technique_the_rules_rule_out_is_refused_whatever_the_reason(visit, draft):
+    flag(visit.client, "anticoagulants")
+    with pytest.raises(ValidationError) as error:
+        _save(
+            draft,
+            techniques=[(modality("deep-tissue"), 20)],
+            safety_reason="Physician approved firm work.",
+        )
+    message = error.value.message_dict["techniques"][0]
+    assert message.startswith("Deep tissue cannot be recorded in this note.")
+    assert "Deep tissue is not for" in message and "modification plan" in message
+    assert not draft.techniques.exists()
 
 
 def test_a_reason_given_earlier_does_not_cover_a_new_flagged_technique(visit, draft):
     flag(visit.client, "anticoagulants")
     _save(
         draft,
-        techniques=[(modality("deep-tissue"), 20)],
-        safety_reason="Approved by the physician.",
+        techniques=[(modality("swedish"), 20)],
+        safety_reason="Kept to moderate pressure.",
     )
+    lymph = modality("manual-lymphatic-drainage")
     with pytest.raises(ValidationError) as error:
-        _save(
-            draft, techniques=[(modality("deep-tissue"), 20), (modality("cupping"), 5)]
-        )
-    assert "Cupping" in error.value.message_dict["safety_reason"][0]
+        _save(draft, techniques=[(modality("swedish"), 20), (lymph, 15)])
+    assert "Manual lymphatic drainage" in error.value.message_dict["safety_reason"][0]
 
 
 def test_safe_techniques_need_no_acknowledgement(visit, draft):
-    flag(visit.client, "anticoagulants")
+    flag(visit.client, "oil-allergy")
+    # Leave the condition one rule, about aromatherapy: Swedish is then plain safe.
+    ContraindicationRule.objects.filter(
+        condition__slug="oil-allergy", modality=None
+    ).delete()
     _save(draft, techniques=[(modality("swedish"), 40)], safety_reason="")
     draft.refresh_from_db()
     assert draft.safety_acknowledgement == ""
@@ -212,7 +230,16 @@ def test_a_cleared_absolute_flag_no_longer_blocks(visit, draft):
         cleared_on=date(2026, 11, 20),
         cleared_by_physician="Dr. Ana Ruiz",
     )
-    _save(draft, techniques=[(modality("swedish"), 30)])
+    # No longer blocked, but a cleared condition still speaks: its terms are
+    # acknowledged like any modification.
+    with pytest.raises(ValidationError) as error:
+        _save(draft, techniques=[(modality("swedish"), 30)])
+    assert "cleared by Dr. Ana Ruiz" in error.value.message_dict["safety_reason"][0]
+    _save(
+        draft,
+        techniques=[(modality("swedish"), 30)],
+        safety_reason="Gentle on the legs, as cleared.",
+    )
     assert draft.techniques.count() == 1
 
 
@@ -283,9 +310,9 @@ def test_only_the_notes_therapist_signs(draft, other_therapist, manager):
 
 
 def test_signing_is_refused_while_a_flagged_technique_is_unacknowledged(visit, draft):
-    _save(draft, **complete_data(techniques=[(modality("deep-tissue"), 30)]))
+    _save(draft, **complete_data(techniques=[(modality("swedish"), 30)]))
     flag(visit.client, "anticoagulants")  # flagged after the technique was chosen
-    with pytest.raises(ValidationError, match="Deep tissue needs care"):
+    with pytest.raises(ValidationError, match="Swedish needs care"):
         note_sign(
             note=draft,
             by=visit.therapist.user,

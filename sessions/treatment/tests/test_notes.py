@@ -297,11 +297,11 @@ def test_a_flagged_technique_needs_the_reason_on_the_page(
 ):
     flag(visit.client, "anticoagulants")
     client.force_login(therapist.user)
-    deep = str(modality("deep-tissue").pk)
-    data = form_post(**{"techniques-2-modality": deep, "techniques-2-minutes": "10"})
+    lymph = str(modality("manual-lymphatic-drainage").pk)
+    data = form_post(**{"techniques-2-modality": lymph, "techniques-2-minutes": "10"})
     response = client.post(_url("note", visit), data)
     assert response.status_code == 400
-    assert "Deep tissue needs care" in response.content.decode()
+    assert "Manual lymphatic drainage needs care" in response.content.decode()
     assert not _note(visit).techniques.exists()
     response = client.post(
         _url("note", visit), {**data, "safety_reason": "Physician approved."}

@@ -159,7 +159,7 @@ def test_unsafe_planned_modalities_are_flagged_and_warned_not_blocked(
     )
     client.force_login(therapist.user)
     form = client.get(reverse("sessions:plan_new", args=[grace.pk])).content.decode()
-    assert "Deep tissue (97124) — needs care: no deep tissue: anticoagulant" in form
+    assert "Deep tissue (97124) — ruled out: no deep tissue: anticoagulant" in form
     response = client.post(
         reverse("sessions:plan_new", args=[grace.pk]),
         _plan_post(planned_modalities=[str(modality("deep-tissue").pk)]),
@@ -167,7 +167,10 @@ def test_unsafe_planned_modalities_are_flagged_and_warned_not_blocked(
     )
     page = response.content.decode()
     assert TreatmentPlan.objects.get().planned_modalities.get().slug == "deep-tissue"
-    assert "Safety: Deep tissue needs care: no deep tissue: anticoagulant." in page
+    assert (
+        "Safety: Deep tissue is not for Grace Okafor: no deep tissue: anticoagulant."
+        in page
+    )
     assert "Planned modalities that need care" in page
 
 

@@ -359,8 +359,10 @@ def test_it_warns_but_does_not_block_unsafe_planned_modalities(therapist):
         modalities=list(plan.planned_modalities.all()),
         on=date(2026, 3, 3),
     )
-    assert {v.modality.slug for v in warnings} == {"deep-tissue", "cupping"}
-    assert all(v.needs_acknowledgement for v in warnings)
+    by_slug = {v.modality.slug: v for v in warnings}
+    assert set(by_slug) == {"swedish", "deep-tissue", "cupping"}
+    assert by_slug["swedish"].needs_acknowledgement
+    assert by_slug["deep-tissue"].blocked and by_slug["cupping"].blocked
     assert "no cupping: anticoagulant" in " ".join(v.summary() for v in warnings)
 
 
@@ -371,7 +373,10 @@ def test_a_ruled_out_modality_says_so(therapist):
         client=client, modalities=[modality("swedish")], on=date(2026, 3, 3)
     )
     assert verdict.blocked
-    assert "Swedish is ruled out" in verdict.summary()
+    assert verdict.summary().startswith("No massage for ")
+    assert "until a physician clears it: no massage until cleared: DVT" in (
+        verdict.summary()
+    )
 
 
 def test_a_client_without_flags_gets_no_warning(therapist):
