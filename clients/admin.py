@@ -29,6 +29,7 @@ from clients.models import (
     InsurancePolicy,
     IntakeInvitation,
     MedicalHistory,
+    ModificationPlan,
     Payer,
     Referral,
     ReferringProvider,
@@ -653,3 +654,40 @@ class IntakeInvitationAdmin(ClinicalRecordAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(ModificationPlan)
+class ModificationPlanAdmin(_WrittenOnItsPageAdmin):
+    """Therapists record and withdraw plans in the Modification plans section of the
+    client's chart (modification_plan_record, modification_plan_withdraw)."""
+
+    list_display = [
+        "client",
+        "modality",
+        "changes",
+        "starts_on",
+        "ends_on",
+        "therapist",
+        "withdrawn_at",
+    ]
+    list_filter = ["modality", "ends_on"]
+    list_select_related = ["client", "modality", "therapist__user"]
+    search_fields = ["client__first_name", "client__last_name", "changes"]
+    date_hierarchy = "recorded_at"
+    autocomplete_fields = ["client", "therapist"]
+    readonly_fields = ["its_page", "recorded_at", "withdrawn_at", "withdrawn_by"]
+    fields = [
+        "its_page",
+        "client",
+        "modality",
+        "changes",
+        "reason",
+        ("starts_on", "ends_on"),
+        "clearance_document",
+        "therapist",
+        "recorded_at",
+        ("withdrawn_at", "withdrawn_by"),
+    ]
+
+    def its_page_url(self, obj: ModificationPlan) -> str:
+        return reverse("clients:detail", args=[obj.client_id]) + "#modification-plans"

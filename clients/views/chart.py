@@ -31,6 +31,7 @@ from clients.client_services import (
 from clients.forms.chart import ClientForm, ClientSearchForm
 from clients.intake_services import client_today
 from clients.models import Client
+from clients.modification_plans import can_withdraw, modification_plans_section
 from clients.safety import client_alerts
 from clients.selectors import (
     client_notes_for_reading,
@@ -109,6 +110,12 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context=AuditContext.from_request(request),
     )
     context["reads_health"] = reads_health
+    section = modification_plans_section(client=client, today=context["today"])
+    context["plans_section"] = section
+    context["can_record_plan"] = reads_health and hasattr(request.user, "therapist")
+    context["withdrawable"] = [
+        plan.pk for plan in section.plans if can_withdraw(request.user, plan)
+    ]
     return render(request, "clients/detail.html", context)
 
 

@@ -18,6 +18,7 @@ from clients.models import (
     InsurancePolicy,
     IntakeInvitation,
     MedicalHistory,
+    ModificationPlan,
     Payer,
     Referral,
     ReferringProvider,
@@ -55,7 +56,7 @@ REGISTERED = sorted(
 # Visits, notes, histories and progress reports are made on their pages, by the
 # services that check them (issue 9, "no back doors"); so are clients, their flags,
 # referrals, insurance policies and authorizations (clients/tests/
-# test_admin_written_on_its_page.py).
+# test_admin_written_on_its_page.py), and therapists' modification plans.
 ADD_DISABLED = {
     "clinic.AuditEvent",
     "clinic.ClinicPolicy",
@@ -65,6 +66,7 @@ ADD_DISABLED = {
     "clients.InsurancePolicy",
     "clients.IntakeInvitation",
     "clients.MedicalHistory",
+    "clients.ModificationPlan",
     "clients.Referral",
     "clinic_sessions.Appointment",
     "clinic_sessions.AppointmentEvent",
@@ -139,6 +141,15 @@ def _make_records(created_by, n: int = 0) -> dict[str, models.Model]:
         severity="modify",
         source="intake",
         history=history,
+    )
+    ModificationPlan.objects.create(
+        client=client,
+        modality=modality("deep-tissue"),
+        changes="Light pressure only",
+        reason="Chronic hypertonicity; INR stable",
+        starts_on=date(2026, 12, 1),
+        ends_on=date(2027, 2, 28),
+        therapist=therapist,
     )
     provider = ReferringProvider.objects.create(
         name=f"Dr. Ada Stone {n}", credentials="MD", npi=_npi(n), practice="Spine Care"
