@@ -54,7 +54,14 @@ def restore_reference_data() -> None:
     importlib.import_module("therapists.migrations.0002_seed_modalities").seed(
         apps, None
     )
-    importlib.import_module("clients.migrations.0002_seed_contraindication_rules").seed(
+    rules = apps.get_model("clients", "ContraindicationRule")
+    if not rules.objects.exists():
+        # After a flush only: on the migrated data 0006 has split rules by weeks,
+        # which 0002's get_or_create would find twice.
+        importlib.import_module(
+            "clients.migrations.0002_seed_contraindication_rules"
+        ).seed(apps, None)
+    importlib.import_module("clients.migrations.0006_safety_rules_with_sources").seed(
         apps, None
     )
     importlib.import_module("sessions.migrations.0002_roles").grant_roles(apps)
