@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,17 +23,23 @@ from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Field, Max
+from django.db.models import Field, Max, Q
 
 from clients.models import (
     Client,
     Contraindication,
+    FlagSource,
     IntakeCondition,
     IntakeInvitation,
     MedicalHistory,
 )
 from clients.selectors import renewal_due_on
-from clients.services import flags_from_history, history_location
+from clients.services import (
+    flag_described,
+    flag_updated_summary_prefix,
+    flags_follow_history,
+    history_location,
+)
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.choices import BodyRegion
 from massageclinic.clock import local_date, local_today, location_zone
@@ -215,8 +222,14 @@ def _history_create(
     data: Mapping[str, Any],
     submitted_by: User | None,
     now: datetime,
+    context: AuditContext,
+    summary: str,
 ) -> MedicalHistory:
-    """The new version and its flags, unaudited: its callers audit it their way."""
+    """The new version, its audit row (`summary` names "{version}") and its flags.
+
+    The intake's flags follow the new version (`flags_follow_history`), each change
+    audited in the same transaction as the version itself.
+    """
     if client.is_archived:
         raise ValidationError(
             "This client is archived; restore them before recording a new history."
@@ -233,7 +246,14 @@ def _history_create(
         consent_signed_at=now,
         **values,
     )
-    flags_from_history(history=history, by=submitted_by)
+    audit_record(
+        context,
+        AuditEvent.Action.CREATE,
+        history,
+        client_id=client.pk,
+        summary=summary.format(version=history.version),
+    )
+    flags_follow_history(history=history, by=submitted_by, context=context)
     return history
 
 
@@ -246,23 +266,20 @@ def history_submit(
     now: datetime,
     context: AuditContext,
 ) -> MedicalHistory:
-    """Store a new version of the client's history and add the flags it calls for.
+    """Store a new version of the client's history; the intake's flags follow it.
 
     `data` holds the form's fields (see HISTORY_CONTENT_FIELDS, plus consent_name);
     the consent is signed at `now`. The client's own link goes through
     `intake_invitation_submit`.
     """
-    history = _history_create(
-        client=client, data=data, submitted_by=submitted_by, now=now
+    return _history_create(
+        client=client,
+        data=data,
+        submitted_by=submitted_by,
+        now=now,
+        context=context,
+        summary="Recorded medical history v{version}",
     )
-    audit_record(
-        context,
-        AuditEvent.Action.CREATE,
-        history,
-        client_id=client.pk,
-        summary=f"Recorded medical history v{history.version}",
-    )
-    return history
 
 
 def history_current(client: Client) -> MedicalHistory | None:
@@ -317,6 +334,86 @@ def history_for_reading(client: Client, *, context: AuditContext) -> HistoryRead
         summary=f"Viewed {seen}safety flags",
     )
     return reading
+
+
+class FlagChangeKind(StrEnum):
+    ADDED = "added"
+    UPDATED = "updated"
+    RESOLVED = "resolved"
+
+
+_FLAG_CHANGE_HEADINGS = {
+    FlagChangeKind.ADDED: "New flag",
+    FlagChangeKind.UPDATED: "Updated",
+    FlagChangeKind.RESOLVED: "Resolved",
+}
+
+
+@dataclass(frozen=True)
+class FlagChange:
+    """One line of what a history version did to the intake's safety flags."""
+
+    kind: FlagChangeKind
+    flag: Contraindication
+    text: str
+
+    @property
+    def heading(self) -> str:
+        return _FLAG_CHANGE_HEADINGS[self.kind]
+
+
+def history_flag_changes(
+    history: MedicalHistory, *, client_flags: list[Contraindication] | None = None
+) -> list[FlagChange]:
+    """What submitting `history` did to the intake's flags, read back from the data.
+
+    The flags it added or updated name it as their `history`, the ones it resolved as
+    their `superseded_by`; the audit row of an update tells it from an addition and
+    says what changed (the text after `flag_updated_summary_prefix`). At most two
+    queries, whatever the number of flags; one when `client_flags` (all the client's
+    flags, with their condition) are already loaded. The caller audits the read.
+    """
+    if client_flags is None:
+        flags = list(
+            Contraindication.objects.select_related("condition").filter(
+                Q(history=history, source=FlagSource.INTAKE) | Q(superseded_by=history)
+            )
+        )
+    else:
+        flags = [
+            f
+            for f in client_flags
+            if f.superseded_by_id == history.pk
+            or (f.history_id == history.pk and f.source == FlagSource.INTAKE)
+        ]
+    flags.sort(key=lambda f: (f.condition.name, f.pk))
+    prefix = flag_updated_summary_prefix(history.version)
+    touched = [f.pk for f in flags if f.superseded_by_id != history.pk]
+    updates: dict[int | None, str] = {}
+    if touched:
+        updates = dict(
+            AuditEvent.objects.filter(
+                client_id=history.client_id,
+                object_type=Contraindication._meta.label,
+                object_id__in=touched,
+                action=AuditEvent.Action.CHANGE,
+                summary__startswith=prefix,
+            ).values_list("object_id", "summary")
+        )
+    changes = []
+    for flag in flags:
+        if flag.superseded_by_id == history.pk:
+            kind = FlagChangeKind.RESOLVED
+            text = flag_described(flag, flag.resolution_note)
+        elif flag.pk in updates:
+            kind = FlagChangeKind.UPDATED
+            text = updates[flag.pk].removeprefix(prefix)
+        else:
+            kind = FlagChangeKind.ADDED
+            text = flag_described(flag, flag.detail)
+        changes.append(FlagChange(kind=kind, flag=flag, text=text))
+    order = list(FlagChangeKind)
+    return sorted(changes, key=lambda c: order.index(c.kind))
 
 
 def history_version_for_reading(
@@ -568,18 +665,16 @@ def intake_invitation_submit(
     # Locked, so that the same link sent twice at once is used once.
     invitation = intake_invitation_open(token=token, now=now, for_update=True)
     history = _history_create(
-        client=invitation.client, data=data, submitted_by=None, now=now
+        client=invitation.client,
+        data=data,
+        submitted_by=None,
+        now=now,
+        context=context,
+        summary="Client sent medical history v{version} by link",
     )
     invitation.used_at = now
     invitation.history = history
     invitation.save(update_fields=["used_at", "history"])
-    audit_record(
-        context,
-        AuditEvent.Action.CREATE,
-        history,
-        client_id=history.client_id,
-        summary=f"Client sent medical history v{history.version} by link",
-    )
     return history
 
 

@@ -136,7 +136,7 @@ def _assert_from(event: AuditEvent, context: AuditContext) -> None:
 # --- (1) A service called directly, with no view, records its own change ------------
 
 
-def test_a_history_submitted_without_a_view_is_recorded_once(
+def test_a_history_submitted_without_a_view_is_recorded_once_with_each_flag(
     patient, manager, manager_context
 ):
     history = history_submit(
@@ -146,14 +146,24 @@ def test_a_history_submitted_without_a_view_is_recorded_once(
         now=NOW,
         context=manager_context,
     )
-    event = _only_event()
+    event, flag_event = AuditEvent.objects.order_by("pk")
     _assert_from(event, manager_context)
     assert event.action == AuditEvent.Action.CREATE
     assert (event.client_id, event.object_id) == (patient.pk, history.pk)
     assert event.object_type == "clients.MedicalHistory"
     assert event.summary == "Recorded medical history v1"
-    # The flag the history raised is part of the same change, not a second row.
-    assert patient.contraindications.get().condition.slug == "anticoagulants"
+    # Each flag the history raised has its own row, from the same context.
+    flag = patient.contraindications.get()
+    assert flag.condition.slug == "anticoagulants"
+    _assert_from(flag_event, manager_context)
+    assert (flag_event.action, flag_event.object_type, flag_event.object_id) == (
+        AuditEvent.Action.CREATE,
+        "clients.Contraindication",
+        flag.pk,
+    )
+    assert flag_event.summary == (
+        "Flag added from the history v1: Anticoagulant medication (Warfarin 5 mg daily)"
+    )
 
 
 def test_a_flag_added_changed_and_resolved_without_a_view_is_recorded_each_time(
@@ -341,7 +351,8 @@ def test_when_the_surrounding_transaction_rolls_back_no_audit_row_remains(
             context=manager_context,
         )
         client_archive(client=patient, by=front_desk, now=NOW, context=desk_context)
-        assert AuditEvent.objects.count() == 2  # written inside, not after
+        # The history, its flag and the archiving: written inside, not after.
+        assert AuditEvent.objects.count() == 3
         raise Abandoned
 
     patient.refresh_from_db()
@@ -375,8 +386,9 @@ def test_a_link_submission_is_recorded_with_its_path_and_no_user(patient, front_
     history = intake_invitation_submit(
         token=token, data=_answers(), now=NOW, context=link
     )
-    event = _only_event()
+    event, flag_event = AuditEvent.objects.order_by("pk")
     _assert_from(event, link)
+    _assert_from(flag_event, link)  # the flag the client's answers raised
     assert (event.action, event.client_id, event.object_id) == (
         AuditEvent.Action.CREATE,
         patient.pk,
@@ -390,9 +402,10 @@ def test_a_used_link_records_nothing(patient, front_desk):
     token = intake_invitation_token(invitation)
     link = AuditContext(user=None, path=f"/intake/{token}/")
     intake_invitation_submit(token=token, data=_answers(), now=NOW, context=link)
+    recorded = AuditEvent.objects.count()  # the history and its flag
     with pytest.raises(ValidationError, match="already sent"):
         intake_invitation_submit(token=token, data=_answers(), now=NOW, context=link)
-    assert AuditEvent.objects.count() == 1
+    assert AuditEvent.objects.count() == recorded == 2
 
 
 def test_the_link_page_records_the_client_not_a_staff_login_on_that_browser(

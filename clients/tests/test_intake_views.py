@@ -509,8 +509,14 @@ def test_the_client_sends_the_form_once(client, link, patient):
     assert history.submitted_by is None
     assert IntakeInvitation.objects.get().history == history
     assert patient.contraindications.get().condition.slug == "anticoagulants"
-    event = AuditEvent.objects.get(action="create")
+    event = AuditEvent.objects.get(
+        action="create", object_type="clients.MedicalHistory"
+    )
     assert (event.user, event.client_id) == (None, patient.pk)
+    flag_event = AuditEvent.objects.get(
+        action="create", object_type="clients.Contraindication"
+    )
+    assert (flag_event.user, flag_event.client_id) == (None, patient.pk)
 
     again = client.post(link, _form_data(chief_complaint="Something else"))
     assert again.status_code == 410

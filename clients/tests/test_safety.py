@@ -1,7 +1,7 @@
 """The contraindication engine against the seeded rules: one verdict per case.
 
 `clients.safety.modality_safety()` is what booking, the series preview and the note
-use; `flags_from_history()` turns a submitted intake into flags by rule.
+use; `flags_follow_history()` turns a submitted intake into flags by rule.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from clients.models import (
     Severity,
 )
 from clients.safety import client_alerts, modality_safety
-from clients.services import contraindication_resolve, flags_from_history
+from clients.services import contraindication_resolve, flags_follow_history
 from clients.tests.factories import ClientFactory
 from massageclinic.audit import AuditContext
 from massageclinic.tests.factories import UserFactory
@@ -303,7 +303,7 @@ def test_the_alert_headlines_name_what_to_avoid():
     assert "avoid surgical site: recent surgery (left knee)" in headlines
 
 
-# --- flags_from_history: each intake answer, by rule -----------------------------------
+# --- flags_follow_history: each intake answer, by rule -----------------------------------
 
 
 def _history(client=None, version: int = 1, **answers) -> MedicalHistory:
@@ -319,8 +319,10 @@ def _history(client=None, version: int = 1, **answers) -> MedicalHistory:
 
 
 def _flags_of(history: MedicalHistory) -> dict[str, Contraindication]:
-    created = flags_from_history(history=history, by=None)
-    return {flag.condition.slug: flag for flag in created}
+    changes = flags_follow_history(
+        history=history, by=None, context=AuditContext.system("test")
+    )
+    return {flag.condition.slug: flag for flag in changes.added}
 
 
 FIELD_CASES = [
@@ -463,7 +465,7 @@ def test_recent_surgery_is_judged_on_the_clinics_local_date():
     from datetime import UTC, datetime
 
     from clients.models import MedicalHistory
-    from clients.services import flags_from_history
+    from clients.services import flags_follow_history
     from clients.tests.factories import ClientFactory
     from massageclinic.tests.factories import LocationFactory
 
@@ -478,5 +480,7 @@ def test_recent_surgery_is_judged_on_the_clinics_local_date():
         consent_name="A Client",
         consent_signed_at=submitted,
     )
-    flags = flags_from_history(history=history, by=None)
-    assert [f.condition.slug for f in flags] == ["recent-surgery"]
+    changes = flags_follow_history(
+        history=history, by=None, context=AuditContext.system("test")
+    )
+    assert [f.condition.slug for f in changes.added] == ["recent-surgery"]

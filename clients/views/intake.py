@@ -43,12 +43,14 @@ from clients.forms.intake import (
 from clients.intake_services import (
     INTAKE_EMAIL_KIND,
     INTAKE_LINK_LIFETIME,
+    FlagChangeKind,
     IntakeLinkError,
     client_today,
     client_zone,
     history_current,
     history_diff,
     history_display,
+    history_flag_changes,
     history_for_reading,
     history_for_renewal,
     history_needs_renewal,
@@ -71,6 +73,7 @@ from clients.services import (
     contraindication_clear,
     contraindication_resolve,
     contraindication_update,
+    flag_label,
 )
 from massageclinic.audit import AuditContext
 from massageclinic.models import clinic_policy
@@ -122,11 +125,20 @@ def _add_errors(form: Form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
+_SAVED_FLAG_WORDS = {
+    FlagChangeKind.ADDED: "New safety flags",
+    FlagChangeKind.UPDATED: "Updated safety flags",
+    FlagChangeKind.RESOLVED: "Resolved safety flags",
+}
+
+
 def _saved_message(history: MedicalHistory) -> str:
-    new_flags = [f.condition.name for f in history.flags.select_related("condition")]
     message = f"Medical history version {history.version} saved."
-    if new_flags:
-        message += f" New safety flags: {', '.join(new_flags)}."
+    changes = history_flag_changes(history)
+    for kind, words in _SAVED_FLAG_WORDS.items():
+        names = [flag_label(c.flag) for c in changes if c.kind == kind]
+        if names:
+            message += f" {words}: {', '.join(names)}."
     return message
 
 
@@ -208,6 +220,10 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
             previous=previous,
             changes=history_diff(current=current, previous=previous) if current else [],
             display=history_display(current) if current else {},
+            # Read with the history above, whose VIEW row covers it.
+            flag_changes=(
+                history_flag_changes(current, client_flags=flags) if current else []
+            ),
             open_flags=[f for f in flags if f.resolved_at is None],
             resolved_flags=[f for f in flags if f.resolved_at is not None],
             can_manage_flags=can_manage_flags(request.user, client),
