@@ -295,10 +295,9 @@ def _planned(
     return Concern(
         flag=flag,
         headline=f"{rule.headline}; modification plan by {therapist} "
-        f"until {plan.ends_on:%Y-%m-%d}",
+        f"until {plan.ends_on:%Y-%m-%d}: {plan.changes}",
         outcome=Outcome.MODIFY,
         needs_recheck=recheck,
-        detail=plan.changes,
     )
 
 

@@ -249,8 +249,10 @@ def test_the_history_page_reads_a_fixed_number_of_queries(client, history, manag
     intake_invitation_create(client=history.client, by=manager, now=NOW)
     with CaptureQueriesContext(connection) as many:
         client.get(url)
-    assert len(many) <= len(few) + 1  # the emails of the links: one query
-    assert len(many) <= 16
+    # The emails of the links (one query), and the modification plans, which the
+    # safety decision loads once there is any flag (one query, whatever the count).
+    assert len(many) <= len(few) + 2
+    assert len(many) <= 17
 
 
 def _condition(slug: str) -> int:

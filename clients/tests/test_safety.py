@@ -81,16 +81,21 @@ def _kind(verdict) -> str:
     return CARE if verdict.needs_acknowledgement else SAFE
 
 
-# (condition, flag fields, modality, verdict, a headline it must give)
+# (condition, flag fields, modality, verdict, a headline it must give). "Blocked" is
+# both "not this technique" and "no massage"; the four outcomes themselves are in
+# test_safety_decisions.py.
 CASES = [
     *[
-        ("anticoagulants", {}, m, CARE, f"no {NAMES[m]}: anticoagulant")
+        ("anticoagulants", {}, m, BLOCKED, f"no {NAMES[m]}: anticoagulant")
         for m in BLEEDING_RISK
     ],
-    ("anticoagulants", {}, "swedish", SAFE, None),
-    ("anticoagulants", {}, "manual-lymphatic-drainage", SAFE, None),
-    *[("clotting-disorder", {}, m, CARE, "clotting disorder") for m in BLEEDING_RISK],
-    ("clotting-disorder", {}, "swedish", SAFE, None),
+    ("anticoagulants", {}, "swedish", CARE, "no firm or deep pressure: anticoagulant"),
+    ("anticoagulants", {}, "manual-lymphatic-drainage", CARE, "no firm or deep"),
+    *[
+        ("clotting-disorder", {}, m, BLOCKED, "clotting disorder")
+        for m in BLEEDING_RISK
+    ],
+    ("clotting-disorder", {}, "swedish", CARE, "clotting disorder"),
     *[
         ("dvt-history", {}, m, BLOCKED, "no massage until cleared: DVT history")
         for m in ALL_MODALITIES
@@ -101,8 +106,10 @@ CASES = [
     *[
         ("pregnancy", {}, m, CARE, "side-lying, no abdominal work: pregnancy")
         for m in ALL_MODALITIES
+        if m not in ("deep-tissue", "maya-abdominal")
     ],
-    ("pregnancy", {}, "maya-abdominal", CARE, "no Maya abdominal: pregnancy"),
+    ("pregnancy", {}, "maya-abdominal", BLOCKED, "no Maya abdominal: pregnancy"),
+    ("pregnancy", {}, "deep-tissue", BLOCKED, "no deep tissue: pregnancy"),
     (
         "recent-surgery",
         {"body_region": "knee_left"},
@@ -110,15 +117,18 @@ CASES = [
         CARE,
         "avoid surgical site: recent surgery",
     ),
-    ("recent-surgery", {"body_region": "knee_left"}, "cupping", CARE, "surgical"),
-    *[("fragile-skin", {}, m, CARE, f"no {NAMES[m]}: fragile skin") for m in SKIN_RISK],
-    ("fragile-skin", {}, "swedish", SAFE, None),
-    ("fragile-skin", {}, "deep-tissue", SAFE, None),
+    ("recent-surgery", {"body_region": "knee_left"}, "cupping", BLOCKED, "surgery"),
     *[
-        ("corticosteroids", {}, m, CARE, f"no {NAMES[m]}: corticosteroids")
+        ("fragile-skin", {}, m, BLOCKED, f"no {NAMES[m]}: fragile skin")
         for m in SKIN_RISK
     ],
-    ("corticosteroids", {}, "swedish", SAFE, None),
+    ("fragile-skin", {}, "swedish", CARE, "gentle, no friction: fragile skin"),
+    ("fragile-skin", {}, "deep-tissue", CARE, "gentle, no friction: fragile skin"),
+    *[
+        ("corticosteroids", {}, m, BLOCKED, f"no {NAMES[m]}: corticosteroids")
+        for m in SKIN_RISK
+    ],
+    ("corticosteroids", {}, "swedish", CARE, "gentle, no friction: corticosteroids"),
     *[
         (
             "implanted-device",
@@ -130,10 +140,10 @@ CASES = [
         for m in ["swedish", "deep-tissue", "chair-massage"]
     ],
     ("neuropathy", {}, "swedish", CARE, "no deep pressure: neuropathy"),
-    ("neuropathy", {}, "deep-tissue", CARE, "no deep tissue: neuropathy"),
-    ("oil-allergy", {}, "aromatherapy", CARE, "no aromatherapy: oil allergy"),
-    ("oil-allergy", {}, "swedish", SAFE, None),
-    ("oil-allergy", {}, "deep-tissue", SAFE, None),
+    ("neuropathy", {}, "deep-tissue", BLOCKED, "no deep tissue: neuropathy"),
+    ("oil-allergy", {}, "aromatherapy", BLOCKED, "no aromatherapy: oil allergy"),
+    ("oil-allergy", {}, "swedish", CARE, "fragrance-free lotion only: oil allergy"),
+    ("oil-allergy", {}, "deep-tissue", CARE, "fragrance-free lotion only"),
     (
         "varicose-veins",
         {"body_region": "lower_leg_right"},
@@ -194,7 +204,8 @@ def test_a_blocking_reason_comes_first_and_rules_the_modality_out():
     verdict = _verdict(client, "deep-tissue")
     assert verdict.blocked and not verdict.needs_acknowledgement
     assert verdict.reasons[0] == "no massage until cleared: DVT history"
-    assert verdict.summary().startswith("Deep tissue is ruled out: ")
+    assert verdict.reasons[1] == "no deep tissue: anticoagulant"  # then the next
+    assert verdict.summary().startswith("No massage for ")
 
 
 @pytest.mark.parametrize(
@@ -217,7 +228,9 @@ def test_a_physicians_clearance_lifts_an_absolute_flag_from_its_date(
     )
     verdict = _verdict(client, "swedish")
     assert verdict.blocked is blocked
-    assert verdict.safe is not blocked
+    # A cleared condition still speaks: safe with a modification, never plain safe.
+    assert not verdict.safe
+    assert verdict.needs_acknowledgement is not blocked
     (alert,) = client_alerts(client, DAY)
     assert alert.blocks is blocked
     assert alert.cleared is not blocked
@@ -228,8 +241,9 @@ def test_a_cleared_absolute_flag_still_leaves_the_other_flags():
     _flag(client, "dvt-history", cleared_on=DAY, cleared_by_physician="Dr. Moss")
     _flag(client, "anticoagulants")
     verdict = _verdict(client, "cupping")
-    assert not verdict.blocked
-    assert verdict.reasons == ["no cupping: anticoagulant"]
+    assert verdict.blocked  # the anticoagulant rules out cupping; the DVT is cleared
+    assert "no cupping: anticoagulant" in verdict.reasons
+    assert any(r.startswith("cleared by Dr. Moss") for r in verdict.reasons)
 
 
 def test_a_resolved_flag_stops_applying_from_its_resolution_date():
@@ -244,7 +258,7 @@ def test_a_resolved_flag_stops_applying_from_its_resolution_date():
         note="Stopped warfarin",
         context=AuditContext(user=by),
     )
-    assert _kind(_verdict(client, "deep-tissue", on=date(2026, 11, 30))) == CARE
+    assert _kind(_verdict(client, "deep-tissue", on=date(2026, 11, 30))) == BLOCKED
     assert _kind(_verdict(client, "deep-tissue", on=date(2026, 12, 1))) == SAFE
     assert _kind(_verdict(client, "deep-tissue", on=date(2026, 12, 15))) == SAFE
     assert client_alerts(client, date(2026, 12, 2)) == []
@@ -267,7 +281,8 @@ def test_a_flag_needs_a_recheck_on_and_after_its_recheck_date(on, needs_recheck)
         recheck_on=DAY + timedelta(days=9),
     )
     verdict = _verdict(client, "swedish", on=on)
-    assert [c.needs_recheck for c in verdict.concerns] == [needs_recheck]
+    # Both surgery rules without an onset apply: the site, and the scar's pressure.
+    assert [c.needs_recheck for c in verdict.concerns] == [needs_recheck] * 2
     (alert,) = client_alerts(client, on)
     assert alert.needs_recheck is needs_recheck
     # An expired recheck does not lift the flag: it still applies until resolved.
@@ -293,14 +308,14 @@ def test_the_alert_headlines_name_what_to_avoid():
     _flag(client, "recent-surgery", body_region="knee_left")
     headlines = [a.headline for a in client_alerts(client, DAY)]
     assert (
-        "no cross-fibre friction, cupping, deep tissue, gua sha: anticoagulant medication"
-        in headlines
-    )
-    assert (
-        "side-lying, no abdominal work: pregnancy; no maya abdominal: pregnancy"
-        in headlines
-    )
-    assert "avoid surgical site: recent surgery (left knee)" in headlines
+        "no firm or deep pressure: anticoagulant; no cross-fibre friction, cupping, "
+        "deep tissue, gua sha: anticoagulant medication"
+    ) in headlines
+    (pregnancy,) = [h for h in headlines if "pregnancy" in h]
+    assert "side-lying, no abdominal work: pregnancy" in pregnancy
+    assert "no deep tissue, maya abdominal: pregnancy" in pregnancy
+    (surgery,) = [h for h in headlines if "surgery" in h]
+    assert "avoid surgical site: recent surgery (left knee)" in surgery
 
 
 # --- flags_follow_history: each intake answer, by rule -----------------------------------
@@ -453,11 +468,15 @@ def test_a_history_becomes_the_verdicts_booking_obeys():
     _flags_of(
         _history(client, takes_anticoagulants=True, pregnant=True, pregnancy_weeks=20)
     )
-    assert _kind(_verdict(client, "deep-tissue")) == CARE
-    assert _kind(_verdict(client, "maya-abdominal")) == CARE
+    assert _kind(_verdict(client, "deep-tissue")) == BLOCKED
+    assert _kind(_verdict(client, "maya-abdominal")) == BLOCKED
     assert "no Maya abdominal: pregnancy" in _verdict(client, "maya-abdominal").reasons
     swedish = _verdict(client, "swedish")
-    assert swedish.reasons == ["side-lying, no abdominal work: pregnancy"]
+    assert _kind(swedish) == CARE
+    assert swedish.reasons == [
+        "no firm or deep pressure: anticoagulant",
+        "side-lying, no abdominal work: pregnancy",
+    ]
 
 
 def test_recent_surgery_is_judged_on_the_clinics_local_date():

@@ -187,7 +187,7 @@ def test_the_desk_registers_a_new_client_inside_the_booking(
     assert Appointment.objects.get().client == nora
 
 
-def test_a_safety_alert_is_acknowledged_before_booking(
+def test_the_desk_is_refused_deep_tissue_and_books_swedish_with_the_modification(
     page, screenshot, front_desk, clinic, grace
 ):
     location, tara, tomorrow = clinic
@@ -206,15 +206,30 @@ def test_a_safety_alert_is_acknowledged_before_booking(
     )
     expect(page.get_by_role("region", name="Client")).to_contain_text("anticoagulant")
     page.get_by_role("button", name="Book", exact=True).click()
+    refusal = page.get_by_text("Deep tissue is not for Grace Okafor")
+    expect(refusal).to_be_visible()
+    expect(refusal).to_contain_text("Techniques the rules allow for Grace Okafor:")
+    expect(page.get_by_label("I have read the safety alerts")).to_have_count(0)
+    screenshot("booking-safety-refused")
+    assert not Appointment.objects.exists()
+
+    page.get_by_label("Modality").select_option(label="Swedish")
+    page.get_by_role("button", name="Book", exact=True).click()
     confirm = page.get_by_role("region", name="Confirm before booking")
-    expect(confirm).to_contain_text("no deep tissue: anticoagulant")
+    expect(confirm).to_contain_text("no firm or deep pressure: anticoagulant")
     screenshot("booking-safety-confirm")
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page.get_by_text("Tick the box to confirm")).to_be_visible()
     page.get_by_label("I have read the safety alerts").check()
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page.get_by_role("heading", name="Grace Okafor")).to_be_visible()
-    assert "anticoagulant" in Appointment.objects.get().safety_acknowledgement
+    expect(
+        page.get_by_text("no firm or deep pressure: anticoagulant").first
+    ).to_be_visible()
+    screenshot("booking-safety-booked-with-modification")
+    visit = Appointment.objects.get()
+    assert visit.modality.slug == "swedish"
+    assert "no firm or deep pressure: anticoagulant" in visit.safety_acknowledgement
 
 
 def test_the_desk_finds_the_next_opening_and_books_it(

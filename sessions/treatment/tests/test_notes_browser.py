@@ -110,12 +110,22 @@ def test_a_therapist_writes_signs_and_amends_a_note(
     expect(units.get_by_role("row", name="97140 7 1")).to_be_visible()
     expect(units.get_by_role("row", name="Total 40 3")).to_be_visible()
 
-    # A flagged technique asks for the therapist's reason.
-    page.get_by_label("Technique 3", exact=True).select_option(
-        label="Deep tissue · 97124"
-    )
+    # A technique the rules rule out (deep tissue on anticoagulants) is refused;
+    # one that needs care shows the modification and asks for the reason.
+    third = page.get_by_label("Technique 3", exact=True)
+    third.select_option(label="Deep tissue · 97124")
     page.get_by_label("Minutes of technique 3", exact=True).fill("10")
-    expect(page.locator("#technique-safety")).to_contain_text("Deep tissue needs care")
+    expect(page.locator("#technique-safety")).to_contain_text(
+        "Deep tissue is ruled out for this client: no deep tissue: anticoagulant"
+    )
+    expect(page.locator("#technique-safety")).to_contain_text("modification plan")
+    third.select_option(label="Sports · 97124")
+    page.get_by_label("Minutes of technique 3", exact=True).fill("10")
+    safety = page.locator("#technique-safety")
+    expect(safety).to_contain_text("Sports")
+    expect(safety).to_contain_text("needs care")
+    expect(safety).to_contain_text("no firm or deep pressure: anticoagulant")
+    expect(safety).to_contain_text("pressure no more than moderate")
     page.get_by_label("Your reason for these techniques today").fill(
         "Cleared by Dr. Ruiz for firm work on the upper back; brief, moderate depth."
     )
