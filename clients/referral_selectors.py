@@ -603,6 +603,25 @@ def authorization_for_editing(
     return authorization
 
 
+def insurance_policy_for_editing(
+    policy: InsurancePolicy, *, context: AuditContext
+) -> InsurancePolicy:
+    """A policy whose details fill the edit form; records that it was read."""
+    audit_record(
+        context,
+        AuditEvent.Action.VIEW,
+        policy,
+        client_id=policy.client_id,
+        summary="Insurance policy opened for editing",
+    )
+    return policy
+
+
+def policy_authorizations_in_force(*, policy: InsurancePolicy, today: date) -> int:
+    """How many of the policy's authorizations have not expired by `today`."""
+    return policy.authorizations.filter(valid_to__gte=today).count()
+
+
 def active_authorizations_for_reading(
     *,
     today: date,

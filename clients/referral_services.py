@@ -227,6 +227,41 @@ def referral_update(
     return referral
 
 
+def _check_member_id(
+    *, payer: Payer, member_id: str, exclude_pk: int | None = None
+) -> None:
+    """A member id is required, and names one policy at its payer."""
+    if not member_id:
+        raise ValidationError({"member_id": "Enter the member id from the card."})
+    taken = InsurancePolicy.objects.filter(payer=payer, member_id=member_id)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    other = taken.select_related("client").first()
+    if other is not None:
+        raise ValidationError(
+            {
+                "member_id": f"Member id {member_id} at {payer} is already on file "
+                f"for {other.client}; check the card."
+            }
+        )
+
+
+def _save_policy(
+    policy: InsurancePolicy, *, update_fields: Sequence[str] | None = None
+) -> None:
+    """Save; a lost race for the same member id becomes the same kind of message."""
+    try:
+        with transaction.atomic():
+            policy.save(update_fields=update_fields)
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "member_id": f"Member id {policy.member_id} at {policy.payer} is "
+                "already on file."
+            }
+        ) from None
+
+
 @transaction.atomic
 def insurance_policy_create(
     *,
@@ -253,20 +288,7 @@ def insurance_policy_create(
         payer = Payer.objects.filter(name__iexact=new_payer_name).first()
         if payer is None:
             payer = Payer.objects.create(name=new_payer_name)
-    if not member_id:
-        raise ValidationError({"member_id": "Enter the member id from the card."})
-    taken = (
-        InsurancePolicy.objects.filter(payer=payer, member_id=member_id)
-        .select_related("client")
-        .first()
-    )
-    if taken is not None:
-        raise ValidationError(
-            {
-                "member_id": f"Member id {member_id} at {payer} is already on file "
-                f"for {taken.client}; check the card."
-            }
-        )
+    _check_member_id(payer=payer, member_id=member_id)
     policy = InsurancePolicy(
         client=client,
         payer=payer,
@@ -274,19 +296,64 @@ def insurance_policy_create(
         group_number=group_number.strip(),
         subscriber_name=subscriber_name.strip(),
     )
-    try:
-        with transaction.atomic():
-            policy.save()
-    except IntegrityError:
-        raise ValidationError(
-            {"member_id": f"Member id {member_id} at {payer} is already on file."}
-        ) from None
+    _save_policy(policy)
     audit_record(
         context,
         AuditEvent.Action.CREATE,
         policy,
         client_id=client.pk,
         summary=f"Insurance policy with {payer}",
+    )
+    return policy
+
+
+# What an audit summary calls each field a policy's edit can change.
+_POLICY_FIELD_NAMES = {
+    "member_id": "member id",
+    "group_number": "group number",
+    "subscriber_name": "subscriber",
+    "is_active": "active",
+}
+
+
+@transaction.atomic
+def insurance_policy_update(
+    *,
+    policy: InsurancePolicy,
+    member_id: str,
+    group_number: str,
+    subscriber_name: str,
+    is_active: bool,
+    context: AuditContext,
+) -> InsurancePolicy:
+    """Correct a policy's member id, group or subscriber, or mark it ended.
+
+    The payer stays: a different payer is a new policy. An inactive policy is no
+    longer picked for new visits; its authorizations stay on file. Nothing is
+    written, not even an audit row, when nothing changed.
+    """
+    member_id = member_id.strip()
+    wanted: dict[str, str | bool] = {
+        "member_id": member_id,
+        "group_number": group_number.strip(),
+        "subscriber_name": subscriber_name.strip(),
+        "is_active": is_active,
+    }
+    changed = [name for name, value in wanted.items() if getattr(policy, name) != value]
+    if not changed:
+        return policy
+    if "member_id" in changed:
+        _check_member_id(payer=policy.payer, member_id=member_id, exclude_pk=policy.pk)
+    for name in changed:
+        setattr(policy, name, wanted[name])
+    _save_policy(policy, update_fields=changed)
+    audit_record(
+        context,
+        AuditEvent.Action.CHANGE,
+        policy,
+        client_id=policy.client_id,
+        summary=f"Insurance policy with {policy.payer}: "
+        + ", ".join(_POLICY_FIELD_NAMES[name] for name in changed),
     )
     return policy
 

@@ -406,6 +406,66 @@ class InsurancePolicyForm(forms.Form):
         return data
 
 
+class InsurancePolicyEditForm(forms.Form):
+    """Correct a policy on file; its payer is shown, not changed."""
+
+    payer = forms.CharField(
+        label="Payer",
+        required=False,
+        disabled=True,
+        help_text="The payer cannot be changed: a different payer is a new policy. "
+        "Add it with “Add a policy” on the referrals tab, and untick “Active” here "
+        "if this one has ended.",
+    )
+    member_id = forms.CharField(label="Member id", max_length=60)
+    group_number = forms.CharField(label="Group number", max_length=60, required=False)
+    subscriber_name = forms.CharField(
+        label="Subscriber",
+        max_length=160,
+        required=False,
+        help_text="The policy holder, if not the client.",
+    )
+    is_active = forms.BooleanField(
+        label="Active",
+        required=False,
+        help_text="Untick when the policy has ended: new visits are then not billed "
+        "to it. Its authorizations stay on file.",
+    )
+
+    def __init__(self, *args, policy: InsurancePolicy, **kwargs) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "member_id": policy.member_id,
+                "group_number": policy.group_number,
+                "subscriber_name": policy.subscriber_name,
+                "is_active": policy.is_active,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["payer"].initial = policy.payer.name
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("payer", css_class="col-md-6")),
+            Row(
+                Column("member_id", css_class="col-md-4"),
+                Column("group_number", css_class="col-md-4"),
+                Column("subscriber_name", css_class="col-md-4"),
+            ),
+            "is_active",
+        )
+
+    def service_kwargs(self) -> dict[str, object]:
+        data = self.cleaned_data
+        return {
+            "member_id": data["member_id"],
+            "group_number": data["group_number"],
+            "subscriber_name": data["subscriber_name"],
+            "is_active": data["is_active"],
+        }
+
+
 class _PolicyChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: InsurancePolicy) -> str:
         return f"{obj.payer.name}, member {obj.member_id}"

@@ -213,3 +213,35 @@ def test_a_treating_therapist_reads_the_referral_without_changing_it(
     expect(page.get_by_role("link", name=re.compile("^Edit"))).to_have_count(0)
     expect(page.get_by_role("link", name="Authorizations", exact=True)).to_have_count(0)
     screenshot("referrals-tab-therapist")
+
+
+def test_the_front_desk_corrects_a_policy_member_id(page, screenshot, front_desk):
+    grace = ClientFactory(first_name="Grace", last_name="Okafor")
+    InsurancePolicyFactory(
+        client=grace,
+        payer=PayerFactory(name="Aetna"),
+        member_id="W1234",
+        group_number="G-77",
+    )
+    _log_in(page, "frontdesk")
+
+    page.goto(f"/clients/{grace.pk}/referrals/")
+    page.get_by_role("link", name="Edit the policy with Aetna").click()
+    expect(
+        page.get_by_role("heading", name="Edit the policy with Aetna")
+    ).to_be_visible()
+    expect(page.get_by_label("Payer")).to_be_disabled()
+    expect(page.get_by_label("Payer")).to_have_value("Aetna")
+    expect(page.get_by_label("Member id")).to_have_value("W1234")
+    expect(page.get_by_label("Active")).to_be_checked()
+
+    page.get_by_label("Member id").fill("W1243")
+    page.get_by_label("Subscriber").fill("Ben Okafor")
+    screenshot("policy_edit")
+    page.get_by_role("button", name="Save the policy").click()
+
+    expect(page.get_by_text("Policy with Aetna updated.")).to_be_visible()
+    policy = page.get_by_role("article", name="Aetna")
+    expect(policy).to_contain_text("Member W1243 · group G-77 · subscriber Ben Okafor")
+    assert page.url.endswith(f"#policy-{grace.insurance_policies.get().pk}")
+    screenshot("policy_edit_saved")

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 
 from clients.access import (
@@ -25,18 +25,21 @@ from clients.access import (
 )
 from clients.forms.referrals import (
     AuthorizationForm,
+    InsurancePolicyEditForm,
     InsurancePolicyForm,
     ReferralForm,
     authorization_initial,
     referral_initial,
 )
 from clients.intake_services import client_today
-from clients.models import Authorization, Client, Referral
+from clients.models import Authorization, Client, InsurancePolicy, Referral
 from clients.referral_selectors import (
     SORTS,
     active_authorizations_for_reading,
     authorization_for_editing,
     client_referrals_for_reading,
+    insurance_policy_for_editing,
+    policy_authorizations_in_force,
     referral_document_for_download,
     referral_for_editing,
 )
@@ -44,6 +47,7 @@ from clients.referral_services import (
     authorization_create,
     authorization_update,
     insurance_policy_create,
+    insurance_policy_update,
     referral_create,
     referral_update,
 )
@@ -219,6 +223,79 @@ def policy_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _policy_updated_message(
+    policy: InsurancePolicy, *, was_active: bool, in_force: int
+) -> str:
+    if was_active and not policy.is_active:
+        message = (
+            f"Policy with {policy.payer} updated and marked inactive: new visits are "
+            "no longer billed to it."
+        )
+        if in_force:
+            message += (
+                f" It has {in_force} authorization{'s' if in_force != 1 else ''} "
+                "still valid today: its authorizations stay on file, and visits "
+                "already linked to them are still billed under them."
+            )
+        return message
+    return f"Policy with {policy.payer} updated."
+
+
+def policy_edit(request: HttpRequest, pk: int, policy_pk: int) -> HttpResponse:
+    client = _client_for_writing(request, pk)
+    policy = get_object_or_404(
+        InsurancePolicy.objects.filter(client=client).select_related("payer"),
+        pk=policy_pk,
+    )
+    context = AuditContext.from_request(request)
+    if request.method == "POST":
+        form = InsurancePolicyEditForm(request.POST, policy=policy)
+        if form.is_valid():
+            data = form.cleaned_data
+            was_active = policy.is_active
+            try:
+                saved = insurance_policy_update(
+                    policy=policy,
+                    member_id=data["member_id"],
+                    group_number=data["group_number"],
+                    subscriber_name=data["subscriber_name"],
+                    is_active=data["is_active"],
+                    context=context,
+                )
+            except ValidationError as error:
+                _add_service_error(form, error)
+            else:
+                if not form.has_changed():
+                    messages.info(
+                        request, f"Nothing changed on the policy with {saved.payer}."
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _policy_updated_message(
+                            saved,
+                            was_active=was_active,
+                            in_force=policy_authorizations_in_force(
+                                policy=saved,
+                                today=client_today(client, timezone.now()),
+                            ),
+                        ),
+                    )
+                return redirect(
+                    f"{reverse('clients:referrals', args=[client.pk])}"
+                    f"#policy-{saved.pk}"
+                )
+    else:
+        form = InsurancePolicyEditForm(
+            policy=insurance_policy_for_editing(policy, context=context)
+        )
+    return render(
+        request,
+        "clients/authorization_policy_form.html",
+        _chart_context(client, form=form, policy=policy),
+    )
+
+
 def _authorization_form_page(
     request: HttpRequest, client: Client, authorization: Authorization | None
 ) -> HttpResponse:
@@ -318,6 +395,11 @@ urlpatterns = [
         name="referral_document",
     ),
     path("clients/<int:pk>/policies/new/", policy_add, name="policy_add"),
+    path(
+        "clients/<int:pk>/policies/<int:policy_pk>/edit/",
+        policy_edit,
+        name="policy_edit",
+    ),
     path(
         "clients/<int:pk>/authorizations/new/",
         authorization_add,
