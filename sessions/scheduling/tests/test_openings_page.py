@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from clients.models import Condition, Contraindication
 from clients.tests.factories import ClientFactory
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment
@@ -221,6 +222,26 @@ def test_a_client_carried_into_the_search_is_shown(desk, tara, location, room):
     text = _text(response)
     assert "Grace Okafor" in text
     assert "filled in for Grace Okafor" in text
+
+
+def test_a_technique_ruled_out_for_the_client_says_why_and_offers_none(
+    desk, location, room
+):
+    therapist = _therapist(location, "dee", "Dee", range(5), (time(9), time(17)))
+    Training.objects.create(therapist=therapist, modality=modality("deep-tissue"))
+    grace = ClientFactory(first_name="Grace", last_name="Okafor")
+    condition = Condition.objects.get(slug="anticoagulants")
+    Contraindication.objects.create(
+        client=grace, condition=condition, severity=condition.default_severity
+    )
+    deep = _search(location, client=grace.pk, modality=modality("deep-tissue").pk)
+    text = _text(desk.get(OPENINGS, deep))
+    assert "Deep tissue is not for Grace Okafor: no deep tissue: anticoagulant." in text
+    assert "Swedish" in text.split("Techniques the rules allow for Grace Okafor:")[1]
+    assert _book_links(desk.get(OPENINGS, deep)) == []
+    swedish = desk.get(OPENINGS, _search(location, client=grace.pk))
+    assert "is not for Grace Okafor" not in _text(swedish)
+    assert _book_links(swedish)
 
 
 def test_the_search_makes_a_fixed_number_of_queries(

@@ -13,6 +13,9 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from clients.models import Client
+from clients.safety import modality_safety, refusal_sentence
+from massageclinic.clock import local_today
 from massageclinic.models import clinic_policy
 from sessions.access import require_booking_rights
 from sessions.scheduling.forms.booking import (
@@ -92,6 +95,18 @@ def _find(form: OpeningsForm) -> list[tuple[date, list[dict[str, Any]]]]:
     return _opening_rows(found, form)
 
 
+def _ruled_out(form: OpeningsForm, client: Client | None) -> str:
+    """Why no opening can be offered to this client for this technique, if so."""
+    if client is None:
+        return ""
+    verdict = modality_safety(
+        client=client,
+        modality=form.cleaned_data["modality"],
+        on=local_today(location=form.cleaned_data["location"]),
+    )
+    return refusal_sentence(verdict) if verdict.blocked else ""
+
+
 @require_GET
 def openings(request: HttpRequest) -> HttpResponse:
     """Find the next open slots for a modality and length, and book one."""
@@ -117,6 +132,7 @@ def openings(request: HttpRequest) -> HttpResponse:
             "form": form,
             "searched": found,
             "days": _find(form) if found else [],
+            "ruled_out": _ruled_out(form, client) if found else "",
             "location": form.location,
             "weeks": OPENING_DAYS // 7,
             **client_context(
