@@ -70,6 +70,8 @@ class Concern:
     outcome: Outcome
     needs_recheck: bool
     detail: str = ""  # the modification: pressure, positioning, area, plan
+    # The therapist's modification plan that turned "not this technique" into this.
+    plan: ModificationPlan | None = None
 
     @property
     def blocks(self) -> bool:
@@ -298,6 +300,7 @@ def _planned(
         f"until {plan.ends_on:%Y-%m-%d}: {plan.changes}",
         outcome=Outcome.MODIFY,
         needs_recheck=recheck,
+        plan=plan,
     )
 
 

@@ -6,6 +6,7 @@ from sessions.scheduling.views import (
     calendar,
     links,
     openings,
+    safety_review,
     series,
     visit,
     waitlist,
@@ -27,4 +28,5 @@ urlpatterns = [
     *messages.urlpatterns,
     *links.urlpatterns,
     *waitlist.urlpatterns,
+    *safety_review.urlpatterns,
 ]
