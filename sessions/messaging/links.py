@@ -1,4 +1,5 @@
-"""Signed confirm and cancel links: one visit each, no login, valid until it starts.
+"""Signed confirm, cancel and health-question links: one visit each, no login, valid
+until it starts.
 
 A token is the visit's id and the action, signed with the site's secret
 (django.core.signing), so it cannot be altered or made up. The confirm link also
@@ -28,6 +29,7 @@ SALT = "sessions.messaging.visit-link"
 class Action(StrEnum):
     CONFIRM = "confirm"
     CANCEL = "cancel"
+    SCREEN = "screen"  # the day-of-visit health questions
 
 
 class VisitLinkError(Exception):

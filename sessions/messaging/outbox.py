@@ -289,8 +289,15 @@ def _client_knows(appointment: Appointment) -> bool:
 
 
 @transaction.atomic
-def messages_visit_cancelled(*, appointment: Appointment, now: datetime) -> None:
-    """A cancelled visit gets no reminder; a client who knew of it gets a notice."""
+def messages_visit_cancelled(
+    *, appointment: Appointment, now: datetime, for_safety: bool = False
+) -> None:
+    """A cancelled visit gets no reminder; a client who knew of it gets a notice.
+
+    A visit rescheduled for safety (the day-of-visit screening found a reason not
+    to massage) always tells the client, in the clinic's own wording, instead of
+    the plain cancellation notice.
+    """
     _bump_sequence(appointment)
     live = OutboundMessage.objects.select_for_update(of=("self",)).filter(
         appointment=appointment, status__in=LIVE_STATUSES
@@ -306,7 +313,14 @@ def messages_visit_cancelled(*, appointment: Appointment, now: datetime) -> None
         )
         if confirmation is not None and not open_left:
             _cancel(confirmation, "every visit of the series was cancelled")
-    if _client_knows(appointment):
+    if for_safety:
+        _arm(
+            kind=Kind.SAFETY_RESCHEDULE,
+            send_at=_release(now, clinic_policy()),
+            client=appointment.client,
+            appointment=appointment,
+        )
+    elif _client_knows(appointment):
         _arm(
             kind=Kind.CANCELLATION,
             send_at=_release(now, clinic_policy()),

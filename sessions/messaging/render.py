@@ -29,7 +29,7 @@ from massageclinic.models import Location, clinic_policy
 from sessions.messaging.ics import calendar_part, visit_calendar
 from sessions.messaging.links import Action, visit_link_url
 from sessions.messaging.outbox import front_desk_address
-from sessions.models import Appointment, OutboundMessage, Place
+from sessions.models import Appointment, OutboundMessage, Place, VisitScreening
 
 Kind = OutboundMessage.Kind
 Status = OutboundMessage.Status
@@ -46,6 +46,8 @@ WHAT_TO_BRING_AT_HOME = [
 ]
 
 _VISIT_KINDS = (Kind.CONFIRMATION, Kind.REMINDER, Kind.SECOND_REMINDER, Kind.RESCHEDULE)
+# Messages about a visit that no longer takes place: no confirm or cancel links.
+_NOTICE_KINDS = (Kind.CANCELLATION, Kind.SAFETY_RESCHEDULE)
 
 
 def message_domain() -> str:
@@ -308,12 +310,17 @@ def render_message(row: OutboundMessage, now: datetime) -> Rendered:
     else:
         # What is left is a single visit's message, always written for its visit.
         assert visit is not None
-        line = _line(visit, links=kind != Kind.CANCELLATION)
+        line = _line(visit, links=kind not in _NOTICE_KINDS)
         context["visits"] = [line]
         context["visit"] = line
         context["what_to_bring"] = _what_to_bring([visit])
         when = f"{line.date}, {line.time.split(' to ')[0]}"
-        if kind == Kind.CANCELLATION:
+        if kind == Kind.SAFETY_RESCHEDULE:
+            template = "safety_reschedule"
+            context.update(_safety_context(visit, now))
+            method = "CANCEL"
+            subject = f"For your safety: your visit on {when} is rescheduled"
+        elif kind == Kind.CANCELLATION:
             template = "cancellation"
             context["remaining"] = []
             method = "CANCEL"
@@ -340,6 +347,26 @@ def render_message(row: OutboundMessage, now: datetime) -> Rendered:
     text = render_to_string(f"sessions/email/{template}.txt", context)
     html = render_to_string(f"sessions/email/{template}.html", context)
     return Rendered(subject=subject, text=text, html=html, attachments=attachments)
+
+
+def _safety_context(visit: Appointment, now: datetime) -> dict:
+    """The clinic's wording when the screening rescheduled a visit for safety: the
+    reason in the client's own terms (what they told us), never a condition's name
+    from the chart, and what to wait for before booking again."""
+    screening = (
+        visit.screenings.filter(outcome=VisitScreening.Outcome.RESCHEDULED)
+        .order_by("-answered_at", "-pk")
+        .first()
+    )
+    same_day = (
+        visit.local_starts_at.date() == now.astimezone(visit.location.zone).date()
+    )
+    return {
+        "visit_phrase": "today's visit" if same_day else "your visit",
+        "reason": (screening.client_reason if screening else "")
+        or "something on your record needs a check first",
+        "until_well": bool(screening and screening.unwell),
+    }
 
 
 def _what_to_bring(appointments: list[Appointment]) -> list[str]:

@@ -11,6 +11,7 @@ from sessions.models.scheduling import (
     TsTzRange,
     WaitlistEntry,
 )
+from sessions.models.screening import VisitScreening
 from sessions.models.treatment import (
     Goal,
     NoteAddendum,
@@ -34,5 +35,6 @@ __all__ = [
     "SessionNote",
     "TreatmentPlan",
     "TsTzRange",
+    "VisitScreening",
     "WaitlistEntry",
 ]

@@ -24,6 +24,7 @@ class OutboundMessage(models.Model):
         SECOND_REMINDER = "second_reminder", "Second reminder"
         RESCHEDULE = "reschedule", "Reschedule notice"
         CANCELLATION = "cancellation", "Cancellation notice"
+        SAFETY_RESCHEDULE = "safety_reschedule", "Rescheduled for safety"
         INTAKE_REQUEST = "intake_request", "Intake form request"
         AUTHORIZATION_NOTICE = (
             "authorization_notice",

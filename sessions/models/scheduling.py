@@ -288,6 +288,7 @@ class AppointmentEvent(models.Model):
         RESCHEDULED = "rescheduled", "Rescheduled"
         STATUS = "status", "Status changed"
         SAFETY_ACKNOWLEDGED = "safety_acknowledged", "Safety alerts acknowledged"
+        SCREENED = "screened", "Health questions answered"
         AUTHORIZATION_OVERRIDDEN = (
             "authorization_overridden",
             "Authorization overridden",

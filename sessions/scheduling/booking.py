@@ -420,6 +420,16 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+NOT_ON_THE_DAY = (
+    "This visit has not started yet: check in or mark a no-show on the day."
+)
+
+
+def is_on_the_day(appointment: Appointment, now: datetime) -> bool:
+    """Close enough to the visit to check the client in (or mark a no-show)."""
+    return appointment.starts_at - now <= timedelta(hours=2)
+
+
 @transaction.atomic
 def appointment_set_status(
     *, appointment: Appointment, status: str, by: User | None, now: datetime
@@ -438,14 +448,11 @@ def appointment_set_status(
             f"A {appointment.get_status_display().lower()} visit cannot be marked "
             f"{Appointment.Status(status).label.lower()}."
         )
-    on_the_day = appointment.starts_at - now <= timedelta(hours=2)
-    if (
-        status in {Appointment.Status.CHECKED_IN, Appointment.Status.NO_SHOW}
-        and not on_the_day
-    ):
-        raise ValidationError(
-            "This visit has not started yet: check in or mark a no-show on the day."
-        )
+    if status in {
+        Appointment.Status.CHECKED_IN,
+        Appointment.Status.NO_SHOW,
+    } and not is_on_the_day(appointment, now):
+        raise ValidationError(NOT_ON_THE_DAY)
     if status == Appointment.Status.COMPLETED and appointment.starts_at > now:
         raise ValidationError("A visit can be completed only once it has started.")
     before = appointment.get_status_display()
@@ -468,9 +475,19 @@ def is_late_cancellation(appointment: Appointment, now: datetime) -> bool:
 
 @transaction.atomic
 def appointment_cancel(
-    *, appointment: Appointment, by: User | None, reason: str, now: datetime
+    *,
+    appointment: Appointment,
+    by: User | None,
+    reason: str,
+    now: datetime,
+    for_safety: bool = False,
 ) -> Appointment:
-    """Cancel a visit; inside the late-cancel window it counts as a late cancellation."""
+    """Cancel a visit; inside the late-cancel window it counts as a late cancellation.
+
+    `for_safety`: the clinic reschedules it for the client's safety (the day-of-visit
+    screening): never a late cancellation (no fee), and the client is told why in
+    the clinic's wording.
+    """
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if documented := documented_visit_problem(appointment, lock=True):
         raise ValidationError(documented, code="documented")
@@ -480,7 +497,7 @@ def appointment_cancel(
         )
     if not reason.strip():
         raise ValidationError("Give a reason for the cancellation.")
-    late = is_late_cancellation(appointment, now)
+    late = not for_safety and is_late_cancellation(appointment, now)
     appointment.status = (
         Appointment.Status.LATE_CANCELLED if late else Appointment.Status.CANCELLED
     )
@@ -496,7 +513,7 @@ def appointment_cancel(
         now=now,
         summary=f"{appointment.get_status_display()}: {appointment.cancellation_reason}",
     )
-    messages_visit_cancelled(appointment=appointment, now=now)
+    messages_visit_cancelled(appointment=appointment, now=now, for_safety=for_safety)
     return appointment
 
 

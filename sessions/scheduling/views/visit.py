@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from clients.access import treats
 from clients.safety import client_alerts
-from massageclinic.models import clinic_policy
+from massageclinic.audit import audit
+from massageclinic.models import AuditEvent, clinic_policy
 from massageclinic.roles import Role, user_roles
 from sessions.access import (
     can_book,
@@ -31,7 +32,13 @@ from sessions.scheduling.booking import (
 from sessions.scheduling.documented import documented_visit_problem
 from sessions.scheduling.forms.visit import CancelForm, RescheduleForm, StatusForm
 from sessions.scheduling.openings import waitlist_matches
+from sessions.scheduling.screening import (
+    CHECK_IN_FROM,
+    check_in_problem,
+    latest_screening,
+)
 from sessions.scheduling.series import SCOPE_ONE, series_cancel_rest, series_change
+from sessions.scheduling.views.screening import urlpatterns as screening_urlpatterns
 
 
 def _note_links(
@@ -78,6 +85,32 @@ def _detail_context(request: HttpRequest, visit: Appointment) -> dict:
         "note_signed": note_signed,
         # A signed note: no cancel, move or no-show; the page says why instead.
         "documented": documented_visit_problem(visit) if note_signed else None,
+        **_screening_context(request, visit),
+    }
+
+
+def _screening_context(request: HttpRequest, visit: Appointment) -> dict:
+    """The latest day-of-visit screening: its answers for the client's therapists and
+    the manager (health data, audited); for the front desk only when and the outcome."""
+    roles = user_roles(request.user)
+    treating = Role.THERAPIST in roles and (
+        visit.therapist.user_id == request.user.pk or treats(request.user, visit.client)
+    )
+    screening = latest_screening(visit)
+    show_detail = bool(screening) and (Role.MANAGER in roles or treating)
+    if screening is not None and show_detail:
+        audit(
+            request,
+            AuditEvent.Action.VIEW,
+            screening,
+            client_id=visit.client_id,
+            summary="Day-of-visit screening on the visit page",
+        )
+    return {
+        "screening": screening,
+        "screening_list": [screening] if screening else [],
+        "screening_detail": show_detail,
+        "can_check_in": visit.status in CHECK_IN_FROM,
     }
 
 
@@ -103,6 +136,12 @@ def visit_status(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "That status is not one a visit can be given here.")
         return redirect("sessions:visit", pk=pk)
+    if form.cleaned_data["status"] == Appointment.Status.CHECKED_IN and (
+        problem := check_in_problem(visit)
+    ):
+        # No silent check-in: the check-in page asks the health questions first.
+        messages.error(request, problem)
+        return redirect("sessions:visit_check_in", pk=pk)
     try:
         appointment_set_status(
             appointment=visit,
@@ -229,4 +268,5 @@ urlpatterns = [
     path("visits/<int:pk>/status/", visit_status, name="visit_status"),
     path("visits/<int:pk>/cancel/", visit_cancel, name="visit_cancel"),
     path("visits/<int:pk>/move/", visit_reschedule, name="visit_reschedule"),
+    *screening_urlpatterns,
 ]
