@@ -14,7 +14,7 @@ TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billi
 	therapists \
 	clients/services.py clients/client_services.py clients/intake_services.py \
 	clients/referral_services.py clients/selectors.py clients/referral_selectors.py \
-	clients/safety.py clients/access.py clients/modification_plans.py \
+	clients/safety.py clients/access.py clients/modification_plans.py clients/history_reviews.py \
 	sessions/access.py \
 	$(addprefix sessions/scheduling/,rules.py booking.py documented.py openings.py series.py \
 		calendar.py selectors.py visit_links.py safety_review.py technique.py) \

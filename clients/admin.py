@@ -26,6 +26,7 @@ from clients.models import (
     Condition,
     Contraindication,
     ContraindicationRule,
+    HistoryReview,
     InsurancePolicy,
     IntakeInvitation,
     MedicalHistory,
@@ -691,3 +692,22 @@ class ModificationPlanAdmin(_WrittenOnItsPageAdmin):
 
     def its_page_url(self, obj: ModificationPlan) -> str:
         return reverse("clients:detail", args=[obj.client_id]) + "#modification-plans"
+
+
+@admin.register(HistoryReview)
+class HistoryReviewAdmin(_WrittenOnItsPageAdmin):
+    """Therapists review what a history says in words on its review page, reached
+    from the chart (history_review_record)."""
+
+    list_display = ["history", "outcome", "reviewed_by", "reviewed_at"]
+    list_filter = ["outcome"]
+    list_select_related = ["history__client", "reviewed_by"]
+    search_fields = ["history__client__first_name", "history__client__last_name"]
+    date_hierarchy = "reviewed_at"
+    readonly_fields = ["its_page"]
+    fields = ["its_page", "history", "outcome", "note", "reviewed_by", "reviewed_at"]
+
+    def its_page_url(self, obj: HistoryReview) -> str:
+        return reverse(
+            "clients:history_review", args=[obj.history.client_id, obj.history_id]
+        )

@@ -423,6 +423,43 @@ class Contraindication(models.Model):
         return self.recheck_on is not None and self.recheck_on <= day
 
 
+class HistoryReview(models.Model):
+    """A therapist's review of what a client wrote as text in a history: conditions
+    under "other", or a change of medications. The rules cannot read text, so until
+    a therapist turns it into flags or marks it harmless, the chart and the home page
+    say that it needs a therapist's review."""
+
+    class Outcome(models.TextChoices):
+        HARMLESS = "harmless", "Harmless: no flag is needed"
+        FLAGGED = "flagged", "Flagged: the safety flags it needs are on the chart"
+
+    history = models.OneToOneField(
+        MedicalHistory, on_delete=models.PROTECT, related_name="review"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    note = models.CharField(max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=["harmless", "flagged"]),
+                name="history_review_outcome_known",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="harmless") | ~Q(note=""),
+                name="history_review_harmless_says_why",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.history}: {self.get_outcome_display()}"
+
+
 class ModificationPlan(models.Model):
     """A licensed therapist's plan to use a technique the rules rule out for a client.
 

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from clients.views import chart, intake, modification_plans, referrals
+from clients.views import (
+    chart,
+    history_review,
+    intake,
+    modification_plans,
+    referrals,
+)
 
 app_name = "clients"
 
@@ -9,4 +15,5 @@ urlpatterns = [
     *intake.urlpatterns,
     *referrals.urlpatterns,
     *modification_plans.urlpatterns,
+    *history_review.urlpatterns,
 ]

@@ -6,6 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from clients.access import clients_visible_to
+from clients.history_reviews import history_reviews_open
 from clients.safety import alerts_for_clients
 from massageclinic.clock import local_today
 from massageclinic.roles import Role, user_roles
@@ -52,5 +54,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "can_record_plan": Role.THERAPIST in roles and therapist is not None,
             "show_client": True,
             "next": request.get_full_path(),
+            # Histories whose words need a therapist: no words here, only who.
+            "history_items": history_reviews_open(
+                clients=clients_visible_to(request.user)
+            )
+            if roles
+            else [],
         },
     )

@@ -29,6 +29,7 @@ from clients.client_services import (
     client_update,
 )
 from clients.forms.chart import ClientForm, ClientSearchForm
+from clients.history_reviews import can_review_history, history_reviews_open
 from clients.intake_services import client_today
 from clients.models import Client
 from clients.modification_plans import can_withdraw, modification_plans_section
@@ -116,6 +117,11 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["withdrawable"] = [
         plan.pk for plan in section.plans if can_withdraw(request.user, plan)
     ]
+    # Text the safety rules cannot read: its words for those who read the history
+    # (the overview's VIEW row covers them), only that a review is needed for the desk.
+    context["history_items"] = history_reviews_open(client_ids=[client.pk])
+    context["shows_text"] = reads_health
+    context["can_review"] = can_review_history(request.user, client)
     return render(request, "clients/detail.html", context)
 
 
