@@ -412,3 +412,39 @@ def test_the_desk_acknowledges_on_the_home_page(
     )
     assert response.status_code == 302
     assert "Visits to review for safety" not in client.get("/").content.decode()
+
+
+def test_the_chart_offers_the_acknowledgement_as_a_protected_form(
+    client, tara, grace, location, room, front_desk
+):
+    visit = appointment_book(
+        client=grace,
+        therapist=tara,
+        modality=modality("swedish"),
+        location=location,
+        starts_at=TUESDAY_10AM,
+        duration_minutes=60,
+        booked_by=front_desk,
+        now=NOW,
+        room=room,
+    )
+    _flag(grace, "anticoagulants", front_desk)
+    client.force_login(front_desk)
+    chart = client.get(reverse("clients:detail", args=[grace.pk])).content.decode()
+    form = chart.split(
+        reverse("sessions:visit_safety_acknowledge", args=[visit.pk]), 1
+    )[1].split("</form>", 1)[0]
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert f'value="{reverse("clients:detail", args=[grace.pk])}"' in form
+
+
+def test_a_therapist_sees_their_own_visit_with_the_modification_plan_link(
+    client, deep_tissue_visit, grace, front_desk, tara
+):
+    _flag(grace, "anticoagulants", front_desk)
+    client.force_login(tara.user)
+    page = client.get(reverse("home")).content.decode()
+    assert "new since booking: no deep tissue: anticoagulant" in page
+    plan_url = reverse("clients:modification_plan_new", args=[grace.pk])
+    assert f"{plan_url}?modality={modality('deep-tissue').pk}" in page
+    assert "Change technique" not in page
