@@ -167,3 +167,59 @@ def appointment_safety_acknowledge(
         summary="Acknowledged new safety alerts of the visit: " + "; ".join(new),
     )
     return visit_row
+
+
+def following_in_series(appointment: Appointment) -> list[Appointment]:
+    """This visit and the later booked or confirmed ones of its series that have
+    the same technique: what "this and the following" changes."""
+    if appointment.series_id is None:
+        return [appointment]
+    return list(
+        Appointment.objects.filter(
+            series_id=appointment.series_id,
+            status__in=REVIEWED_STATUSES,
+            modality_id=appointment.modality_id,
+            starts_at__gte=appointment.starts_at,
+        ).order_by("starts_at", "pk")
+    )
+
+
+@transaction.atomic
+def series_change_technique(
+    *,
+    appointment: Appointment,
+    modality: Modality,
+    following: bool,
+    by: User,
+    now: datetime,
+    context: AuditContext,
+    confirmation: Confirmation | None = None,
+) -> list[Appointment]:
+    """Change the technique of this visit, or of it and the following visits of its
+    series with the same technique: each through `appointment_change_technique`,
+    all or none."""
+    visits = following_in_series(appointment) if following else [appointment]
+    changed = []
+    for visit in visits:
+        try:
+            changed.append(
+                appointment_change_technique(
+                    appointment=visit,
+                    modality=modality,
+                    by=by,
+                    now=now,
+                    context=context,
+                    confirmation=confirmation,
+                )
+            )
+        except BookingNeedsConfirmation:
+            raise
+        except ValidationError as error:
+            if len(visits) == 1:
+                raise
+            local = visit.starts_at.astimezone(visit.location.zone)
+            raise ValidationError(
+                [f"{local:%a %d %b}: {m}" for m in error.messages]
+                + ["Nothing was changed."]
+            ) from None
+    return changed

@@ -15,12 +15,28 @@ class ChangeTechniqueForm(forms.Form):
         help_text="The techniques the safety rules allow for this client on the "
         "visit's day, among those the therapist offers.",
     )
+    following = forms.TypedChoiceField(
+        label="Apply to",
+        choices=[
+            ("0", "This visit only"),
+            ("1", "This visit and the following visits of the series"),
+        ],
+        coerce=lambda value: value == "1",
+        initial="0",
+        required=False,
+        empty_value=False,
+        widget=forms.RadioSelect,
+    )
     acknowledge_safety = forms.BooleanField(
         label="I have read the safety alerts for this technique", required=False
     )
 
-    def __init__(self, *args, techniques: list[Modality], **kwargs) -> None:
+    def __init__(
+        self, *args, techniques: list[Modality], in_series: bool, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if not in_series:
+            del self.fields["following"]
         field = self.fields["modality"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Modality.objects.filter(

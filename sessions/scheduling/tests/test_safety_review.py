@@ -31,9 +31,11 @@ from sessions.scheduling.safety_review import (
     ReviewAction,
     visits_needing_safety_review,
 )
+from sessions.scheduling.series import ProposedSeries, SeriesRule, series_book
 from sessions.scheduling.technique import (
     appointment_change_technique,
     appointment_safety_acknowledge,
+    series_change_technique,
 )
 from sessions.tests.factories import AppointmentFactory
 from therapists.models import Training, WorkingHours
@@ -448,3 +450,52 @@ def test_a_therapist_sees_their_own_visit_with_the_modification_plan_link(
     plan_url = reverse("clients:modification_plan_new", args=[grace.pk])
     assert f"{plan_url}?modality={modality('deep-tissue').pk}" in page
     assert "Change technique" not in page
+
+
+def test_the_following_visits_of_a_series_change_with_this_one(
+    client, tara, grace, location, room, front_desk
+):
+    series = series_book(
+        proposed=ProposedSeries(
+            client=grace,
+            therapist=tara,
+            modality=modality("deep-tissue"),
+            location=location,
+            rule=SeriesRule(
+                weekdays=(1,),
+                interval_weeks=1,
+                starts_on=date(2026, 12, 1),
+                local_start_time=time(10),
+                count=3,
+            ),
+            duration_minutes=60,
+            room=room,
+        ),
+        choices={},
+        alternatives={},
+        created_by=front_desk,
+        now=NOW,
+    )
+    first, *rest = series.appointments.order_by("starts_at")
+    _flag(grace, "anticoagulants", front_desk)
+    assert len(visits_needing_safety_review(now=NOW)) == 3
+    client.force_login(front_desk)
+    form = client.get(
+        reverse("sessions:visit_change_technique", args=[rest[0].pk])
+    ).content.decode()
+    assert "This visit and the following visits of the series" in form
+
+    changed = series_change_technique(
+        appointment=rest[0],
+        modality=modality("swedish"),
+        following=True,
+        by=front_desk,
+        now=NOW,
+        context=CONTEXT,
+        confirmation=Confirmation(safety_acknowledged=True),
+    )
+
+    assert [v.pk for v in changed] == [v.pk for v in rest]
+    assert [r.appointment.pk for r in visits_needing_safety_review(now=NOW)] == [
+        first.pk
+    ]

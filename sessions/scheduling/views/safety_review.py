@@ -19,8 +19,9 @@ from sessions.models import Appointment
 from sessions.scheduling.booking import BookingNeedsConfirmation, Confirmation
 from sessions.scheduling.forms.technique import ChangeTechniqueForm
 from sessions.scheduling.technique import (
-    appointment_change_technique,
     appointment_safety_acknowledge,
+    following_in_series,
+    series_change_technique,
 )
 from therapists.models import Modality
 
@@ -53,14 +54,18 @@ def visit_change_technique(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_appointment_for_user(request, pk)
     require_booking_rights(request.user)
     techniques = _allowed_techniques(visit)
-    form = ChangeTechniqueForm(request.POST or None, techniques=techniques)
+    in_series = len(following_in_series(visit)) > 1
+    form = ChangeTechniqueForm(
+        request.POST or None, techniques=techniques, in_series=in_series
+    )
     warnings: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            appointment_change_technique(
+            changed = series_change_technique(
                 appointment=visit,
                 modality=data["modality"],
+                following=bool(data.get("following")),
                 by=request.user,
                 now=timezone.now(),
                 context=AuditContext.from_request(request),
@@ -76,9 +81,10 @@ def visit_change_technique(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            visits = "visit is" if len(changed) == 1 else f"{len(changed)} visits are"
             messages.success(
                 request,
-                f"{visit.client.full_name}'s visit is now {data['modality'].name}.",
+                f"{visit.client.full_name}'s {visits} now {data['modality'].name}.",
             )
             return redirect(_back(request, visit))
     day = visit.starts_at.astimezone(visit.location.zone).date()
