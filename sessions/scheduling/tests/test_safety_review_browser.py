@@ -96,6 +96,7 @@ def test_the_desk_changes_a_ruled_out_technique_to_swedish_in_place(
         "Safety alerts for the new technique"
     )
     page.get_by_label("I have read the safety alerts for this technique").check()
+    screenshot("safety_review_change_technique")
     page.get_by_role("button", name="Change technique").click()
 
     expect(page.get_by_text("Grace Okafor's visit is now Swedish.")).to_be_visible()
