@@ -17,7 +17,7 @@ TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billi
 	clients/safety.py clients/access.py clients/modification_plans.py clients/history_reviews.py \
 	sessions/access.py \
 	$(addprefix sessions/scheduling/,rules.py booking.py documented.py openings.py series.py \
-		calendar.py selectors.py visit_links.py safety_review.py technique.py) \
+		calendar.py selectors.py visit_links.py safety_review.py technique.py screening.py) \
 	$(addprefix sessions/treatment/,notes.py signature.py plans.py billing.py progress.py charts.py \
 		superbill.py note_selectors.py selectors.py) \
 	$(addprefix sessions/messaging/,outbox.py delivery.py selectors.py queue.py \

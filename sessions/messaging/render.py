@@ -100,6 +100,7 @@ class VisitLine:
     at_home: bool
     confirm_url: str = ""
     cancel_url: str = ""
+    screen_url: str = ""  # the day-of-visit health questions (reminders only)
 
 
 def _line(appointment: Appointment, *, links: bool) -> VisitLine:
@@ -311,6 +312,8 @@ def render_message(row: OutboundMessage, now: datetime) -> Rendered:
         # What is left is a single visit's message, always written for its visit.
         assert visit is not None
         line = _line(visit, links=kind not in _NOTICE_KINDS)
+        if kind in (Kind.REMINDER, Kind.SECOND_REMINDER):
+            line.screen_url = visit_link_url(appointment=visit, action=Action.SCREEN)
         context["visits"] = [line]
         context["visit"] = line
         context["what_to_bring"] = _what_to_bring([visit])

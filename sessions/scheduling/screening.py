@@ -532,6 +532,14 @@ def _link_state(appointment: Appointment, now: datetime) -> LinkScreening:
     return LinkScreening(LinkState.ASK, appointment)
 
 
+def screening_link_is_open(appointment: Appointment, now: datetime) -> bool:
+    """Whether the client may answer through their link now (for other link pages)."""
+    return (
+        now < appointment.starts_at
+        and _link_state(appointment, now).state == LinkState.ASK
+    )
+
+
 def screening_link_open(*, token: str, now: datetime) -> LinkScreening:
     """What the link's page shows, without changing anything (VisitLinkError when
     the link is not valid or the visit has begun)."""

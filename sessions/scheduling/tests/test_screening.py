@@ -445,3 +445,46 @@ def test_the_chart_keeps_every_screening(visit, front_desk):
     _two_screenings(visit, front_desk)
     screenings = screenings_for_client(visit.client)
     assert [s.channel for s in screenings] == ["desk", "link"]
+
+
+def test_the_note_page_shows_the_latest_screening_before_the_session(
+    client, therapist, front_desk, visit
+):
+    _two_screenings(visit, front_desk)
+    with time_machine.travel(AT_THE_DESK, tick=False):
+        client.force_login(therapist.user)
+        page = client.get(reverse("sessions:note", args=[visit.pk])).content.decode()
+    assert "Health questions today" in page
+    assert "New medication: <strong>yes</strong> (Eliquis)" in page
+
+
+# --- where the client finds the link ------------------------------------------------------
+
+
+def test_the_reminder_carries_the_health_questions_link(visit):
+    # Booked the day before, past the 48-hour lead: the reminder row is made here.
+    reminder = OutboundMessage.objects.create(
+        kind=OutboundMessage.Kind.SECOND_REMINDER,
+        appointment=visit,
+        client=visit.client,
+        to_email=visit.client.email,
+        send_at=TUESDAY_10AM - timedelta(hours=2),
+    )
+    text = render_message(reminder, reminder.send_at).text
+    assert "answer six quick health questions" in text
+    assert "/screen/" in text
+    confirmation = OutboundMessage.objects.get(
+        appointment=visit, kind=OutboundMessage.Kind.CONFIRMATION
+    )
+    assert "/screen/" not in render_message(confirmation, NOW).text
+
+
+def test_the_confirm_page_offers_the_questions_once_they_open(client, visit):
+    url = reverse(
+        "sessions:link_confirm",
+        args=[visit_link_token(appointment=visit, action=Action.CONFIRM)],
+    )
+    with time_machine.travel(TUESDAY_10AM - timedelta(days=2), tick=False):
+        assert "Answer today" not in client.get(url).content.decode()
+    with time_machine.travel(TUESDAY_10AM - timedelta(hours=15), tick=False):
+        assert "Answer today's health questions" in client.get(url).content.decode()

@@ -10,14 +10,16 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from massageclinic.models import clinic_policy
-from sessions.messaging.links import Action, VisitLinkError
+from sessions.messaging.links import Action, VisitLinkError, visit_link_token
 from sessions.messaging.render import long_date, short_time
+from sessions.models import Appointment
+from sessions.scheduling.screening import screening_link_is_open
 from sessions.scheduling.visit_links import (
     LinkResult,
     Outcome,
@@ -47,8 +49,20 @@ def _link_page(
             "when": f"{long_date(local)} at {short_time(local)} ({local.tzname()})",
             "therapist": visit.therapist.first_name,
             "late_hours": int(policy.late_cancel_window.total_seconds() // 3600),
+            "screen_url": _screen_url(visit),
         },
         status=status,
+    )
+
+
+def _screen_url(visit: Appointment) -> str:
+    """The health questions, from the confirm page, while they are open for the
+    client (from the day before the visit until it starts, answered once)."""
+    if not screening_link_is_open(visit, timezone.now()):
+        return ""
+    return reverse(
+        "sessions:link_screen",
+        args=[visit_link_token(appointment=visit, action=Action.SCREEN)],
     )
 
 

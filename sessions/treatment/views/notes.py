@@ -22,11 +22,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.access import treats
 from clients.safety import client_alerts
-from massageclinic.audit import AuditContext
+from massageclinic.audit import AuditContext, audit_record
 from massageclinic.choices import BodyRegion
+from massageclinic.models import AuditEvent
 from massageclinic.roles import Role, user_roles
 from massageclinic.validators import parse_id
 from sessions.models import Appointment, SessionNote
+from sessions.scheduling.screening import latest_screening
 from sessions.treatment.billing import units_breakdown, visit_local_date
 from sessions.treatment.forms.notes import (
     MAX_TECHNIQUE_ROWS,
@@ -189,6 +191,7 @@ def _context(
         "visit": visit,
         "note": note,
         "alerts": alerts,
+        "screenings": _latest_screening(request, visit),
         "access": access,
         "editing": editing,
         "page_errors": page_errors or [],
@@ -232,6 +235,21 @@ def _context(
             or (AddendumForm() if access.adds_addenda and note.is_signed else None),
         }
     return context
+
+
+def _latest_screening(request: HttpRequest, visit: Appointment) -> list:
+    """The day-of-visit answers that count, read (and audited) before the session."""
+    screening = latest_screening(visit)
+    if screening is None:
+        return []
+    audit_record(
+        AuditContext.from_request(request),
+        AuditEvent.Action.VIEW,
+        screening,
+        client_id=visit.client_id,
+        summary="Day-of-visit screening on the note page",
+    )
+    return [screening]
 
 
 def _concerns(visit: Appointment, techniques: list) -> list:
