@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from clients.models import Contraindication
@@ -145,8 +146,13 @@ def visits_needing_safety_review(
     day and for its technique, is blocked or has reasons its booking did not
     acknowledge; soonest first. At most five queries, whatever the number of visits.
     """
+    # Only clients with a flag not yet resolved can have a visit to review: the
+    # others' visits are never loaded.
+    flagged = Contraindication.objects.filter(client_id=OuterRef("client_id")).filter(
+        Q(resolved_at__isnull=True) | Q(resolved_at__gt=now)
+    )
     visits = Appointment.objects.filter(
-        status__in=REVIEWED_STATUSES, starts_at__gte=now
+        Exists(flagged), status__in=REVIEWED_STATUSES, starts_at__gte=now
     )
     if client_ids is not None:
         visits = visits.filter(client_id__in=list(client_ids))
