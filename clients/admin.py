@@ -564,16 +564,11 @@ class InsurancePolicyAdmin(_WrittenOnItsPageAdmin):
     inlines = [AuthorizationInline]
 
     def its_page_url(self, obj: InsurancePolicy) -> str:
-        return reverse("clients:referrals", args=[obj.client_id]) + f"#policy-{obj.pk}"
+        return reverse("clients:policy_edit", args=[obj.client_id, obj.pk])
 
     @admin.display(description="its page")
     def its_page(self, obj: InsurancePolicy) -> SafeString:
-        # No page changes a policy once added (there is no policy_update yet); its
-        # page shows it and adds and edits its authorizations.
-        return its_page_link(
-            self.its_page_url(obj),
-            "See this on its page (the client's referrals and insurance)",
-        )
+        return its_page_link(self.its_page_url(obj), "Change this on its page")
 
 
 @admin.register(Authorization)

@@ -196,12 +196,9 @@ def _its_page(records: Records) -> dict[type[models.Model], tuple[str, str]]:
             reverse("clients:referral_edit", args=[patient, records.referral.pk]),
             "Change this on its page",
         ),
-        # No page changes a policy once it is added; its page shows it and adds and
-        # edits its authorizations.
         InsurancePolicy: (
-            reverse("clients:referrals", args=[patient])
-            + f"#policy-{records.policy.pk}",
-            "See this on its page",
+            reverse("clients:policy_edit", args=[patient, records.policy.pk]),
+            "Change this on its page",
         ),
         Authorization: (
             reverse(
