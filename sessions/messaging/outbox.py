@@ -393,7 +393,7 @@ def message_retry(
     if (
         visit is not None
         and visit.status in Appointment.NON_BLOCKING_STATUSES
-        and row.kind != Kind.CANCELLATION
+        and row.kind not in (Kind.CANCELLATION, Kind.SAFETY_RESCHEDULE)
     ):
         raise ValidationError(
             "The visit is cancelled: its messages are not sent again."

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from clients.models import Condition, Contraindication, Severity
@@ -17,6 +18,7 @@ from massageclinic.audit import AuditContext
 from massageclinic.models import AuditEvent
 from massageclinic.tests.factories import LocationFactory, RoomFactory
 from sessions.messaging.links import Action, visit_link_token
+from sessions.messaging.outbox import message_retry
 from sessions.messaging.render import render_message
 from sessions.models import (
     Appointment,
@@ -488,3 +490,26 @@ def test_the_confirm_page_offers_the_questions_once_they_open(client, visit):
         assert "Answer today" not in client.get(url).content.decode()
     with time_machine.travel(TUESDAY_10AM - timedelta(hours=15), tick=False):
         assert "Answer today's health questions" in client.get(url).content.decode()
+
+
+def test_a_screening_is_kept_as_answered(visit, front_desk):
+    screening = _check_in(visit, front_desk)
+    kept = pytest.raises(IntegrityError, match="kept as answered")
+    with kept, transaction.atomic():
+        VisitScreening.objects.filter(pk=screening.pk).update(unwell=True)
+    kept = pytest.raises(IntegrityError, match="kept as answered")
+    with kept, transaction.atomic():
+        VisitScreening.objects.filter(pk=screening.pk).delete()
+
+
+def test_a_failed_safety_message_can_be_retried(visit, front_desk):
+    _check_in(visit, front_desk, unwell=True)
+    message = OutboundMessage.objects.get(
+        appointment=visit, kind=OutboundMessage.Kind.SAFETY_RESCHEDULE
+    )
+    OutboundMessage.objects.filter(pk=message.pk).update(
+        status=OutboundMessage.Status.FAILED
+    )
+    message_retry(message=message, by=front_desk, now=AT_THE_DESK)
+    message.refresh_from_db()
+    assert message.status == OutboundMessage.Status.PENDING
