@@ -15,6 +15,7 @@ from clients.models import (
     Authorization,
     Condition,
     Contraindication,
+    HistoryReview,
     InsurancePolicy,
     IntakeInvitation,
     MedicalHistory,
@@ -38,6 +39,7 @@ from sessions.models import (
     ProgressReport,
     SessionNote,
     TreatmentPlan,
+    VisitScreening,
     WaitlistEntry,
 )
 from sessions.tests.factories import AppointmentFactory
@@ -65,6 +67,7 @@ ADD_DISABLED = {
     "clients.Contraindication",
     "clients.InsurancePolicy",
     "clients.IntakeInvitation",
+    "clients.HistoryReview",
     "clients.MedicalHistory",
     "clients.ModificationPlan",
     "clients.Referral",
@@ -77,6 +80,7 @@ ADD_DISABLED = {
     "clinic_sessions.OutboundMessage",
     "clinic_sessions.SessionNote",
     "clinic_sessions.TreatmentPlan",
+    "clinic_sessions.VisitScreening",
     "clinic_sessions.WaitlistEntry",
 }
 NINE_AM_NEW_YORK = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
@@ -241,6 +245,26 @@ def _make_records(created_by, n: int = 0) -> dict[str, models.Model]:
         by=created_by,
         kind=AppointmentEvent.Kind.BOOKED,
         summary="Booked Swedish",
+    )
+    VisitScreening.objects.create(
+        appointment=appointment,
+        client=client,
+        answered_at=starts_at - timedelta(hours=20),
+        channel=VisitScreening.Channel.LINK,
+        unwell=False,
+        injury=False,
+        medication=False,
+        surgery=False,
+        pregnancy=False,
+        skin=False,
+        outcome=VisitScreening.Outcome.CLEAR,
+    )
+    HistoryReview.objects.create(
+        history=client.histories.get(),
+        reviewed_by=created_by,
+        reviewed_at=starts_at - timedelta(days=2),
+        outcome=HistoryReview.Outcome.HARMLESS,
+        note="Old sports injury, healed",
     )
     WaitlistEntry.objects.create(
         client=client,

@@ -17,6 +17,7 @@ from sessions.models import (
     AppointmentEvent,
     AppointmentSeries,
     Place,
+    VisitScreening,
     WaitlistEntry,
 )
 from therapists.admin import TherapistListFilter
@@ -84,6 +85,21 @@ class AppointmentEventAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     readonly_fields = ["appointment", "at", "by", "kind", "summary", "details"]
 
     # The visit history is written by the booking services, with the change itself.
+
+
+@admin.register(VisitScreening)
+class VisitScreeningAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
+    list_display = ["answered_at", "appointment", "channel", "outcome", "answered_by"]
+    list_filter = ["channel", "outcome"]
+    list_select_related = [
+        "appointment__client",
+        "appointment__therapist__user",
+        "answered_by",
+    ]
+    search_fields = ["appointment__client__last_name", "summary"]
+    date_hierarchy = "answered_at"
+    # Screenings are answered at check-in or through the client's link
+    # (screening_record), and the database keeps them as they were answered.
 
 
 @admin.register(WaitlistEntry)
