@@ -78,6 +78,17 @@ def _submitted_on(history: MedicalHistory) -> date:
     return local_date(history.submitted_at, history_location(history))
 
 
+def surgery_is_recent(when: date, on: date) -> bool:
+    """A surgery counts as recent (a flag) for six weeks: intake and screening."""
+    return on - RECENT_SURGERY <= when <= on
+
+
+def pregnancy_dates(weeks: int, on: date) -> tuple[date, date]:
+    """A pregnancy of `weeks` on `on`: its onset and its due date at full term."""
+    onset = on - timedelta(weeks=weeks)
+    return onset, on + timedelta(weeks=max(FULL_TERM_WEEKS - weeks, 0))
+
+
 def _recent_surgeries(history: MedicalHistory) -> list[_FlagSpec]:
     submitted = _submitted_on(history)
     specs = []
@@ -85,7 +96,7 @@ def _recent_surgeries(history: MedicalHistory) -> list[_FlagSpec]:
         if not isinstance(surgery, dict):
             continue
         when = _surgery_date(surgery.get("date"))
-        if when is None or not (submitted - RECENT_SURGERY <= when <= submitted):
+        if when is None or not surgery_is_recent(when, submitted):
             continue
         specs.append(
             _FlagSpec(
@@ -106,12 +117,12 @@ def _pregnancy(history: MedicalHistory) -> list[_FlagSpec]:
     weeks = history.pregnancy_weeks
     if weeks is None:
         return [_FlagSpec("pregnancy", detail="Weeks not given")]
-    due = submitted + timedelta(weeks=max(FULL_TERM_WEEKS - weeks, 0))
+    onset, due = pregnancy_dates(weeks, submitted)
     return [
         _FlagSpec(
             "pregnancy",
             detail=f"{weeks} weeks on {submitted:%Y-%m-%d}",
-            onset_on=submitted - timedelta(weeks=weeks),
+            onset_on=onset,
             recheck_on=due,
         )
     ]

@@ -30,10 +30,11 @@ from django.db import transaction
 from clients.models import Client, Condition, Contraindication
 from clients.safety import SafetyVerdict, modality_safety
 from clients.services import (
-    FULL_TERM_WEEKS,
     RECENT_SURGERY,
     contraindication_add,
     contraindication_update,
+    pregnancy_dates,
+    surgery_is_recent,
 )
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.choices import BodyRegion
@@ -288,15 +289,14 @@ def _flags_and_reviews(
         _surgery(answers, result, who, today=today)
     if answers.pregnancy and answers.pregnancy_weeks is not None:
         weeks = answers.pregnancy_weeks
+        onset, due = pregnancy_dates(weeks, today)  # as the intake derives them
         _flag(
             result,
             who,
             slug="pregnancy",
-            # As the intake form derives it (clients.services._pregnancy, private):
-            # weeks counted back from today, due at full term.
             detail=f"{weeks} weeks on {today:%Y-%m-%d}",
-            onset_on=today - timedelta(weeks=weeks),
-            recheck_on=today + timedelta(weeks=max(FULL_TERM_WEEKS - weeks, 0)),
+            onset_on=onset,
+            recheck_on=due,
             review_if_missing=f"Pregnancy, {weeks} weeks: to review before the session.",
         )
     if answers.skin:
@@ -317,8 +317,7 @@ def _surgery(
     region = answers.surgery_region
     what = answers.surgery_detail.strip() or "surgery or procedure"
     site = BodyRegion(region).label.lower()
-    if today - when > RECENT_SURGERY:
-        # The intake's rule: a surgery is "recent" for six weeks.
+    if not surgery_is_recent(when, today):  # the intake's rule
         result.lines.append(
             f"{what.capitalize()} on {when:%d %b %Y} ({site}), more than six weeks "
             "ago: to review before the session."
@@ -346,10 +345,11 @@ def _why(verdict: SafetyVerdict) -> str:
 
 
 def _client_reason(answers: ScreeningAnswers) -> str:
-    """The reason in the client's own terms: what they told us, never a diagnosis."""
+    """The reason as an email may carry it: no clinical detail (DESIGN.md section 7),
+    only that the answers or a clearance stand in the way."""
     if answers.unwell:
-        return "you told us you have a fever or are feeling unwell"
-    return "something on your record needs your physician's clearance first"
+        return "your answers to today's health questions mean massage should wait"
+    return "a physician's clearance is needed before your next massage"
 
 
 # --- recording ---------------------------------------------------------------------------

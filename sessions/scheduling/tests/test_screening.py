@@ -210,10 +210,12 @@ def test_fever_reschedules_for_safety_without_a_fee_and_tells_the_client(
     ).exists()
     text = " ".join(render_message(message, AT_THE_DESK).text.split())
     assert (
-        "For your safety we have rescheduled today's visit: you told us you have a "
-        "fever or are feeling unwell. Please call us to book a new time once you are "
-        "well." in text
+        "For your safety we have rescheduled today's visit: your answers to today's "
+        "health questions mean massage should wait. Please call us to book a new time "
+        "once you are well." in text
     )
+    # An email carries no clinical detail: not what the client answered.
+    assert "fever" not in text.lower() and "unwell" not in text.lower()
     assert "no late-cancellation fee" in text
 
     audited = set(
