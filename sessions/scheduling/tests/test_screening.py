@@ -451,6 +451,21 @@ def test_the_chart_keeps_every_screening(visit, front_desk):
     assert [s.channel for s in screenings] == ["desk", "link"]
 
 
+def test_the_chart_lists_every_screening_without_the_answers(
+    client, front_desk, manager, visit
+):
+    _two_screenings(visit, front_desk)
+    for who in (front_desk, manager):
+        client.force_login(who)
+        page = client.get(reverse("clients:detail", args=[visit.client_id]))
+        text = page.content.decode()
+        assert "Day-of-visit health questions" in text
+        assert text.count('aria-label="Health questions answered') == 2
+        assert "by the client through their link" in text
+        assert "Flags raised or to review" in text and "Clear" in text
+        assert "Eliquis" not in text  # the answers are read on the visit page
+
+
 def test_the_note_page_shows_the_latest_screening_before_the_session(
     client, therapist, front_desk, visit
 ):
