@@ -645,16 +645,26 @@ def contraindication_clear(
     document: UploadedFile | None,
     today: date,
     context: AuditContext,
+    conditions: str = "",
+    expires_on: date | None = None,
 ) -> Contraindication:
-    """Record a physician's clearance; from `cleared_on`, an absolute flag blocks nothing."""
+    """Record a physician's clearance: from `cleared_on` until `expires_on` (if given)
+    an absolute flag no longer blocks massage, and its `conditions` (what was cleared,
+    on what terms) are the modification the safety decision asks for."""
     if flag.severity != Severity.ABSOLUTE:
         raise ValidationError("Only an absolute flag needs a physician's clearance.")
     if not physician.strip():
         raise ValidationError("Name the physician who gave the clearance.")
     if cleared_on > today:
         raise ValidationError("A clearance cannot be dated in the future.")
+    if expires_on is not None and expires_on < cleared_on:
+        raise ValidationError(
+            {"expires_on": "The clearance cannot end before the day it was given."}
+        )
     flag.cleared_on = cleared_on
     flag.cleared_by_physician = physician.strip()
+    flag.clearance_conditions = conditions.strip()[:250]
+    flag.clearance_expires_on = expires_on
     if document is not None:
         flag.clearance_document = document
     flag.clearance_recorded_by = by

@@ -343,6 +343,21 @@ class FlagClearForm(forms.Form):
         max_length=160,
         error_messages={"required": "Name the physician who gave the clearance."},
     )
+    conditions = forms.CharField(
+        label="What was cleared, and on what terms",
+        max_length=250,
+        required=False,
+        help_text='As the physician wrote it, e.g. "light pressure only, no work on '
+        'the left calf". The therapist sees it before every visit.',
+    )
+    expires_on = forms.DateField(
+        label="Valid until",
+        required=False,
+        widget=_date_input(),
+        validators=[validate_clinic_date],
+        help_text="If the clearance has an end date; after it, massage is blocked "
+        "again until a new clearance.",
+    )
     document = forms.FileField(
         label="Clearance document (PDF, JPEG or PNG, up to 10 MB)",
         required=False,

@@ -281,6 +281,43 @@ def test_a_bad_clearance_is_refused_with_a_message(
     assert not flag.clearance_document
 
 
+def test_a_clearance_records_its_terms_and_expires_with_its_date(
+    client, patient, therapist
+):
+    flag = _flag(patient, "dvt-history")
+    client.force_login(therapist.user)
+    response = _clear(
+        client,
+        patient,
+        flag,
+        conditions="Light pressure only; no work on the left calf",
+        expires_on="2026-12-31",
+    )
+    assert response.status_code == 302
+    flag.refresh_from_db()
+    assert flag.clearance_conditions == "Light pressure only; no work on the left calf"
+    assert flag.clearance_expires_on == date(2026, 12, 31)
+    swedish = Modality.objects.get(slug="swedish")
+    within = modality_safety(client=patient, modality=swedish, on=date(2026, 12, 1))
+    assert within.needs_acknowledgement  # a cleared condition still speaks
+    assert any("no work on the left calf" in m for m in within.modifications)
+    after = modality_safety(client=patient, modality=swedish, on=date(2027, 1, 1))
+    assert after.no_massage
+    page = client.get(_url("history", patient.pk)).content.decode()
+    assert "Terms: Light pressure only; no work on the left calf" in page
+    assert "Valid until Dec 31, 2026" in page
+
+
+def test_a_clearance_cannot_end_before_it_was_given(client, patient, therapist):
+    flag = _flag(patient, "dvt-history")
+    client.force_login(therapist.user)
+    response = _clear(client, patient, flag, expires_on="2026-11-01")
+    assert response.status_code == 200
+    assert "cannot end before the day it was given" in response.content.decode()
+    flag.refresh_from_db()
+    assert flag.cleared_on is None
+
+
 def test_only_an_absolute_flag_takes_a_clearance(client, patient, therapist):
     flag = _flag(patient, "anticoagulants")
     client.force_login(therapist.user)

@@ -419,6 +419,8 @@ def flag_clear(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
         initial={
             "cleared_on": flag.cleared_on,
             "physician": flag.cleared_by_physician,
+            "conditions": flag.clearance_conditions,
+            "expires_on": flag.clearance_expires_on,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -432,14 +434,19 @@ def flag_clear(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
                 document=data["document"],
                 today=client_today(client, timezone.now()),
                 context=AuditContext.from_request(request),
+                conditions=data["conditions"],
+                expires_on=data["expires_on"],
             )
         except ValidationError as error:
             _add_errors(form, error)
         else:
+            until = flag.clearance_expires_on
             messages.success(
                 request,
                 f"Clearance recorded: {flag.condition.name} no longer blocks massage "
-                f"from {flag.cleared_on:%b} {flag.cleared_on.day}, {flag.cleared_on.year}.",
+                f"from {flag.cleared_on:%b} {flag.cleared_on.day}, {flag.cleared_on.year}"
+                + (f" until {until:%b} {until.day}, {until.year}" if until else "")
+                + ". Every visit shows its terms as a modification.",
             )
             return redirect(_history_url(client) + "#flags")
     return render(
