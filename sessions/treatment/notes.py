@@ -130,14 +130,32 @@ def _acknowledgement(verdicts: Sequence[SafetyVerdict], reason: str) -> str:
 
 
 def technique_verdicts(
-    *, appointment: Appointment, modalities: Iterable[Modality]
+    *,
+    appointment: Appointment,
+    modalities: Iterable[Modality],
+    areas: Sequence[str] = (),
+    pressure: str = "",
 ) -> list[SafetyVerdict]:
-    """The safety verdict of each distinct modality, on the day of the visit."""
+    """The safety verdict of each distinct modality, on the day of the visit, for the
+    areas treated and the pressure used: the strictest over the areas."""
     on = visit_local_date(appointment)
     flags = flags_in_force(appointment.client, on)
     unique = {m.pk: m for m in modalities}
     return [
-        modality_safety(client=appointment.client, modality=m, on=on, flags=flags)
+        max(
+            (
+                modality_safety(
+                    client=appointment.client,
+                    modality=m,
+                    on=on,
+                    flags=flags,
+                    area=area,
+                    pressure=pressure,
+                )
+                for area in (areas or [""])
+            ),
+            key=lambda verdict: verdict.outcome,
+        )
         for m in unique.values()
     ]
 
@@ -293,7 +311,12 @@ def _safety_step(
         modalities = [m for m, _ in clean["techniques"]]
     else:
         modalities = [t.modality for t in note.techniques.select_related("modality")]
-    verdicts = technique_verdicts(appointment=note.appointment, modalities=modalities)
+    verdicts = technique_verdicts(
+        appointment=note.appointment,
+        modalities=modalities,
+        areas=clean.get("areas_treated", note.areas_treated or []),
+        pressure=clean.get("pressure", note.pressure),
+    )
     blocked = [v for v in verdicts if v.blocked]
     if blocked and "techniques" in clean:
         errors["techniques"].append(_blocked_message(blocked))
@@ -505,7 +528,10 @@ def note_sign(
     if missing:
         problems.append(missing)
     verdicts = technique_verdicts(
-        appointment=appointment, modalities=[m for m, _ in techniques]
+        appointment=appointment,
+        modalities=[m for m, _ in techniques],
+        areas=note.areas_treated or [],
+        pressure=note.pressure,
     )
     blocked = [v for v in verdicts if v.blocked]
     if blocked:
