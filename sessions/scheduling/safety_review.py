@@ -40,7 +40,13 @@ from massageclinic.models import Location
 from sessions.models import Appointment
 from therapists.models import Modality, Therapist, Training
 
-REVIEWED_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED)
+# A checked-in visit too: a screening at check-in may rule its technique out, and
+# it is changed before the session (a signed note ends it: `documented`).
+REVIEWED_STATUSES = (
+    Appointment.Status.BOOKED,
+    Appointment.Status.CONFIRMED,
+    Appointment.Status.CHECKED_IN,
+)
 
 
 class ReviewAction(StrEnum):
@@ -142,7 +148,7 @@ def visits_needing_safety_review(
     location: Location | None = None,
     therapist: Therapist | None = None,
 ) -> list[VisitReview]:
-    """Every booked or confirmed visit from `now` on whose safety verdict, on its local
+    """Every booked, confirmed or checked-in visit not over by `now` whose safety verdict, on its local
     day and for its technique, is blocked or has reasons its booking did not
     acknowledge; soonest first. At most five queries, whatever the number of visits.
     """
@@ -152,7 +158,7 @@ def visits_needing_safety_review(
         Q(resolved_at__isnull=True) | Q(resolved_at__gt=now)
     )
     visits = Appointment.objects.filter(
-        Exists(flagged), status__in=REVIEWED_STATUSES, starts_at__gte=now
+        Exists(flagged), status__in=REVIEWED_STATUSES, ends_at__gt=now
     )
     if client_ids is not None:
         visits = visits.filter(client_id__in=list(client_ids))

@@ -44,8 +44,8 @@ def _locked_open_visit(appointment: Appointment, doing: str) -> Appointment:
         raise ValidationError(documented, code="documented")
     if locked.status not in REVIEWED_STATUSES:
         raise ValidationError(
-            f"This visit is {locked.get_status_display().lower()}: only a booked or "
-            f"confirmed visit can have its {doing}."
+            f"This visit is {locked.get_status_display().lower()}: only a booked, "
+            f"confirmed or checked-in visit can have its {doing}."
         )
     return locked
 

@@ -26,7 +26,11 @@ from sessions.models import (
     OutboundMessage,
     VisitScreening,
 )
-from sessions.scheduling.booking import appointment_book
+from sessions.scheduling.booking import Confirmation, appointment_book
+from sessions.scheduling.safety_review import (
+    ReviewAction,
+    visits_needing_safety_review,
+)
 from sessions.scheduling.screening import (
     SAFETY_REASON_PREFIX,
     ScreeningAnswers,
@@ -34,6 +38,7 @@ from sessions.scheduling.screening import (
     screening_record,
     screenings_for_client,
 )
+from sessions.scheduling.technique import appointment_change_technique
 from therapists.models import Training, WorkingHours
 from therapists.tests.factories import modality
 
@@ -306,6 +311,23 @@ def test_a_technique_now_ruled_out_is_said_not_cancelled(therapist, front_desk):
     )
     visit.refresh_from_db()
     assert visit.status == Appointment.Status.CHECKED_IN
+    # Nothing is left silently as booked: the visit is on the desk's review list,
+    # and its technique can still be changed before the session.
+    (review,) = visits_needing_safety_review(now=AT_THE_DESK)
+    assert review.appointment == visit
+    assert review.action == ReviewAction.CHANGE_TECHNIQUE
+    with time_machine.travel(AT_THE_DESK, tick=False):
+        changed = appointment_change_technique(
+            appointment=visit,
+            modality=modality("swedish"),
+            by=front_desk,
+            now=AT_THE_DESK,
+            context=SYSTEM,
+            confirmation=Confirmation(safety_acknowledged=True),
+        )
+    assert changed.modality.slug == "swedish"
+    assert changed.status == Appointment.Status.CHECKED_IN
+    assert visits_needing_safety_review(now=AT_THE_DESK) == []
 
 
 def test_a_new_medication_is_a_line_to_review_not_a_flag(visit, front_desk):
