@@ -281,9 +281,18 @@ def _absolute(flag: Contraindication, on: date) -> Concern | None:
 def _plan_for(
     flag: Contraindication, modality: Modality, on: date
 ) -> ModificationPlan | None:
+    """The plan that answers this flag's rule for this technique on `on`: a plan
+    answers the flags on the chart when it was written, never a flag raised after."""
     plans: list[ModificationPlan] = getattr(flag.client, "plans_in_force", None) or []
     return next(
-        (p for p in plans if p.modality_id == modality.pk and p.in_force_on(on)), None
+        (
+            p
+            for p in plans
+            if p.modality_id == modality.pk
+            and p.in_force_on(on)
+            and flag.created_at <= p.recorded_at
+        ),
+        None,
     )
 
 

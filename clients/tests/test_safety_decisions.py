@@ -347,6 +347,19 @@ def test_a_modification_plan_counts_only_while_in_force(fields, outcome):
     assert modality_safety(client=client, modality=deep, on=DAY).outcome == outcome
 
 
+def test_a_modification_plan_answers_only_the_flags_it_was_written_for():
+    client = ClientFactory()
+    _flag(client, "anticoagulants")
+    _plan(client, "deep-tissue")
+    deep = Modality.objects.get(slug="deep-tissue")
+    assert modality_safety(client=client, modality=deep, on=DAY).outcome == M
+    _flag(client, "osteoporosis")  # raised after the plan: the plan never weighed it
+    verdict = modality_safety(client=client, modality=deep, on=DAY)
+    assert verdict.outcome == N
+    assert verdict.summary().startswith("Deep tissue is not for ")
+    assert "no deep tissue: osteoporosis" in verdict.summary()
+
+
 def test_a_modification_plan_never_lifts_no_massage():
     client = ClientFactory()
     _flag(client, "dvt-history")
