@@ -64,6 +64,9 @@ def restore_reference_data() -> None:
     importlib.import_module("clients.migrations.0006_safety_rules_with_sources").seed(
         apps, None
     )
+    importlib.import_module("clients.migrations.0008_rule_body_regions").seed(
+        apps, None
+    )
     importlib.import_module("sessions.migrations.0002_roles").grant_roles(apps)
     importlib.import_module(
         "sessions.migrations.0008_outbound_message"

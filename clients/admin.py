@@ -268,7 +268,17 @@ class MedicalHistoryAdmin(ClinicalRecordAdmin):
 
 class ContraindicationRuleInline(ClinicTabularInline):
     model = ContraindicationRule
-    fields = ["modality", "action", "pressure_limit", "positioning", "area", "headline"]
+    fields = [
+        "modality",
+        "action",
+        "pressure_limit",
+        "positioning",
+        "area",
+        "body_regions",
+        "from_week",
+        "until_week",
+        "headline",
+    ]
 
 
 @admin.register(Condition)
@@ -282,7 +292,15 @@ class ConditionAdmin(ClinicModelAdmin):
 
 @admin.register(ContraindicationRule)
 class ContraindicationRuleAdmin(ClinicModelAdmin):
-    list_display = ["headline", "condition", "modality", "action", "pressure_limit"]
+    list_display = [
+        "headline",
+        "condition",
+        "modality",
+        "action",
+        "pressure_limit",
+        "from_week",
+        "until_week",
+    ]
     list_filter = ["action", "pressure_limit", "condition"]
     list_select_related = ["condition", "modality"]
     search_fields = ["headline", "condition__name", "modality__name", "area"]

@@ -254,6 +254,13 @@ class ContraindicationRule(models.Model):
     area = models.CharField(
         max_length=200, blank=True, help_text="Area to avoid, if any."
     )
+    body_regions = ArrayField(
+        models.CharField(max_length=30, choices=BodyRegion.choices),
+        blank=True,
+        default=list,
+        help_text="The body regions the area to avoid covers: treating one of them "
+        "is not allowed (the safety decision's 'not here').",
+    )
     headline = models.CharField(
         max_length=120,
         help_text='Shown on the calendar, e.g. "no deep tissue: anticoagulant".',

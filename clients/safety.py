@@ -34,7 +34,7 @@ from clients.models import (
     RuleAction,
     Severity,
 )
-from massageclinic.choices import Pressure
+from massageclinic.choices import BodyRegion, Pressure
 from therapists.models import Modality
 
 PRESSURE_ORDER = list(Pressure.values)  # light, moderate, firm, deep
@@ -343,6 +343,14 @@ def _rule_concern(
             needs_recheck=recheck,
         )
     detail = _rule_detail(rule)
+    if area and area in (rule.body_regions or []):
+        return Concern(
+            flag=flag,
+            headline=f"not on the {BodyRegion(area).label.lower()}: {rule.headline}",
+            outcome=Outcome.NOT_THIS_TECHNIQUE,
+            needs_recheck=recheck,
+            detail=detail,
+        )
     if rule.action == RuleAction.AVOID_AREA and flag.body_region:
         region = flag.get_body_region_display().lower()
         detail = f"avoid: {region}"

@@ -27,7 +27,6 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from clients.models import Contraindication
 from clients.safety import (
@@ -36,6 +35,7 @@ from clients.safety import (
     modality_safety,
     safe_techniques,
 )
+from massageclinic.clock import local_date
 from massageclinic.models import Location
 from sessions.models import Appointment
 from therapists.models import Modality, Therapist, Training
@@ -135,10 +135,10 @@ class VisitReview:
         )
 
 
-def _in_force_on(flag: Contraindication, day: date) -> bool:
-    # The same test as `flags_in_force_for_clients` (resolved after the end of `day`),
-    # asked of each visit's day on flags loaded once for the earliest day.
-    return flag.resolved_at is None or timezone.localdate(flag.resolved_at) > day
+def _in_force_on(flag: Contraindication, day: date, location: Location) -> bool:
+    # Resolved after the end of `day`, the visit's local day (the flags are loaded
+    # once, for the earliest day).
+    return flag.resolved_at is None or local_date(flag.resolved_at, location) > day
 
 
 def visits_needing_safety_review(
@@ -186,7 +186,11 @@ def visits_needing_safety_review(
     reviews = []
     for visit in found:
         day = days[visit.pk]
-        own = [f for f in flags.get(visit.client_id, []) if _in_force_on(f, day)]
+        own = [
+            f
+            for f in flags.get(visit.client_id, [])
+            if _in_force_on(f, day, visit.location)
+        ]
         if not own:
             continue
         verdict = modality_safety(
