@@ -38,7 +38,7 @@ from clients.services import (
 )
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.choices import BodyRegion
-from massageclinic.clock import local_datetime
+from massageclinic.clock import local_datetime, local_today
 from massageclinic.models import AuditEvent
 from sessions.messaging.links import Action, visit_link_visit
 from sessions.models import Appointment, AppointmentEvent, VisitScreening
@@ -110,7 +110,7 @@ def screening_opens_at(appointment: Appointment) -> datetime:
 
 
 def _local_today(appointment: Appointment, now: datetime) -> date:
-    return now.astimezone(appointment.location.zone).date()
+    return local_today(location=appointment.location, now=now)
 
 
 def _screening_problem(

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from clients.safety import client_alerts
 from massageclinic.audit import AuditContext
+from massageclinic.clock import local_today
 from massageclinic.models import clinic_policy
 from sessions.access import can_change_status, get_appointment_for_user
 from sessions.messaging.links import VisitLinkError
@@ -37,7 +38,7 @@ Outcome = VisitScreening.Outcome
 
 
 def _today(visit: Appointment):
-    return timezone.now().astimezone(visit.location.zone).date()
+    return local_today(location=visit.location)
 
 
 @require_http_methods(["GET", "POST"])

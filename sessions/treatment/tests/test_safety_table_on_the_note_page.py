@@ -110,3 +110,20 @@ def test_the_note_page_acts_on_the_decision(
     )
     assert insisted.status_code == 400
     assert recorded() == []
+
+
+def test_the_safety_panel_asks_about_the_pressure_and_areas_as_typed(
+    client, therapist, visit
+):
+    found = Condition.objects.get(slug="anticoagulants")
+    Contraindication.objects.create(
+        client=visit.client, condition=found, severity=found.default_severity
+    )
+    client.force_login(therapist.user)
+    assert client.get(reverse("sessions:note", args=[visit.pk])).status_code == 200
+    units = reverse("sessions:note_units", args=[visit.pk])
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    moderate = client.post(units, _post("swedish", "", "moderate"), **htmx)
+    assert "needs care" in moderate.content.decode()
+    firm = client.post(units, _post("swedish", "", "firm"), **htmx).content.decode()
+    assert "is ruled out for this client: not firm pressure" in firm

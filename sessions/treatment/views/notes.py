@@ -203,11 +203,11 @@ def _context(
             if draft.formset.is_bound
             else _saved_techniques(note)
         )
+        bound = draft.form.is_bound
         checked = (
-            draft.form.data.getlist("areas_treated")
-            if draft.form.is_bound
-            else note.areas_treated
+            draft.form.data.getlist("areas_treated") if bound else note.areas_treated
         )
+        pressure = draft.form.data.get("pressure", "") if bound else note.pressure
         context |= {
             "form": draft.form,
             "formset": draft.formset,
@@ -215,7 +215,7 @@ def _context(
             "chart": body_chart(checked=checked, flagged=flagged),
             "chart_flagged": bool(flagged),
             "units": units_breakdown(appointment=visit, techniques=typed),
-            "verdicts": _concerns(visit, typed),
+            "verdicts": _concerns(visit, typed, checked, pressure),
             "previous": previous_signed_note(note),
         }
     else:
@@ -252,9 +252,11 @@ def _latest_screening(request: HttpRequest, visit: Appointment) -> list:
     return [screening]
 
 
-def _concerns(visit: Appointment, techniques: list) -> list:
+def _concerns(visit: Appointment, techniques: list, areas: list, pressure: str) -> list:
+    """The safety decision on the techniques, areas and pressure as typed."""
+    modalities = [m for m, _ in techniques]
     verdicts = technique_verdicts(
-        appointment=visit, modalities=[m for m, _ in techniques]
+        appointment=visit, modalities=modalities, areas=areas, pressure=pressure
     )
     return [v for v in verdicts if not v.safe]
 
@@ -482,7 +484,12 @@ def note_units(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "visit": access.visit,
             "units": units_breakdown(appointment=access.visit, techniques=typed),
-            "verdicts": _concerns(access.visit, typed),
+            "verdicts": _concerns(
+                access.visit,
+                typed,
+                request.POST.getlist("areas_treated") or note.areas_treated,
+                request.POST.get("pressure", note.pressure),
+            ),
             "with_safety": True,
         },
     )
