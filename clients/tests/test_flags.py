@@ -306,6 +306,11 @@ def test_a_clearance_records_its_terms_and_expires_with_its_date(
     page = client.get(_url("history", patient.pk)).content.decode()
     assert "Terms: Light pressure only; no work on the left calf" in page
     assert "Valid until Dec 31, 2026" in page
+    assert "Cleared by physician" in page
+    with time_machine.travel(datetime(2027, 1, 2, 15, tzinfo=UTC), tick=False):
+        client.force_login(therapist.user)  # a new day, a new sign-in
+        later = client.get(_url("history", patient.pk)).content.decode()
+    assert "Clearance expired" in later and "Cleared by physician" not in later
 
 
 def test_a_clearance_cannot_end_before_it_was_given(client, patient, therapist):
