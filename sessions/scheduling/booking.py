@@ -40,6 +40,7 @@ from sessions.scheduling.rules import (
     conflicting_visits,
     scheduling_problems,
 )
+from sessions.scheduling.safety_review import acknowledged_lines
 from therapists.models import Modality, Therapist
 
 OVERLAP_CONSTRAINTS = {
@@ -359,9 +360,13 @@ def appointment_reschedule(
     )
     _raise_problems(scheduling_problems(visit, now=now, exclude=[appointment.pk]))
     safety = _check_safety(visit)
-    new_safety = [s for s in safety if s not in appointment.safety_acknowledgement]
+    seen = acknowledged_lines(appointment)
+    new_safety = [s for s in safety if s not in seen]
     if new_safety and not (confirmation and confirmation.safety_acknowledged):
         raise BookingNeedsConfirmation(safety=new_safety, authorization=[])
+    if new_safety:  # what the desk acknowledged for the new time is kept
+        lines = [appointment.safety_acknowledgement.strip(), *new_safety]
+        appointment.safety_acknowledgement = "\n".join(line for line in lines if line)
 
     before = _describe_slot(appointment)
     appointment.starts_at, appointment.ends_at = visit.starts_at, visit.ends_at
@@ -386,6 +391,15 @@ def appointment_reschedule(
         summary=f"Moved from {before} to {after}",
         details={"from": before, "to": after},
     )
+    if new_safety:
+        _record(
+            appointment,
+            kind=AppointmentEvent.Kind.SAFETY_ACKNOWLEDGED,
+            by=by,
+            now=now,
+            summary="Safety alerts acknowledged: " + "; ".join(new_safety),
+            details={"alerts": new_safety},
+        )
     messages_visit_moved(appointment=appointment, now=now)
     return appointment
 

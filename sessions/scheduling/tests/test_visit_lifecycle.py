@@ -8,10 +8,13 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from clients.models import Condition, Contraindication
 from clients.tests.factories import ClientFactory
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment, AppointmentEvent
 from sessions.scheduling.booking import (
+    BookingNeedsConfirmation,
+    Confirmation,
     appointment_book,
     appointment_cancel,
     appointment_reschedule,
@@ -143,6 +146,32 @@ def test_rescheduling_keeps_the_history_of_who_moved_what(visit, desk):
     assert event.by == desk
     assert event.summary.startswith("Moved from Tue 01 Dec 10:00-11:00")
     assert "to Tue 01 Dec 12:00-13:00" in event.summary
+
+
+def test_alerts_new_since_booking_are_acknowledged_on_the_move_and_kept(visit, desk):
+    condition = Condition.objects.get(slug="anticoagulants")
+    Contraindication.objects.create(
+        client=visit.client, condition=condition, severity=condition.default_severity
+    )
+    later = TUESDAY_10AM + timedelta(hours=2)
+    with pytest.raises(BookingNeedsConfirmation) as asked:
+        appointment_reschedule(appointment=visit, by=desk, now=NOW, starts_at=later)
+    assert asked.value.safety == ["no firm or deep pressure: anticoagulant"]
+    appointment_reschedule(
+        appointment=visit,
+        by=desk,
+        now=NOW,
+        starts_at=later,
+        confirmation=Confirmation(safety_acknowledged=True),
+    )
+    visit.refresh_from_db()
+    assert visit.safety_acknowledgement == "no firm or deep pressure: anticoagulant"
+    event = visit.events.get(kind=AppointmentEvent.Kind.SAFETY_ACKNOWLEDGED)
+    assert event.by == desk and "anticoagulant" in event.summary
+    # Moved again, nothing new to acknowledge: it is not asked twice.
+    appointment_reschedule(
+        appointment=visit, by=desk, now=NOW, starts_at=later + timedelta(hours=1)
+    )
 
 
 def test_a_move_onto_another_visit_is_refused_and_changes_nothing(visit, desk):
