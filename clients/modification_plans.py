@@ -19,6 +19,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from clients.access import treats
 from clients.models import Client, Contraindication, ModificationPlan
 from clients.safety import Outcome, flags_in_force, modality_safety
 from clients.uploads import rename_for_storage, validate_upload
@@ -133,6 +134,13 @@ def modification_plan_record(
 ) -> ModificationPlan:
     """Record a licensed therapist's plan to use a ruled-out technique, with changes."""
     therapist = _check_recorder(by, starts_on)
+    if not treats(by, client):
+        raise ValidationError(
+            f"Only a therapist who treats {client.full_name} can record a "
+            "modification plan for them."
+        )
+    # Lock the client: two plans posted at once must not both pass the overlap check.
+    Client.objects.select_for_update().filter(pk=client.pk).get()
     changes, reason = changes.strip(), reason.strip()
     missing = {}
     if not changes:

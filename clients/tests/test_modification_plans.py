@@ -31,7 +31,7 @@ from sessions.scheduling.booking import (
 )
 from sessions.tests.factories import AppointmentFactory
 from therapists.models import Training, WorkingHours
-from therapists.tests.factories import modality
+from therapists.tests.factories import TherapistFactory, modality
 
 # Monday 30 November 2026, 08:00 in New York.
 NOW = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
@@ -117,6 +117,13 @@ def test_only_a_therapist_may_record_a_plan(request, grace, who):
     assert _messages(excinfo) == (
         "Only a licensed therapist can record a modification plan."
     )
+    assert not ModificationPlan.objects.exists()
+
+
+def test_a_therapist_who_does_not_treat_the_client_may_not_record_one(grace):
+    stranger = TherapistFactory()
+    with pytest.raises(ValidationError, match="Only a therapist who treats"):
+        _record(stranger.user, grace)
     assert not ModificationPlan.objects.exists()
 
 
