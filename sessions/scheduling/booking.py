@@ -505,7 +505,10 @@ def appointment_cancel(
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if documented := documented_visit_problem(appointment, lock=True):
         raise ValidationError(documented, code="documented")
-    if appointment.status not in Appointment.OPEN_STATUSES:
+    # A client marked no-show who arrives late and unwell is rescheduled for safety
+    # like any other: no no-show stays on their record for it.
+    arrived_late = for_safety and appointment.status == Appointment.Status.NO_SHOW
+    if appointment.status not in Appointment.OPEN_STATUSES and not arrived_late:
         raise ValidationError(
             f"This visit is already {appointment.get_status_display().lower()}."
         )

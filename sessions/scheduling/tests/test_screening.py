@@ -232,6 +232,18 @@ def test_fever_reschedules_for_safety_without_a_fee_and_tells_the_client(
     assert ("clients.Contraindication", "create") in audited
 
 
+def test_a_client_marked_no_show_who_arrives_unwell_is_rescheduled_too(
+    visit, front_desk
+):
+    Appointment.objects.filter(pk=visit.pk).update(status=Appointment.Status.NO_SHOW)
+    visit.refresh_from_db()
+    screening = _check_in(visit, front_desk, unwell=True)
+    assert screening.outcome == VisitScreening.Outcome.RESCHEDULED
+    visit.refresh_from_db()
+    assert visit.status == Appointment.Status.CANCELLED  # no no-show on the record
+    assert VisitScreening.objects.filter(appointment=visit).count() == 1
+
+
 def test_an_open_fever_flag_is_updated_not_doubled(visit, front_desk):
     fever = Condition.objects.get(slug="fever")
     contraindication_add(
