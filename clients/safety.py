@@ -35,7 +35,7 @@ from clients.models import (
     Severity,
 )
 from massageclinic.choices import BodyRegion, Pressure
-from therapists.models import Modality
+from therapists.models import Modality, Therapist
 
 PRESSURE_ORDER = list(Pressure.values)  # light, moderate, firm, deep
 
@@ -545,10 +545,14 @@ def alerts_for_clients(client_ids: Iterable[int], on: date) -> dict[int, list[Al
 
 
 def refusal_sentence(
-    verdict: SafetyVerdict, *, flags: Iterable[Contraindication] | None = None
+    verdict: SafetyVerdict,
+    *,
+    flags: Iterable[Contraindication] | None = None,
+    therapist: Therapist | None = None,
 ) -> str:
     """Why a ruled-out technique cannot be booked, and what can: one sentence for
-    the booking form, the series preview and the move."""
+    the booking form, the series preview and the move. With `therapist`, the
+    techniques offered are theirs when they practise any the rules allow."""
     client, name = verdict.client, verdict.modality.name
     why = "; ".join(c.text for c in verdict.concerns if c.outcome == verdict.outcome)
     if verdict.no_massage:
@@ -556,16 +560,26 @@ def refusal_sentence(
             f"No massage for {client.full_name} until a physician's clearance is "
             f"recorded on the chart: {why}."
         )
-    safe = [
-        m.name
+    flags = list(flags_in_force(client, verdict.on) if flags is None else flags)
+    allowed = [
+        m
         for m in safe_techniques(client=client, on=verdict.on, flags=flags)
         if m.pk != verdict.modality.pk
     ]
-    offer = (
-        f" Techniques the rules allow for {client.full_name}: {', '.join(safe)}."
-        if safe
-        else ""
-    )
+    practised: set[int] = set()
+    if therapist is not None:
+        practised = set(therapist.trainings.values_list("modality_id", flat=True))
+    theirs = [m.name for m in allowed if m.pk in practised]
+    if theirs and therapist is not None:
+        offer = (
+            f" Techniques the rules allow for {client.full_name} that "
+            f"{therapist.full_name} practises: {', '.join(theirs)}."
+        )
+    elif allowed:
+        names = ", ".join(m.name for m in allowed)
+        offer = f" Techniques the rules allow for {client.full_name}: {names}."
+    else:
+        offer = ""
     return (
         f"{name} is not for {client.full_name}: {why}.{offer} Only a licensed "
         f"therapist's modification plan for {name}, recorded on the chart, allows it."

@@ -12,10 +12,15 @@ from datetime import date, timedelta
 import pytest
 
 from clients.models import Condition, Contraindication, ModificationPlan
-from clients.safety import Outcome, modality_safety, safe_techniques
+from clients.safety import (
+    Outcome,
+    modality_safety,
+    refusal_sentence,
+    safe_techniques,
+)
 from clients.tests.factories import ClientFactory
 from massageclinic.tests.factories import UserFactory
-from therapists.models import Modality
+from therapists.models import Modality, Training
 from therapists.tests.factories import TherapistFactory
 
 pytestmark = pytest.mark.django_db
@@ -402,3 +407,21 @@ def test_the_safe_techniques_are_those_the_rules_do_not_rule_out():
     names = {m.slug for m in safe_techniques(client=client, on=DAY)}
     assert "swedish" in names and "manual-lymphatic-drainage" in names
     assert not names & {"deep-tissue", "cupping", "cross-fibre-friction", "gua-sha"}
+
+
+def test_the_refusal_offers_the_therapists_own_techniques_when_there_are_any():
+    client = ClientFactory(first_name="Grace", last_name="Okafor")
+    _flag(client, "anticoagulants")
+    deep = Modality.objects.get(slug="deep-tissue")
+    verdict = modality_safety(client=client, modality=deep, on=DAY)
+    tara = TherapistFactory(user=UserFactory(first_name="Tara", last_name="Hands"))
+    Training.objects.create(therapist=tara, modality=deep)
+    # She practises nothing else: every technique the rules allow is offered.
+    only_deep = refusal_sentence(verdict, therapist=tara)
+    assert "Techniques the rules allow for Grace Okafor: " in only_deep
+    assert "Swedish" in only_deep and "Reflexology" in only_deep
+    Training.objects.create(
+        therapist=tara, modality=Modality.objects.get(slug="swedish")
+    )
+    hers = refusal_sentence(verdict, therapist=tara)
+    assert "allow for Grace Okafor that Tara Hands practises: Swedish." in hers

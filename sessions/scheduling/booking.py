@@ -171,7 +171,7 @@ def _check_safety(visit: ProposedVisit) -> list[str]:
         client=visit.client, modality=visit.modality, on=visit.local_start.date()
     )
     if verdict.blocked:
-        raise ValidationError(refusal_sentence(verdict))
+        raise ValidationError(refusal_sentence(verdict, therapist=visit.therapist))
     return verdict.reasons
 
 

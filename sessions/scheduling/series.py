@@ -210,7 +210,9 @@ def series_preview(*, proposed: ProposedSeries, now: datetime) -> list[Occurrenc
             client=proposed.client, modality=proposed.modality, on=day, flags=flags
         )
         if verdict.blocked:
-            occurrence.problems.append(refusal_sentence(verdict, flags=flags))
+            occurrence.problems.append(
+                refusal_sentence(verdict, flags=flags, therapist=proposed.therapist)
+            )
         else:
             occurrence.safety = verdict.reasons
         if occurrence.problems and not verdict.blocked:

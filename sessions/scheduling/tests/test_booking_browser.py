@@ -208,7 +208,10 @@ def test_the_desk_is_refused_deep_tissue_and_books_swedish_with_the_modification
     page.get_by_role("button", name="Book", exact=True).click()
     refusal = page.get_by_text("Deep tissue is not for Grace Okafor")
     expect(refusal).to_be_visible()
-    expect(refusal).to_contain_text("Techniques the rules allow for Grace Okafor:")
+    expect(refusal).to_contain_text(
+        "Techniques the rules allow for Grace Okafor that Tara Hands practises: "
+        "Swedish."
+    )
     expect(page.get_by_label("I have read the safety alerts")).to_have_count(0)
     screenshot("booking-safety-refused")
     assert not Appointment.objects.exists()

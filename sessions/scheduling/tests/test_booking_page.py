@@ -484,7 +484,11 @@ def test_a_technique_the_rules_rule_out_is_refused_whatever_the_desk_ticks(
     text = _text(response)
     assert response.status_code == 400
     assert "Deep tissue is not for Grace Okafor: no deep tissue: anticoagulant." in text
-    assert "Techniques the rules allow for Grace Okafor:" in text
+    # Tara practises Swedish and deep tissue: the sentence offers hers the rules allow.
+    assert (
+        "Techniques the rules allow for Grace Okafor that Tara Hands practises: "
+        "Swedish." in text
+    )
     assert not Appointment.objects.exists()
 
 
