@@ -284,3 +284,30 @@ def test_the_seeded_visits_pass_the_rules_booking_asks(seeded):
             + room_problems(proposed, exclude=[visit.pk])
         )
         assert problems == [], (visit, problems)
+
+
+@pytest.mark.parametrize("username", [name for _, name in DEMO_LOGINS])
+def test_the_everyday_pages_open_on_the_demo_data(seeded, client, username):
+    """Home (with its safety review and history reviews), the day view, a chart, a
+    visit and its health questions' summary, for each demo role: no error."""
+    from django.urls import reverse
+
+    user = get_user_model().objects.get(username=username)
+    client.force_login(user)
+    visit = (
+        Appointment.objects.filter(starts_at__date=TODAY, therapist__user=user).first()
+        if username == "therapist"
+        else Appointment.objects.filter(starts_at__date=TODAY).first()
+    )
+    assert visit is not None
+    urls = [
+        reverse("home"),
+        reverse("sessions:visit", args=[visit.pk]),
+        reverse("clients:detail", args=[visit.client_id]),
+    ]
+    if username != "therapist":
+        urls.append(reverse("sessions:book"))
+    with time_machine.travel(NOW, tick=False):
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
