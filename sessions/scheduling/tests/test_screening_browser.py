@@ -35,10 +35,20 @@ QUESTIONS = [
 ]
 
 
+def _zone_where_it_is_about_noon() -> str:
+    """A fixed-offset zone whose local time is now between 11:00 and 13:00, so a
+    visit booked "soon" today never runs past the end of the local day, whatever
+    time the suite runs (Etc/GMT-N is UTC+N)."""
+    offset = (12 - timezone.now().hour + 12) % 24 - 12  # -12 .. +11 hours
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+
+
 @pytest.fixture
 def place(therapist):
     location = LocationFactory(
-        name="Riverside Medical Massage", time_zone="UTC", phone="(518) 555-0142"
+        name="Riverside Medical Massage",
+        time_zone=_zone_where_it_is_about_noon(),
+        phone="(518) 555-0142",
     )
     Training.objects.create(therapist=therapist, modality=modality("swedish"))
     for weekday in range(7):
