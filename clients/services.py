@@ -149,6 +149,12 @@ def flag_specs_for_history(history: MedicalHistory) -> list[_FlagSpec]:
         )
     if IntakeCondition.NEUROPATHY in history.conditions:
         specs.append(_FlagSpec("neuropathy"))
+    if IntakeCondition.CANCER in history.conditions:
+        # "Cancer or cancer treatment": the therapist reviews it (and resolves the
+        # flag when the treatment is long over); until then, the cautious rules.
+        specs.append(
+            _FlagSpec("cancer-treatment", detail=history.other_conditions[:250])
+        )
     if history.allergic_to_oils:
         specs.append(_FlagSpec("oil-allergy", detail=history.allergies[:250]))
     return specs

@@ -349,6 +349,10 @@ FIELD_CASES = [
     ({"long_term_corticosteroids": True}, "corticosteroids"),
     ({"implanted_devices": "Pacemaker, left chest"}, "implanted-device"),
     ({"conditions": [IntakeCondition.NEUROPATHY]}, "neuropathy"),
+    (
+        {"conditions": [IntakeCondition.CANCER], "other_conditions": "Breast cancer"},
+        "cancer-treatment",
+    ),
     ({"allergic_to_oils": True, "allergies": "Almond oil"}, "oil-allergy"),
     (
         {

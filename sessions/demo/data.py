@@ -117,7 +117,7 @@ SPECIAL_CLIENTS: dict[int, Special] = {
     51: Special("desk_chair", place="workplace"),
     55: Special(
         "low_back",
-        ("neuropathy",),
+        ("neuropathy", "cancer-treatment"),
         medications="Gabapentin 300 mg three times daily",
         other_conditions="Breast cancer, finished chemotherapy in 2025; "
         "numbness in hands and feet",
