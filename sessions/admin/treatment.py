@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from massageclinic.admin import (
     ClinicalRecordAdmin,
     ClinicalRecordInline,
     ViewedHereWrittenOnItsPage,
+    ViewedHereWrittenOnItsPageInline,
 )
 from massageclinic.audit import AuditContext
 from sessions.admin.common import local_time
@@ -179,25 +180,15 @@ def _note_is_signed(note: SessionNote | None) -> bool:
     return note is not None and note.signed_at is not None
 
 
-class NoteTechniqueInline(ClinicalRecordInline):
+class NoteTechniqueInline(ViewedHereWrittenOnItsPageInline, ClinicalRecordInline):
     model = NoteTechnique
     fields = ["modality", "minutes"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[NoteTechnique]:
         return super().get_queryset(request).select_related("modality")
 
-    def has_add_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
 
-    def has_change_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
-
-
-class NoteAddendumInline(ClinicalRecordInline):
+class NoteAddendumInline(ViewedHereWrittenOnItsPageInline, ClinicalRecordInline):
     """Shown for reading; an addendum is added on its own page (see the note's link)."""
 
     model = NoteAddendum
@@ -206,16 +197,6 @@ class NoteAddendumInline(ClinicalRecordInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[NoteAddendum]:
         return super().get_queryset(request).select_related("author")
-
-    def has_add_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
 
 
 class SignedListFilter(admin.SimpleListFilter):
