@@ -85,3 +85,30 @@ def audit(
         client_id=client_id,
         summary=summary,
     )
+
+
+def audit_account_event(
+    context: AuditContext,
+    action: str,
+    *,
+    user: User | None,
+    summary: str = "",
+) -> AuditEvent:
+    """Write one audit line for a sign-in or account event (no client involved).
+
+    `user` is the account the event is about (the one signing in, locked out,
+    enrolling a device); `context.user` is who acted, when that is someone else
+    (a manager unlocking an account). A failed sign-in under an unknown name has no
+    user: the summary names what was typed.
+    """
+    actor = context.user if context.user is not None else user
+    return AuditEvent.objects.create(
+        user=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        client_id=None,
+        object_type="auth.User",
+        object_id=user.pk if user is not None else None,
+        summary=summary[:250],
+        ip_address=context.ip_address,
+        path=context.path,
+    )

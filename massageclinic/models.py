@@ -131,6 +131,16 @@ class ClinicPolicy(models.Model):
         help_text="Notes unsigned this long after the visit are flagged.",
     )
     clinic_name = models.CharField(max_length=120, default="Clinic")
+    require_two_factor_for_everyone = models.BooleanField(
+        default=False,
+        help_text="Therapists and managers always sign in with two factors; "
+        "tick this to ask it of the front desk too.",
+    )
+    client_link_lifetime = models.DurationField(
+        default=timedelta(days=14),
+        help_text="A confirm or cancel link in a client's email stops working this "
+        "long after it was sent (and always at the visit).",
+    )
 
     class Meta:
         verbose_name = "clinic policy"
@@ -160,6 +170,18 @@ class AuditEvent(models.Model):
         CREATE = "create", "Created"
         CHANGE = "change", "Changed"
         DOWNLOAD = "download", "Downloaded"
+        EXPORT = "export", "Exported"
+        # Sign-in and account events (object_type "auth.User"; a failed sign-in
+        # for an unknown name has no user and names the attempt in the summary).
+        SIGN_IN = "sign-in", "Signed in"
+        SIGN_OUT = "sign-out", "Signed out"
+        SIGN_IN_FAILED = "sign-in-failed", "Sign-in failed"
+        LOCKED_OUT = "locked-out", "Locked out"
+        UNLOCKED = "unlocked", "Unlocked"
+        IDLE_LOGOFF = "idle-logoff", "Signed out when idle"
+        TWO_FACTOR = "two-factor", "Two-factor event"
+        PASSWORD = "password", "Password changed"
+        ROLES = "roles", "Roles changed"
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -169,7 +191,7 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
     )
-    action = models.CharField(max_length=10, choices=Action.choices)
+    action = models.CharField(max_length=20, choices=Action.choices)
     # Plain ids, not foreign keys: this app sits below clients in the app chain, and
     # an audit trail must outlive whatever it describes.
     client_id = models.BigIntegerField(null=True, blank=True, db_index=True)
