@@ -64,9 +64,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle logoff, the 12-hour limit, and no page before the second factor.
+    "massageclinic.session_security.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -138,6 +139,24 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Lockout: a user name is locked from every address, and an address for every user
+# name, after AXES_FAILURE_LIMIT failures; it lifts AXES_COOLOFF_MINUTES after the
+# last failure, or when a manager unlocks it (/account/lockouts/).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
+_cooloff_minutes = env_int("AXES_COOLOFF_MINUTES", default=30)
+if AXES_FAILURE_LIMIT < 1 or _cooloff_minutes < 1:
+    raise ImproperlyConfigured(
+        "AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be 1 or more."
+    )
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Axes' own reset on success clears every attempt from the signing-in address too, so
+# one valid account could wipe the count of a guessing attack on another from the same
+# address; massageclinic.signin clears only the signed-in name's failures instead.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "massageclinic.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "massageclinic.signin.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # the audit log records every sign-in and sign-out
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
@@ -149,7 +168,16 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-SESSION_COOKIE_AGE = int(timedelta(hours=10).total_seconds())
+# A session ends after 15 idle minutes (the page warns a minute before) and at most
+# 12 hours after signing in (massageclinic/session_security.py).
+CLINIC_IDLE_LOGOFF_SECONDS = env_int("CLINIC_IDLE_LOGOFF_SECONDS", default=15 * 60)
+CLINIC_IDLE_WARNING_SECONDS = env_int("CLINIC_IDLE_WARNING_SECONDS", default=60)
+CLINIC_SESSION_MAX_SECONDS = env_int("CLINIC_SESSION_MAX_SECONDS", default=12 * 3600)
+if min(CLINIC_IDLE_LOGOFF_SECONDS, CLINIC_SESSION_MAX_SECONDS) < 60:
+    raise ImproperlyConfigured(
+        "CLINIC_IDLE_LOGOFF_SECONDS and CLINIC_SESSION_MAX_SECONDS must be 60 or more."
+    )
+SESSION_COOKIE_AGE = CLINIC_SESSION_MAX_SECONDS
 
 # --- Internationalisation: UTC in the database, the location's zone on the page ---
 LANGUAGE_CODE = "en-us"
