@@ -7,3 +7,9 @@ class ClinicConfig(AppConfig):
     name = "massageclinic"
     label = "clinic"
     verbose_name = "Clinic"
+
+    def ready(self) -> None:
+        from massageclinic import signin, signin_admin
+
+        signin.connect()
+        signin_admin.make_axes_admin_read_only()

@@ -157,6 +157,24 @@ AXES_RESET_ON_SUCCESS = False
 AXES_CLIENT_IP_CALLABLE = "massageclinic.signin.client_address"
 AXES_LOCKOUT_CALLABLE = "massageclinic.signin.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # the audit log records every sign-in and sign-out
+# Lockout: a user name is locked from every address, and an address for every user
+# name, after AXES_FAILURE_LIMIT failures; it lifts AXES_COOLOFF_MINUTES after the
+# last failure, or when a manager unlocks it (/account/lockouts/).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
+_cooloff_minutes = env_int("AXES_COOLOFF_MINUTES", default=30)
+if AXES_FAILURE_LIMIT < 1 or _cooloff_minutes < 1:
+    raise ImproperlyConfigured(
+        "AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be 1 or more."
+    )
+AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Axes' own reset on success clears every attempt from the signing-in address too, so
+# one valid account could wipe the count of a guessing attack on another from the same
+# address; massageclinic.signin clears only the signed-in name's failures instead.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "massageclinic.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "massageclinic.signin.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # the audit log records every sign-in and sign-out
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from massageclinic import account
 from sessions.home import home
 
 admin.site.site_header = "Clinic administration"
@@ -17,6 +18,9 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", account.account, name="account"),
+    path("account/lockouts/", account.lockouts, name="account_lockouts"),
+    path("account/lockouts/unlock/", account.unlock, name="account_unlock"),
     path("", include("clients.urls")),
     path("", include("sessions.urls")),
     path("admin/", admin.site.urls),
