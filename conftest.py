@@ -199,3 +199,26 @@ def screenshot(page):
         return path
 
     return take
+
+
+# --- Two-factor sign-in: force_login stands for a complete sign-in ----------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _force_login_gives_both_factors():
+    """Tests about pages sign in with `force_login`; for a person who must use two
+    factors that means password and code, so the session is marked as having seen
+    the code. The two-factor pages themselves are tested through the login page."""
+    from django.test import Client
+
+    from massageclinic.tests.signing_in import mark_second_factor_given
+
+    password_only = Client.force_login
+
+    def force_login(self, user, backend=None):
+        password_only(self, user, backend)
+        mark_second_factor_given(self, user)
+
+    Client.force_login = force_login
+    yield
+    Client.force_login = password_only

@@ -15,3 +15,12 @@ def roles(request: HttpRequest) -> dict[str, object]:
         "is_therapist": Role.THERAPIST in mine,
         "is_manager": Role.MANAGER in mine,
     }
+
+
+def session_limits(request: HttpRequest) -> dict[str, object]:
+    """When the page should warn of, and then reach, the idle logoff (seconds)."""
+    from massageclinic.session_security import idle_limit, idle_warning
+
+    if not request.user.is_authenticated:
+        return {}
+    return {"idle_logoff_seconds": idle_limit(), "idle_warning_seconds": idle_warning()}

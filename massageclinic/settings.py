@@ -60,6 +60,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After whitenoise: static files keep their long cache; every page, partial, PDF,
+    # download and error page is never stored (they may hold health data).
+    "massageclinic.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "massageclinic.context_processors.roles",
+                "massageclinic.context_processors.session_limits",
             ],
         },
     },
@@ -139,24 +143,6 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lockout: a user name is locked from every address, and an address for every user
-# name, after AXES_FAILURE_LIMIT failures; it lifts AXES_COOLOFF_MINUTES after the
-# last failure, or when a manager unlocks it (/account/lockouts/).
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5)
-_cooloff_minutes = env_int("AXES_COOLOFF_MINUTES", default=30)
-if AXES_FAILURE_LIMIT < 1 or _cooloff_minutes < 1:
-    raise ImproperlyConfigured(
-        "AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be 1 or more."
-    )
-AXES_COOLOFF_TIME = timedelta(minutes=_cooloff_minutes)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-# Axes' own reset on success clears every attempt from the signing-in address too, so
-# one valid account could wipe the count of a guessing attack on another from the same
-# address; massageclinic.signin clears only the signed-in name's failures instead.
-AXES_RESET_ON_SUCCESS = False
-AXES_CLIENT_IP_CALLABLE = "massageclinic.signin.client_address"
-AXES_LOCKOUT_CALLABLE = "massageclinic.signin.lockout_response"
-AXES_DISABLE_ACCESS_LOG = True  # the audit log records every sign-in and sign-out
 # Lockout: a user name is locked from every address, and an address for every user
 # name, after AXES_FAILURE_LIMIT failures; it lifts AXES_COOLOFF_MINUTES after the
 # last failure, or when a manager unlocks it (/account/lockouts/).
@@ -282,6 +268,26 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS only in production: a plain request is redirected, and HSTS tells browsers
+# never to try plain HTTP again (a year, the subdomains too). Behind a proxy that
+# terminates TLS, set DJANGO_PROXY_SSL_HEADER (e.g. HTTP_X_FORWARDED_PROTO=https) so
+# Django knows which requests came over HTTPS, or DJANGO_SSL_REDIRECT=0 when the
+# proxy redirects itself.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured("DJANGO_HSTS_SECONDS must be 0 or more.")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+_proxy_ssl_header = env_str("DJANGO_PROXY_SSL_HEADER")
+if _proxy_ssl_header:
+    _header, _, _value = _proxy_ssl_header.partition("=")
+    if not (_header.startswith("HTTP_") and _value):
+        raise ImproperlyConfigured(
+            f"DJANGO_PROXY_SSL_HEADER={_proxy_ssl_header!r} is not HEADER=value, "
+            "e.g. HTTP_X_FORWARDED_PROTO=https."
+        )
+    SECURE_PROXY_SSL_HEADER = (_header, _value)
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from massageclinic import account
+from massageclinic import two_factor_views
 from sessions.home import home
 
 admin.site.site_header = "Clinic administration"
@@ -18,6 +19,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include(two_factor_views.urlpatterns)),
     path("account/", account.account, name="account"),
     path("account/lockouts/", account.lockouts, name="account_lockouts"),
     path("account/lockouts/unlock/", account.unlock, name="account_unlock"),

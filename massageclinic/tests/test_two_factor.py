@@ -1,0 +1,240 @@
+"""Two-factor sign-in: who must use it, setting it up, the code, recovery, reset."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from massageclinic.models import AuditEvent, clinic_policy
+from massageclinic.tests.signing_in import (
+    PASSWORD,
+    code_from_the_app,
+    give_authenticator,
+)
+
+pytestmark = pytest.mark.django_db
+
+VERIFY = "/account/two-factor/verify/"
+SETUP = "/account/two-factor/setup/"
+
+
+def _password_only(client, user: User):
+    response = client.post("/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, "the password was refused"
+    return response
+
+
+def _two_factor_rows(user: User) -> list[str]:
+    return list(
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.TWO_FACTOR, object_id=user.pk
+        )
+        .order_by("at", "pk")
+        .values_list("summary", flat=True)
+    )
+
+
+@pytest.mark.parametrize("who", ["therapist", "manager"])
+def test_a_therapist_or_manager_with_the_password_alone_sees_no_page(
+    client, request, who
+):
+    user = request.getfixturevalue(who)
+    user = getattr(user, "user", user)
+    _password_only(client, user)
+
+    for url in ["/", "/clients/", "/calendar/", "/admin/"]:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(SETUP), url
+        assert "next=" in response["Location"]
+
+
+def test_with_an_app_set_up_the_password_leads_to_the_code(client, therapist):
+    give_authenticator(therapist.user)
+    _password_only(client, therapist.user)
+
+    response = client.get("/clients/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{VERIFY}?next=%2Fclients%2F"
+
+
+def test_the_front_desk_signs_in_with_the_password_unless_the_clinic_asks_more(
+    client, front_desk
+):
+    _password_only(client, front_desk)
+    assert client.get("/").status_code == 200
+
+    policy = clinic_policy()
+    policy.require_two_factor_for_everyone = True
+    policy.save()
+    client.post("/logout/")
+    _password_only(client, front_desk)
+
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(SETUP)
+
+
+def test_setting_up_the_app_confirms_it_with_a_code_and_gives_recovery_codes(
+    client, therapist
+):
+    _password_only(client, therapist.user)
+
+    page = client.get(SETUP)
+    assert page.status_code == 200
+    assert "data:image/svg+xml" in page.content.decode()
+    device = TOTPDevice.objects.get(user=therapist.user, confirmed=False)
+    assert page.context["secret"].replace(" ", "")  # the key to type by hand
+
+    wrong = client.post(SETUP, {"code": "000000"})
+    assert "did not match" in wrong.content.decode()
+    assert client.get("/").status_code == 302
+
+    device.throttle_reset()
+    done = client.post(SETUP, {"code": code_from_the_app(device), "next": "/clients/"})
+
+    assert done.status_code == 200
+    codes = done.context["codes"]
+    assert len(codes) == 10 and len(set(codes)) == 10
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get("/").status_code == 200
+    assert _two_factor_rows(therapist.user) == [
+        "Authenticator code refused",
+        "Authenticator app set up",
+    ]
+
+
+def test_the_password_alone_cannot_swap_the_app_for_another(client, therapist):
+    mine = give_authenticator(therapist.user)
+    _password_only(client, therapist.user)
+
+    response = client.get(SETUP)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(VERIFY)
+    assert list(TOTPDevice.objects.filter(user=therapist.user)) == [mine]
+
+
+def test_the_code_signs_in_and_sends_on_to_the_page_asked_for(client, therapist):
+    device = give_authenticator(therapist.user)
+    _password_only(client, therapist.user)
+
+    wrong = client.post(VERIFY, {"code": "123456", "next": "/clients/"})
+    assert "not right" in wrong.content.decode()
+
+    device.throttle_reset()
+    right = client.post(VERIFY, {"code": code_from_the_app(device), "next": "/clients/"})
+
+    assert right.status_code == 302
+    assert right["Location"] == "/clients/"
+    assert client.get("/clients/").status_code == 200
+    assert _two_factor_rows(therapist.user) == [
+        "Second factor refused",
+        "Signed in with the authenticator app",
+    ]
+
+
+def test_wrong_codes_make_the_next_try_wait(client, therapist):
+    device = give_authenticator(therapist.user)
+    _password_only(client, therapist.user)
+    client.post(VERIFY, {"code": "111111"})
+
+    # Even the right code waits out the pause that django-otp imposes.
+    response = client.post(VERIFY, {"code": code_from_the_app(device)})
+
+    assert "Too many wrong codes" in response.content.decode()
+    assert client.get("/").status_code == 302
+
+
+def test_the_next_page_is_never_another_site(client, therapist):
+    device = give_authenticator(therapist.user)
+    _password_only(client, therapist.user)
+
+    response = client.post(
+        VERIFY, {"code": code_from_the_app(device), "next": "https://evil.example/"}
+    )
+
+    assert response["Location"] == "/"
+
+
+def test_a_recovery_code_signs_in_once(client, therapist):
+    _password_only(client, therapist.user)
+    device = TOTPDevice.objects.create(user=therapist.user, confirmed=False)
+    codes = client.post(SETUP, {"code": code_from_the_app(device)}).context["codes"]
+    client.post("/logout/")
+
+    _password_only(client, therapist.user)
+    first = client.post(VERIFY, {"code": codes[0].upper()})
+    assert first.status_code == 302
+    client.post("/logout/")
+    _password_only(client, therapist.user)
+    again = client.post(VERIFY, {"code": codes[0]})
+
+    assert again.status_code == 200, "a recovery code works only once"
+    assert StaticToken.objects.filter(device__user=therapist.user).count() == 9
+    assert "Signed in with a recovery code (9 left)" in _two_factor_rows(
+        therapist.user
+    )
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, therapist):
+    client.force_login(therapist.user)
+    old = client.post(reverse("two_factor_recovery_codes")).context["codes"]
+
+    new = client.post(reverse("two_factor_recovery_codes")).context["codes"]
+
+    assert set(old).isdisjoint(new)
+    assert set(
+        StaticToken.objects.filter(device__user=therapist.user).values_list(
+            "token", flat=True
+        )
+    ) == set(new)
+
+
+def test_an_htmx_request_is_told_to_load_the_code_page(client, therapist):
+    give_authenticator(therapist.user)
+    _password_only(client, therapist.user)
+
+    response = client.get("/clients/", headers={"HX-Request": "true"})
+
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith(VERIFY)
+
+
+def test_a_manager_resets_a_lost_phone_and_the_person_is_signed_out(
+    client, manager, therapist
+):
+    from django.test import Client
+
+    give_authenticator(therapist.user)
+    theirs = Client()
+    theirs.force_login(therapist.user)
+    assert theirs.get("/").status_code == 200
+    client.force_login(manager)
+
+    response = client.post(reverse("two_factor_reset", args=[therapist.user.pk]))
+
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=therapist.user).exists()
+    assert theirs.get("/").status_code == 302, "their session ended"
+    assert _two_factor_rows(therapist.user)[-1].startswith(
+        "Two-factor sign-in reset; 1 session(s) ended"
+    )
+
+
+def test_only_a_manager_resets_and_only_a_superuser_resets_a_superuser(
+    client, front_desk, manager, therapist
+):
+    boss = User.objects.create_superuser("boss", "boss@example.org", PASSWORD)
+    client.force_login(front_desk)
+    url = reverse("two_factor_reset", args=[therapist.user.pk])
+    assert client.post(url).status_code == 403
+
+    client.force_login(manager)
+    assert client.post(reverse("two_factor_reset", args=[boss.pk])).status_code == 403
+    assert client.get(url).status_code == 405
