@@ -43,6 +43,24 @@ def _test_settings():
     override.disable()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The app runs as a least-privileged database role, not as the owner of its
+    tables (issue 11): see massageclinic/tests/app_role.py."""
+    from massageclinic.tests.app_role import app_role_for_tests
+
+    with app_role_for_tests(django_db_blocker):
+        yield
+
+
+@pytest.fixture
+def database_owner(db):
+    """`with database_owner():` runs a test's own DDL as the owner of the tables."""
+    from massageclinic.tests.app_role import as_database_owner
+
+    return as_database_owner
+
+
 def restore_reference_data() -> None:
     """Put back what the data migrations seeded (modalities, safety rules, roles).
 

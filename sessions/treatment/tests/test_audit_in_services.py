@@ -14,6 +14,7 @@ from django.urls import reverse
 from clients.tests.factories import ClientFactory
 from massageclinic.audit import AuditContext
 from massageclinic.models import AuditEvent
+from massageclinic.tests.app_role import forget_audit_rows
 from sessions.models import Appointment, NoteAddendum, TreatmentPlan
 from sessions.tests.factories import AppointmentFactory
 from sessions.treatment import notes as note_services
@@ -77,7 +78,7 @@ def test_signing_writes_one_row_with_the_given_user_ip_and_path(draft):
     note_save_draft(
         note=draft, data=complete_data(), by=by, now=AFTER_VISIT, context=_context(by)
     )
-    AuditEvent.objects.all().delete()
+    forget_audit_rows()
 
     note_sign(note=draft, by=by, now=AFTER_VISIT, context=_context(by))
 
@@ -94,7 +95,7 @@ def test_signing_writes_one_row_with_the_given_user_ip_and_path(draft):
 
 def test_an_addendum_writes_one_row_with_the_given_user_ip_and_path(draft, manager):
     signed = write_and_sign(draft)
-    AuditEvent.objects.all().delete()
+    forget_audit_rows()
 
     addendum = note_add_addendum(
         note=signed,
@@ -200,7 +201,7 @@ def test_opening_and_copying_a_note_are_audited_by_their_services(visit):
     write_and_sign(
         note_open_or_create(appointment=earlier, by=by, context=_context(by))[0]
     )
-    AuditEvent.objects.all().delete()
+    forget_audit_rows()
 
     note, created = note_open_or_create(appointment=visit, by=by, context=_context(by))
     again, _ = note_open_or_create(appointment=visit, by=by, context=_context(by))
@@ -255,7 +256,7 @@ def test_a_task_or_command_is_audited_without_a_person(therapist):
 
 def test_signing_an_incomplete_note_leaves_no_row(draft):
     by = draft.appointment.therapist.user
-    AuditEvent.objects.all().delete()
+    forget_audit_rows()
 
     with pytest.raises(ValidationError, match="Before signing, fill in"):
         note_sign(note=draft, by=by, now=AFTER_VISIT, context=_context(by))
@@ -267,7 +268,7 @@ def test_signing_an_incomplete_note_leaves_no_row(draft):
 
 def test_a_refused_addendum_and_a_refused_plan_leave_no_row(draft, therapist):
     by = draft.appointment.therapist.user
-    AuditEvent.objects.all().delete()
+    forget_audit_rows()
 
     with pytest.raises(ValidationError, match="still a draft"):
         note_add_addendum(
@@ -304,7 +305,7 @@ def test_the_row_rolls_back_with_the_change_it_records(draft, therapist, monkeyp
     note_save_draft(
         note=draft, data=complete_data(), by=by, now=AFTER_VISIT, context=_context(by)
     )
-    AuditEvent.objects.all().delete()
+    forget_audit_rows()
     monkeypatch.setattr(
         note_services, "audit_record", _fails_after_writing(note_services.audit_record)
     )
@@ -346,7 +347,7 @@ def test_signing_an_incomplete_note_on_its_page_leaves_no_signing_row(
 
 def test_an_addendum_added_in_the_admin_is_audited(client, manager, draft):
     signed = write_and_sign(draft)
-    AuditEvent.objects.all().delete()
+    forget_audit_rows()
     client.force_login(manager)
     url = reverse("admin:clinic_sessions_noteaddendum_add")
 
@@ -368,7 +369,7 @@ def test_an_addendum_added_in_the_admin_is_audited(client, manager, draft):
 
 
 def test_an_addendum_the_admin_refuses_is_not_audited(client, manager, draft):
-    AuditEvent.objects.all().delete()
+    forget_audit_rows()
     client.force_login(manager)
 
     response = client.post(
@@ -386,7 +387,7 @@ def test_an_addendum_the_admin_refuses_is_not_audited(client, manager, draft):
 
 
 def test_reading_the_note_through_the_selector_writes_a_view_row(draft, manager):
-    AuditEvent.objects.all().delete()
+    forget_audit_rows()
 
     note = note_read(
         visit=draft.appointment, context=_context(manager, "/visits/1/note/")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 
 from sessions.models import NoteAddendum, NoteTechnique, SessionNote
 from sessions.tests.factories import AppointmentFactory
@@ -72,7 +72,7 @@ def test_a_draft_note_can_still_change(signed_note):
     NoteTechnique.objects.create(note=draft, modality=modality("swedish"), minutes=20)
 
 
-def test_addenda_are_append_only(signed_note):
+def test_addenda_are_append_only(signed_note, database_owner):
     addendum = NoteAddendum.objects.create(
         note=signed_note,
         author=signed_note.signed_by,
@@ -85,10 +85,16 @@ def test_addenda_are_append_only(signed_note):
         reason="More",
         text="Also the QL.",
     )
-    _refused(
-        "UPDATE clinic_sessions_noteaddendum SET text = 'changed' WHERE id = %s",
-        [addendum.pk],
-    )
+    change = "UPDATE clinic_sessions_noteaddendum SET text = 'changed' WHERE id = %s"
+    # The app's role holds no UPDATE on addenda; the owner meets the trigger.
+    with (
+        pytest.raises(ProgrammingError, match="permission denied"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(change, [addendum.pk])
+    with database_owner():
+        _refused(change, [addendum.pk])
     assert signed_note.addenda.count() == 2
 
 
