@@ -139,7 +139,12 @@ class SafetyVerdict:
 
 @dataclass(frozen=True)
 class Alert:
-    """A headline for the chart and the calendar: what to avoid, never why in detail."""
+    """A headline for the chart and the calendar: what to avoid, never why in detail.
+
+    A physician's clearance (who cleared it, when, on which terms) is history detail:
+    the headline only says the condition is cleared; `clearance` holds the detail for
+    the pages that show it to those who may read the history.
+    """
 
     flag: Contraindication | None
     headline: str
@@ -147,6 +152,7 @@ class Alert:
     blocks: bool
     needs_recheck: bool
     cleared: bool
+    clearance: str = ""
 
 
 def _plans_prefetch(on: date) -> Prefetch:
@@ -240,12 +246,21 @@ def _flag_fallback_headline(flag: Contraindication) -> str:
     return f"modify treatment: {flag.condition.name.lower()}"
 
 
+CLEARANCE_PREFIX = "cleared by "
+
+
+def is_clearance_detail(text: str) -> bool:
+    """A line of a verdict or an acknowledgement that carries a physician's clearance
+    (who, when, its terms): history detail, not a headline."""
+    return text.startswith(CLEARANCE_PREFIX)
+
+
 def _clearance_headline(flag: Contraindication) -> str:
     assert flag.cleared_on is not None  # only asked of a cleared flag
     who = flag.cleared_by_physician or "a physician"
     terms = flag.clearance_conditions.strip() or "follow the clearance's terms"
     return (
-        f"cleared by {who} on {flag.cleared_on:%Y-%m-%d}: "
+        f"{CLEARANCE_PREFIX}{who} on {flag.cleared_on:%Y-%m-%d}: "
         f"{flag.condition.name.lower()}: {terms}"
     )
 
@@ -470,7 +485,7 @@ def _alert_headline(flag: Contraindication, on: date) -> str:
     rules = list(flag.condition.rules.all())
     if flag.severity == Severity.ABSOLUTE:
         if clearance_in_force(flag, on):
-            return _clearance_headline(flag)
+            return f"follow the physician's clearance: {flag.condition.name.lower()}"
         clearance = next(
             (r for r in rules if r.action == RuleAction.NEEDS_CLEARANCE), None
         )
@@ -529,6 +544,7 @@ def _alerts_of(flags: list[Contraindication], on: date) -> list[Alert]:
             and not clearance_in_force(flag, on),
             needs_recheck=flag.needs_recheck_on(on),
             cleared=clearance_in_force(flag, on),
+            clearance=_clearance_headline(flag) if clearance_in_force(flag, on) else "",
         )
         for flag in flags
     ]

@@ -10,8 +10,8 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clients.access import treats
-from clients.safety import client_alerts
+from clients.access import can_read_health_data, can_read_referrals, treats
+from clients.safety import Alert, client_alerts, is_clearance_detail
 from massageclinic.audit import audit
 from massageclinic.models import AuditEvent, clinic_policy
 from massageclinic.roles import Role, user_roles
@@ -63,14 +63,54 @@ def _note_links(
     }
 
 
+def _health_context(
+    request: HttpRequest, visit: Appointment, alerts: list[Alert]
+) -> dict:
+    """What of the client's health data the page shows this person (DESIGN.md
+    section 6): the schedule and the alert headlines are everyone's; the referral and
+    authorization go to those who may read referrals; the physician's clearance and
+    the alerts acknowledged at booking (which carry it) to those who read the history.
+    Showing any of it writes one audit row."""
+    reads_referrals = can_read_referrals(request.user, visit.client)
+    reads_history = can_read_health_data(request.user, visit.client)
+    lines = visit.safety_acknowledgement.splitlines()
+    cleared = any(alert.clearance for alert in alerts) or any(
+        is_clearance_detail(line) for line in lines
+    )
+    shown = []
+    if reads_referrals and (visit.referral_id or visit.authorization_id):
+        shown.append("referral and authorization")
+    if reads_history and cleared:
+        shown.append("physician's clearance")
+    if shown:
+        audit(
+            request,
+            AuditEvent.Action.VIEW,
+            visit,
+            client_id=visit.client_id,
+            summary=f"Visit page: {', '.join(shown)}",
+        )
+    return {
+        "shows_referral": reads_referrals,
+        "shows_clearance": reads_history,
+        "acknowledged": lines
+        if reads_history
+        else [line for line in lines if not is_clearance_detail(line)],
+        "acknowledged_clearance_hidden": not reads_history
+        and any(is_clearance_detail(line) for line in lines),
+    }
+
+
 def _detail_context(request: HttpRequest, visit: Appointment) -> dict:
     local_day = visit.starts_at.astimezone(visit.location.zone).date()
     freed = visit.status in Appointment.NON_BLOCKING_STATUSES
     note_signed = _note_signed(visit)
+    alerts = client_alerts(visit.client, local_day)
     return {
         **_note_links(request, visit, note_signed),
+        **_health_context(request, visit, alerts),
         "visit": visit,
-        "alerts": client_alerts(visit.client, local_day),
+        "alerts": alerts,
         "events": visit.events.select_related("by").order_by("at", "id"),
         "can_book": can_book(request.user),
         "can_change_status": can_change_status(request.user, visit),
