@@ -362,6 +362,8 @@ def test(pytest_args: list[str]) -> int:
         # Tests run like production (DEBUG off), so they need a key; a random one will do.
         env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(40))
         env.setdefault("DJANGO_DEBUG", "0")
+        # The test client and the live server speak plain HTTP: no redirect to HTTPS.
+        env.setdefault("DJANGO_SSL_REDIRECT", "0")
         _manage(env, "makemigrations", "--check", "--dry-run")
         return subprocess.run(  # noqa: S603
             [PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env
@@ -380,6 +382,7 @@ def bench() -> int:
     with services() as env:
         env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(40))
         env["DJANGO_DEBUG"] = "0"  # measured as in production
+        env["DJANGO_SSL_REDIRECT"] = "0"  # but over plain HTTP, as the test client
         env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
         env["DATABASE_URL"] = _bench_database(env["DATABASE_URL"])
         _recreate_database(env["DATABASE_URL"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,69 @@ def test_env_url_checks_the_scheme():
     )
     with pytest.raises(ImproperlyConfigured, match="R='http://h' is not a valid URL"):
         env_url("R", "", ("redis",), environ={"R": "http://h"})
+
+
+def test_check_deploy_is_silent_in_production():
+    """HSTS, the HTTPS redirect and secure cookies are on without being asked for."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="clinic.example.org",
+        DJANGO_SETTINGS_MODULE="massageclinic.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def _production_setting(name: str, **overrides: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(DJANGO_SECRET_KEY="test-key", **overrides)
+    result = subprocess.run(  # noqa: S603 (our own interpreter, our own code)
+        [
+            sys.executable,
+            "-c",
+            f"import django; django.setup(); from django.conf import settings; "
+            f"print(repr(getattr(settings, {name!r}, None)))",
+        ],
+        cwd=BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "massageclinic.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_production_redirects_to_https_and_sends_hsts_for_a_year():
+    assert _production_setting("SECURE_SSL_REDIRECT") == "True"
+    assert _production_setting("SECURE_HSTS_SECONDS") == "31536000"
+    assert _production_setting("SECURE_HSTS_INCLUDE_SUBDOMAINS") == "True"
+
+
+def test_behind_a_tls_proxy_the_redirect_can_trust_its_header_or_be_turned_off():
+    header = {"DJANGO_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO=https"}
+    assert _production_setting("SECURE_PROXY_SSL_HEADER", **header) == (
+        "('HTTP_X_FORWARDED_PROTO', 'https')"
+    )
+    off = _production_setting("SECURE_SSL_REDIRECT", DJANGO_SSL_REDIRECT="0")
+    assert off == "False"
+
+
+def test_a_malformed_proxy_header_stops_start_up_naming_the_variable():
+    result = _start_django(DJANGO_PROXY_SSL_HEADER="X-Forwarded-Proto")
+    assert result.returncode != 0
+    assert "DJANGO_PROXY_SSL_HEADER='X-Forwarded-Proto'" in result.stderr
+
+
+def test_development_neither_redirects_nor_sends_hsts():
+    assert _production_setting("SECURE_SSL_REDIRECT", DJANGO_DEBUG="1") == "False"
+    assert _production_setting("SECURE_HSTS_SECONDS", DJANGO_DEBUG="1") == "0"
