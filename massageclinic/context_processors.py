@@ -18,9 +18,16 @@ def roles(request: HttpRequest) -> dict[str, object]:
 
 
 def session_limits(request: HttpRequest) -> dict[str, object]:
-    """When the page should warn of, and then reach, the idle logoff (seconds)."""
+    """The idle logoff's timing (seconds), and whether the second factor is owed."""
+    from massageclinic import two_factor
     from massageclinic.session_security import idle_limit, idle_warning
 
     if not request.user.is_authenticated:
         return {}
-    return {"idle_logoff_seconds": idle_limit(), "idle_warning_seconds": idle_warning()}
+    return {
+        "idle_logoff_seconds": idle_limit(),
+        "idle_warning_seconds": idle_warning(),
+        # Signed in with the password, the code still to come: no navigation yet.
+        "second_factor_pending": two_factor.second_factor_required(request)
+        and not two_factor.verified_in_this_session(request),
+    }

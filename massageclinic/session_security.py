@@ -73,8 +73,9 @@ def why_session_ends(session: Any, now: float) -> str | None:
     last = session.get(LAST_ACTIVITY, signed_in)
     if now - last > idle_limit():
         minutes = max(1, round(idle_limit() / 60))
+        unit = "minute" if minutes == 1 else "minutes"
         return (
-            f"You were signed out after {minutes} minutes without activity, "
+            f"You were signed out after {minutes} {unit} without activity, "
             "to keep the clients' records private. Sign in again to go on."
         )
     return None

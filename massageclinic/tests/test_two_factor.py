@@ -86,6 +86,7 @@ def test_setting_up_the_app_confirms_it_with_a_code_and_gives_recovery_codes(
 
     page = client.get(SETUP)
     assert page.status_code == 200
+    assert "Calendar" not in page.content.decode(), "no navigation before the code"
     assert "data:image/svg+xml" in page.content.decode()
     device = TOTPDevice.objects.get(user=therapist.user, confirmed=False)
     assert page.context["secret"].replace(" ", "")  # the key to type by hand
@@ -128,7 +129,9 @@ def test_the_code_signs_in_and_sends_on_to_the_page_asked_for(client, therapist)
     assert "not right" in wrong.content.decode()
 
     device.throttle_reset()
-    right = client.post(VERIFY, {"code": code_from_the_app(device), "next": "/clients/"})
+    right = client.post(
+        VERIFY, {"code": code_from_the_app(device), "next": "/clients/"}
+    )
 
     assert right.status_code == 302
     assert right["Location"] == "/clients/"
@@ -177,9 +180,7 @@ def test_a_recovery_code_signs_in_once(client, therapist):
 
     assert again.status_code == 200, "a recovery code works only once"
     assert StaticToken.objects.filter(device__user=therapist.user).count() == 9
-    assert "Signed in with a recovery code (9 left)" in _two_factor_rows(
-        therapist.user
-    )
+    assert "Signed in with a recovery code (9 left)" in _two_factor_rows(therapist.user)
 
 
 def test_new_recovery_codes_replace_the_old_ones(client, therapist):
