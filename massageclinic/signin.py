@@ -270,9 +270,13 @@ def on_sign_in_failed(
         if request is not None
         else AuditContext.system("sign-in")
     )
-    audit_account_event(
-        context, Action.SIGN_IN_FAILED, user=_account_named(username), summary=summary
-    )
+    account = _account_named(username)
+    audit_account_event(context, Action.SIGN_IN_FAILED, user=account, summary=summary)
+    # The lockout this failure caused, after it (see on_locked_out).
+    for lockout_summary in getattr(request, "_clinic_lockouts", ()):
+        audit_account_event(
+            context, Action.LOCKED_OUT, user=account, summary=lockout_summary
+        )
 
 
 def on_locked_out(
@@ -293,12 +297,10 @@ def on_locked_out(
         parts.append(f"{_ADDRESS_LOCKED} {ip_address} (for any user name)")
     if not parts:
         return
-    audit_account_event(
-        AuditContext.from_request(request),
-        Action.LOCKED_OUT,
-        user=_account_named(username),
-        summary=f"Locked out after {limit} failed sign-ins: " + " and ".join(parts),
-    )
+    summary = f"Locked out after {limit} failed sign-ins: " + " and ".join(parts)
+    # Axes signals from inside its own failed-sign-in receiver, before ours has
+    # written the failure; on_sign_in_failed writes this row just after it.
+    request._clinic_lockouts = [*getattr(request, "_clinic_lockouts", ()), summary]
 
 
 def connect() -> None:
@@ -358,4 +360,4 @@ def recent_sign_ins(user: User, *, limit: int = 20) -> QuerySet[AuditEvent]:
     """A person's own latest sign-ins, failed sign-ins and lockouts."""
     return AuditEvent.objects.filter(
         object_type="auth.User", object_id=user.pk, action__in=SIGN_IN_ACTIONS
-    ).order_by("-at")[:limit]
+    ).order_by("-at", "-pk")[:limit]
