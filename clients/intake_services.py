@@ -42,6 +42,7 @@ from clients.services import (
 )
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.choices import BodyRegion
+from massageclinic.client_links import client_link_expires_at
 from massageclinic.clock import local_date, local_today, location_zone
 from massageclinic.models import AuditEvent, Location, clinic_policy
 
@@ -580,7 +581,8 @@ def intake_invitation_create(
     invitation = IntakeInvitation.objects.create(
         client=client,
         created_by=by,
-        expires_at=now + INTAKE_LINK_LIFETIME,
+        # A week, or less when the clinic keeps its client links shorter.
+        expires_at=min(now + INTAKE_LINK_LIFETIME, client_link_expires_at(now)),
         sent_to=client.email if client.email_reminders else "",
     )
     skip_reason = ""

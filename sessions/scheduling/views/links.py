@@ -66,11 +66,18 @@ def _screen_url(visit: Appointment) -> str:
     )
 
 
-def _refused(request: HttpRequest, error: VisitLinkError) -> HttpResponse:
+def link_refused(request: HttpRequest, error: VisitLinkError) -> HttpResponse:
+    """Why the link cannot be used, and how to reach the clinic instead."""
+    visit = error.appointment
     return render(
         request,
         "sessions/link_invalid.html",
-        {"clinic_name": clinic_policy().clinic_name, "message": error.message},
+        {
+            "clinic_name": clinic_policy().clinic_name,
+            "message": error.message,
+            "expired": error.code == "expired",
+            "location": visit.location if visit is not None else None,
+        },
         status=410 if error.code == "expired" else 400,
     )
 
@@ -83,7 +90,7 @@ def _link_view(request: HttpRequest, token: str, action: Action) -> HttpResponse
         else:
             result = visit_link_open(token=token, action=action, now=now)
     except VisitLinkError as error:
-        return _refused(request, error)
+        return link_refused(request, error)
     refused = request.method == "POST" and result.outcome == Outcome.TOO_LATE
     status = 409 if refused else 200
     return _link_page(request, action, result, status=status)

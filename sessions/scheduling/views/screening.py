@@ -33,6 +33,7 @@ from sessions.scheduling.screening import (
     screening_opens_at,
     visit_day,
 )
+from sessions.scheduling.views.links import link_refused
 
 Outcome = VisitScreening.Outcome
 
@@ -138,15 +139,6 @@ def _link_page(
     )
 
 
-def _refused(request: HttpRequest, error: VisitLinkError) -> HttpResponse:
-    return render(
-        request,
-        "sessions/link_invalid.html",
-        {"clinic_name": clinic_policy().clinic_name, "message": error.message},
-        status=410 if error.code == "expired" else 400,
-    )
-
-
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -184,7 +176,7 @@ def link_screen(request: HttpRequest, token: str) -> HttpResponse:
             status=400 if request.method == "POST" else 200,
         )
     except VisitLinkError as error:
-        return _refused(request, error)
+        return link_refused(request, error)
 
 
 urlpatterns: list[URLPattern] = [
