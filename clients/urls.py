@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from clients.views import (
+    audit_log,
     chart,
     history_review,
     intake,
@@ -16,4 +17,5 @@ urlpatterns = [
     *referrals.urlpatterns,
     *modification_plans.urlpatterns,
     *history_review.urlpatterns,
+    *audit_log.urlpatterns,
 ]
