@@ -50,6 +50,19 @@ CLINICAL = {
     ("clinic_sessions", "noteaddendum"), ("clinic_sessions", "reminder"),
 }
 MANAGER_APPS = ("clinic", "therapists", "clients", "clinic_sessions", "django_celery_beat")
+# The clinic manager reads SOAP notes, their techniques and addenda, and progress
+# reports; therapists write them (DESIGN.md section 6, issue 11).
+MANAGER_READS_ONLY = {
+    ("clinic_sessions", "sessionnote"), ("clinic_sessions", "notetechnique"),
+    ("clinic_sessions", "noteaddendum"), ("clinic_sessions", "progressreport"),
+}
+
+
+def _manager_may(key: tuple[str, str], codename: str) -> bool:
+    """Whether the clinic manager's group holds this model permission."""
+    if codename.startswith("delete_") and key in CLINICAL:
+        return False
+    return not (key in MANAGER_READS_ONLY and not codename.startswith("view_"))
 
 
 def _ensure_permissions_exist(apps) -> None:
@@ -89,13 +102,17 @@ def grant_roles(apps) -> None:
     _grant(Permission, therapist, THERAPIST)
 
     manager, _ = Group.objects.get_or_create(name="Clinic manager")
+    refused = []
     for perm in Permission.objects.filter(content_type__app_label__in=MANAGER_APPS).select_related(
         "content_type"
     ):
         key = (perm.content_type.app_label, perm.content_type.model)
-        if perm.codename.startswith("delete_") and key in CLINICAL:
-            continue
-        manager.permissions.add(perm)
+        if _manager_may(key, perm.codename):
+            manager.permissions.add(perm)
+        else:
+            refused.append(perm)
+    # Re-run on a database that granted them before: taken back.
+    manager.permissions.remove(*refused)
     manager.permissions.add(
         *Permission.objects.filter(
             content_type__app_label="auth",
