@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from clients.intake_services import client_today, history_submit
 from clients.tests.factories import ClientFactory
-from conftest import PASSWORD
 from massageclinic.audit import AuditContext
+from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.tests.factories import AppointmentFactory
 
 pytestmark = [
@@ -57,10 +57,7 @@ def patient(therapist, manager):
 
 
 def _log_in(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_through_the_page(page, username)
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
 

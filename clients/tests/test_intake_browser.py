@@ -16,8 +16,9 @@ from clients.intake_services import (
     intake_invitation_token,
 )
 from clients.tests.factories import ClientFactory
-from conftest import PASSWORD, SCREENSHOTS
+from conftest import SCREENSHOTS
 from massageclinic.models import ClinicPolicy
+from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.tests.factories import AppointmentFactory
 
 pytestmark = [
@@ -70,10 +71,7 @@ def _fits_the_screen(page) -> bool:
 
 
 def _log_in(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_through_the_page(page, username)
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
 

@@ -19,7 +19,7 @@ from clients.tests.factories import (
     PayerFactory,
     ReferralFactory,
 )
-from conftest import PASSWORD
+from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.tests.factories import AppointmentFactory, visit_with_note
 
 pytestmark = [
@@ -35,10 +35,7 @@ def _media(settings, tmp_path):
 
 
 def _log_in(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_through_the_page(page, username)
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
 

@@ -52,20 +52,31 @@ def mark_second_factor_given(client, user: User) -> None:
 
 def sign_in_through_the_page(page, username: str, password: str = PASSWORD) -> None:
     """Sign in on /login/ and, when asked, type the code the person's app shows."""
-    from playwright.sync_api import expect
+    ready_for_two_steps(username)
+    page.goto("/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    type_the_code_if_asked(page, username)
 
+
+def ready_for_two_steps(username: str) -> None:
+    """A person who must use two factors has their app set up before signing in."""
     from massageclinic.two_factor import required_by_role
 
     user = User.objects.get(username=username)
     if required_by_role(user):
         give_authenticator(user)
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+
+
+def type_the_code_if_asked(page, username: str) -> None:
+    """After the password: the second step, when the page asks for it."""
+    from playwright.sync_api import expect
+
     page.wait_for_load_state()
-    if "/account/two-factor/verify/" in page.url:
-        device = give_authenticator(user)
-        expect(page.get_by_role("heading", name="Two-step sign-in")).to_be_visible()
-        page.get_by_label("Code").fill(code_from_the_app(device))
-        page.get_by_role("button", name="Sign in").click()
+    if "/account/two-factor/verify/" not in page.url:
+        return
+    device = give_authenticator(User.objects.get(username=username))
+    expect(page.get_by_role("heading", name="Two-step sign-in")).to_be_visible()
+    page.get_by_label("Code").fill(code_from_the_app(device))
+    page.get_by_role("button", name="Sign in").click()

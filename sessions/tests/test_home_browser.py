@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from clients.tests.factories import ClientFactory
 from conftest import PASSWORD
 from massageclinic.tests.factories import LocationFactory, RoomFactory
+from massageclinic.tests.signing_in import ready_for_two_steps, type_the_code_if_asked
 from sessions.tests.factories import AppointmentFactory
 
 pytestmark = [
@@ -51,11 +52,13 @@ def todays_visits(therapist, other_therapist):
 
 
 def _log_in(page, username: str) -> None:
+    ready_for_two_steps(username)
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login/"))
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    type_the_code_if_asked(page, username)
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
 

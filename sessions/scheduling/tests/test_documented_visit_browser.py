@@ -9,8 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clients.tests.factories import ClientFactory
-from conftest import PASSWORD
 from massageclinic.tests.factories import LocationFactory, RoomFactory
+from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.models import Appointment, SessionNote
 from sessions.tests.factories import AppointmentFactory
 
@@ -48,10 +48,7 @@ def documented(therapist):
 def test_the_manager_sees_why_a_documented_visit_cannot_be_cancelled_or_moved(
     page, screenshot, manager, documented
 ):
-    page.goto("/login/")
-    page.get_by_label("Username").fill("manager")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_through_the_page(page, "manager")
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
     page.goto(f"/visits/{documented.pk}/")

@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from clients.tests.factories import ClientFactory
-from conftest import PASSWORD
 from massageclinic.clock import local_datetime
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
+from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.tests.factories import AppointmentFactory
 from therapists.models import Training, WorkingHours
 from therapists.tests.factories import TherapistFactory, modality
@@ -51,10 +51,7 @@ def test_the_repeated_autumn_hour_is_its_own_rows_and_a_visit_spans_its_real_tim
         starts_at=start,
         ends_at=local_datetime(AUTUMN, time(2), location),  # 90 real minutes later
     )
-    page.goto("/login/")
-    page.get_by_label("Username").fill(front_desk.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_through_the_page(page, front_desk.username)
     page.goto(f"/calendar/?location={location.pk}&date={AUTUMN}")
 
     rows = page.get_by_role("rowheader")

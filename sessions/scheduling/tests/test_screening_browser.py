@@ -10,9 +10,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clients.tests.factories import ClientFactory
-from conftest import PASSWORD
 from massageclinic.clock import local_datetime
 from massageclinic.tests.factories import LocationFactory, RoomFactory
+from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.messaging.links import Action, visit_link_url
 from sessions.models import Appointment, VisitScreening
 from sessions.scheduling.booking import appointment_book
@@ -128,10 +128,7 @@ def test_the_desk_checks_in_with_the_questions(
     now = timezone.now().replace(second=0, microsecond=0)
     soon = now - timedelta(minutes=now.minute % 15) + timedelta(minutes=45)
     visit = _book(therapist, front_desk, place, soon, "Henry")
-    page.goto("/login/")
-    page.get_by_label("Username").fill("frontdesk")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_through_the_page(page, "frontdesk")
 
     page.goto(f"/visits/{visit.pk}/")
     page.get_by_role("link", name="Check in…").click()

@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 from clients.models import Condition, Referral, ReferringProvider
 from clients.services import contraindication_add
 from clients.tests.factories import ClientFactory
-from conftest import PASSWORD
 from massageclinic.audit import AuditContext
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
+from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.models import Appointment, AppointmentSeries, TreatmentPlan
 from sessions.scheduling.booking import appointment_book
 from therapists.models import Training, WorkingHours
@@ -68,10 +68,7 @@ def clinic(therapist):
 
 
 def _log_in(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_through_the_page(page, username)
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
 

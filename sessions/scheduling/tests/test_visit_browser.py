@@ -10,8 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clients.tests.factories import ClientFactory
-from conftest import PASSWORD
 from massageclinic.tests.factories import LocationFactory, RoomFactory
+from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.tests.factories import AppointmentFactory
 from therapists.models import Training, WorkingHours
 from therapists.tests.factories import modality
@@ -56,10 +56,7 @@ def _visit(therapist, setting, starts_at, first_name):
 
 
 def _log_in(page):
-    page.goto("/login/")
-    page.get_by_label("Username").fill("frontdesk")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_through_the_page(page, "frontdesk")
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
 

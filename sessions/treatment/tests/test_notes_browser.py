@@ -12,8 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from clients.tests.factories import ClientFactory
-from conftest import PASSWORD
 from massageclinic.tests.factories import LocationFactory, RoomFactory
+from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.models import Appointment, SessionNote
 from sessions.tests.factories import AppointmentFactory
 from sessions.treatment.tests.test_note_helpers import flag, plan_with_goals
@@ -49,10 +49,7 @@ def visit_now(therapist) -> Appointment:
 
 
 def _log_in(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_through_the_page(page, username)
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
 

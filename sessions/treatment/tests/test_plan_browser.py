@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from clients.tests.factories import ClientFactory
-from conftest import PASSWORD
+from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.models import ProgressReport, TreatmentPlan
 from sessions.tests.factories import (
     AppointmentFactory,
@@ -64,10 +64,7 @@ def grace(therapist):
 
 
 def _log_in(page, username: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in_through_the_page(page, username)
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
 
 
