@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -86,6 +86,19 @@ class ClinicUserAdmin(UserAdmin):
         if obj is not None and not may_change_account(user=obj, by=request.user):
             return False
         return super().has_delete_permission(request, obj)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            audit_account_event(
+                AuditContext.from_request(request),
+                AuditEvent.Action.PASSWORD,
+                user=User.objects.get(pk=id),
+                summary="Password set in the administration",
+            )
+        return response
 
     @admin.display(description="role")
     def staff_page(self, obj: User) -> str:

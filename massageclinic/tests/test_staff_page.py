@@ -64,6 +64,9 @@ def test_the_staff_page_lists_everyone_with_role_and_status(
     assert "Deactivated" in page
     assert "Never" in page  # no sign-in yet
     assert "Therapist profile" in page  # Tara has one
+    password = "admin:auth_user_password_change"
+    assert reverse(password, args=[front_desk.pk]) in page
+    assert reverse(password, args=[as_manager.session["_auth_user_id"]]) not in page
 
 
 def test_the_staff_page_offers_exactly_the_three_roles(as_manager, front_desk):
@@ -209,6 +212,7 @@ def test_a_manager_cannot_change_a_superusers_account(as_manager, admin_user):
     assert admin_user.is_active and admin_user.is_superuser and admin_user.is_staff
     assert not admin_user.groups.exists()
     assert f'action="{reverse("staff:role", args=[admin_user.pk])}"' not in page
+    assert reverse("admin:auth_user_password_change", args=[admin_user.pk]) not in page
     assert "Changed by a superuser only." in page
     assert not _roles_rows()
 
