@@ -239,3 +239,21 @@ def test_only_a_manager_resets_and_only_a_superuser_resets_a_superuser(
     client.force_login(manager)
     assert client.post(reverse("two_factor_reset", args=[boss.pk])).status_code == 403
     assert client.get(url).status_code == 405
+
+
+def test_the_account_page_shows_the_two_steps_and_the_codes_left(
+    client, therapist, front_desk
+):
+    client.force_login(therapist.user)
+    client.post(reverse("two_factor_recovery_codes"))
+
+    mine = client.get(reverse("account")).content.decode()
+
+    assert "Two-step sign-in" in mine
+    assert "Recovery codes left: <strong>10</strong>" in mine
+    assert "Move to a new phone" in mine
+
+    client.force_login(front_desk)
+    desk = client.get(reverse("account")).content.decode()
+    assert "Your password alone signs you in" in desk
+    assert reverse("two_factor_setup") in desk
