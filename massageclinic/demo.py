@@ -10,3 +10,8 @@ DEMO_LOGINS = (
     ("therapist", "therapist"),
     ("clinic manager", "manager"),
 )
+
+# Therapists and managers sign in with two steps. In the demo their authenticator is
+# set up already with this published key: add it to any authenticator app, or print
+# the current code with `manage.py demo_code`. Never use it for a real person.
+DEMO_AUTHENTICATOR_KEY = "MASSAGECLINICDEMOKEYTWOSTEPSXYZA"

@@ -33,7 +33,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from massageclinic.demo import DEMO_LOGINS, DEMO_PASSWORD
+from massageclinic.demo import DEMO_AUTHENTICATOR_KEY, DEMO_LOGINS, DEMO_PASSWORD
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CLINIC_VAR_DIR") or BASE_DIR / "var")
@@ -242,6 +242,9 @@ def _announce(port: int) -> None:
         f"  The clinic app is running at http://127.0.0.1:{port}/",
         f"  Demo logins (password: {DEMO_PASSWORD}):",
         *(f"    {role:<15} {username}" for role, username in DEMO_LOGINS),
+        "  Therapists and the manager sign in with two steps: the code comes from an",
+        f"  authenticator app holding the demo key {DEMO_AUTHENTICATOR_KEY},",
+        "  or from `.venv/bin/python manage.py demo_code`.",
         "  Emails are written to var/mail/. Press Ctrl-C to stop.",
         "",
     ]

@@ -132,6 +132,23 @@ def confirm_authenticator(
     return codes
 
 
+def enrol_authenticator(
+    context: AuditContext, user: User, *, secret_base32: str
+) -> TOTPDevice:
+    """Give a person a confirmed app with a known secret (the demo's published key)."""
+    key = base64.b32decode(secret_base32.replace(" ", "").upper()).hex()
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        device = TOTPDevice.objects.create(
+            user=user, name=AUTHENTICATOR_NAME, key=key, confirmed=True
+        )
+        _new_recovery_codes(user)
+        audit_account_event(
+            context, _ACTION, user=user, summary="Authenticator app set up"
+        )
+    return device
+
+
 def replace_recovery_codes(context: AuditContext, user: User) -> list[str]:
     with transaction.atomic():
         codes = _new_recovery_codes(user)

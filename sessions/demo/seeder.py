@@ -34,9 +34,10 @@ from clients.models import (
     ReferringProvider,
     RuleAction,
 )
+from massageclinic import two_factor
 from massageclinic.audit import AuditContext
 from massageclinic.clock import local_datetime
-from massageclinic.demo import DEMO_PASSWORD
+from massageclinic.demo import DEMO_AUTHENTICATOR_KEY, DEMO_PASSWORD
 from massageclinic.models import Location, Room, clinic_policy
 from massageclinic.roles import Role
 from massageclinic.validators import npi_is_valid
@@ -201,6 +202,12 @@ class DemoSeeder(ClinicalRecords, Scheduling, Notes):
             user.password = self._password_hash
             user.save(update_fields=["password"])
         user.groups.add(Group.objects.get(name=role.value))
+        if created and two_factor.required_by_role(user):
+            two_factor.enrol_authenticator(
+                AuditContext.system("seed_demo"),
+                user,
+                secret_base32=DEMO_AUTHENTICATOR_KEY,
+            )
         return user
 
     def _therapists(self) -> list[Therapist]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,6 +92,28 @@ def test_the_demo_logins_work_and_carry_their_roles(seeded):
         assert ROLE_OF[username].value in {g.name for g in user.groups.all()}
     assert users.get(username="manager").is_staff
     assert Therapist.objects.filter(user__username="therapist").exists()
+
+
+def test_the_demo_therapists_and_manager_give_the_code_of_the_published_key(
+    seeded, client
+):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from massageclinic.demo import DEMO_AUTHENTICATOR_KEY
+
+    assert not TOTPDevice.objects.filter(user__username="frontdesk").exists()
+    for username in ("therapist", "manager"):
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        assert base64.b32encode(device.bin_key).decode() == DEMO_AUTHENTICATOR_KEY
+    call_command("demo_code", stdout=(out := StringIO()))
+    code = out.getvalue().split()[0]
+    assert code == f"{TOTP(base64.b32decode(DEMO_AUTHENTICATOR_KEY)).token():06d}"
+
+    client.post("/login/", {"username": "therapist", "password": DEMO_PASSWORD})
+    response = client.post("/account/two-factor/verify/", {"code": code})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
 
 
 def test_it_builds_two_locations_and_the_main_one_has_four_rooms(seeded):
