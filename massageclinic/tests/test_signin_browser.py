@@ -88,6 +88,7 @@ def test_locked_out_after_five_failures_then_unlocked_by_the_manager(
     expect(page.get_by_role("heading", name="Sign-in locked")).to_be_visible()
 
     manager_page.goto("/")
+    manager_page.get_by_role("button", name="Manage").click()
     manager_page.get_by_role("link", name="Lockouts").click()
     expect(manager_page.get_by_role("heading", name="Sign-in lockouts")).to_be_visible()
     row = manager_page.get_by_role("row").filter(has_text="frontdesk").first

@@ -37,6 +37,7 @@ def test_a_manager_adds_a_therapist_and_changes_a_role(page, screenshot):
     UserFactory(username="root", first_name="Sam", last_name="Root", is_superuser=True)
 
     sign_in_through_the_page(page, "maria")
+    page.get_by_role("button", name="Manage").click()
     page.get_by_role("link", name="Staff", exact=True).click()
     expect(page.get_by_role("heading", name="Staff", exact=True)).to_be_visible()
     expect(page.get_by_label("Role of Fiona Desk")).to_have_value("Front desk")

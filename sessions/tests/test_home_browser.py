@@ -102,6 +102,7 @@ def test_the_manager_sees_every_visit_and_the_administration(
     _log_in(page, "manager")
     expect(page.get_by_role("row", name=re.compile("Grace Okafor"))).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("Henry Walsh"))).to_be_visible()
+    page.get_by_role("button", name="Manage").click()
     page.get_by_role("link", name="Administration").click()
     expect(
         page.get_by_role("heading", name=re.compile("Site administration"))
