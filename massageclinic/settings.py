@@ -6,6 +6,7 @@ message naming the variable; there is no usable production default for secrets.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -105,6 +106,18 @@ DATABASE_URL = env_url(
     schemes=("postgres", "postgresql"),
 )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Test harness only: log in as DATABASE_URL's user, then SET ROLE to this one on
+# connecting (massageclinic/tests/app_role.py; its Celery workers inherit it).
+# Production leaves it unset and logs in as the app role itself (README).
+DATABASE_ROLE = env_str("DATABASE_ROLE")
+if DATABASE_ROLE:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", DATABASE_ROLE):
+        raise ImproperlyConfigured(
+            f"DATABASE_ROLE={DATABASE_ROLE!r} is not a plain role name."
+        )
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c role={DATABASE_ROLE}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache ----------------------------------------------

@@ -4,9 +4,10 @@ pytest-django creates and migrates the test database as the configured user, the
 owner of the tables (`postgres` in CI and here, the embedded server's superuser under
 `make test`). `app_role_for_tests` then creates the NOLOGIN role APP_ROLE when it is
 missing, gives it what `manage.py grant_app_role` gives the app in production, and
-makes every later connection start as that role: this process's, the live server's
-thread's and any subprocess's (a Celery worker inherits PGOPTIONS, which libpq reads).
-The app under test thus holds only the app role's rights.
+makes every later connection start as that role (`options=-c role=...`): this
+process's, the live server's thread's and any Django subprocess's (a Celery worker
+inherits DATABASE_ROLE, which the settings read). The app under test thus holds only
+the app role's rights.
 
 This is the harness's way in: logged in as the owner, the connection could still
 RESET ROLE. Production does not SET ROLE; it logs in as the app role itself (README,
@@ -57,18 +58,23 @@ def app_role_for_tests(django_db_blocker: Any) -> Iterator[None]:
                 cursor.execute(f"GRANT {APP_ROLE} TO current_user")
         call_command("grant_app_role", APP_ROLE, verbosity=0)
         connections.close_all()
-    before = os.environ.get("PGOPTIONS")
-    os.environ["PGOPTIONS"] = f"{before or ''} -c role={APP_ROLE}".strip()
+    # This process's connections, the live server's thread's included; and, through
+    # the environment, those of any Django subprocess (a Celery worker).
+    options = connections[DEFAULT_DB_ALIAS].settings_dict.setdefault("OPTIONS", {})
+    options["options"] = f"-c role={APP_ROLE}"
+    before = os.environ.get("DATABASE_ROLE")
+    os.environ["DATABASE_ROLE"] = APP_ROLE
     flush = DatabaseOperations.execute_sql_flush
     DatabaseOperations.execute_sql_flush = _as_owner(flush)  # type: ignore[method-assign]
     try:
         yield
     finally:
         DatabaseOperations.execute_sql_flush = flush  # type: ignore[method-assign]
+        options.pop("options", None)
         if before is None:
-            os.environ.pop("PGOPTIONS", None)
+            os.environ.pop("DATABASE_ROLE", None)
         else:
-            os.environ["PGOPTIONS"] = before
+            os.environ["DATABASE_ROLE"] = before
         # pytest-django drops the test database next, which only the owner may do.
         connections.close_all()
 

@@ -8,13 +8,14 @@ not switch triggers off for the session, and not change or remove an audit row.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 
@@ -178,27 +179,43 @@ def test_tables_created_by_later_migrations_are_granted_too(database_owner):
     _refused("ALTER TABLE clinic_later ADD COLUMN x int", match="must be owner")
 
 
-def test_a_subprocess_such_as_a_celery_worker_runs_as_the_app_role():
-    params = {
-        key: value
-        for key, value in connection.get_connection_params().items()
-        if isinstance(value, str | int)
-    }
+def _test_database_url() -> str:
+    db = connection.settings_dict
+    user = quote(db["USER"] or "")
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    socket_dir = db["OPTIONS"].get("host")
+    if not db["HOST"] and socket_dir:  # the embedded server listens on a socket only
+        return f"postgres://{user}{password}@/{db['NAME']}?host={quote(socket_dir)}"
+    return (
+        f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def test_a_django_subprocess_such_as_a_celery_worker_runs_as_the_app_role():
     script = (
-        "import json, sys, psycopg2\n"
-        "with psycopg2.connect(**json.loads(sys.argv[1])) as db:\n"
-        "    cursor = db.cursor()\n"
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as cursor:\n"
         "    cursor.execute('SELECT current_user')\n"
         "    print(cursor.fetchone()[0])\n"
     )
     result = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", script, json.dumps(params)],
-        env=dict(os.environ),
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        # What the Celery worker of the delivery tests gets: the owner's URL, and
+        # the role the harness exported.
+        env={
+            **os.environ,
+            "DATABASE_URL": _test_database_url(),
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+            "DJANGO_SETTINGS_MODULE": "massageclinic.settings",
+        },
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
     )
+    assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == APP_ROLE
 
 
@@ -229,3 +246,21 @@ def test_it_refuses_a_missing_role_or_a_superuser(database_owner):
             call_command("grant_app_role", owner, verbosity=0)
         with pytest.raises(CommandError, match="not a plain role name"):
             call_command("grant_app_role", 'x"; DROP TABLE y; --', verbosity=0)
+
+
+def test_a_malformed_database_role_stops_start_up_naming_the_variable():
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DATABASE_ROLE": "app; DROP TABLE x",
+            "DJANGO_SECRET_KEY": "test-key",
+            "DJANGO_SETTINGS_MODULE": "massageclinic.settings",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DATABASE_ROLE='app; DROP TABLE x' is not a plain role name" in result.stderr
