@@ -86,6 +86,12 @@ class Concern:
     def text(self) -> str:
         return f"{self.headline} ({self.detail})" if self.detail else self.headline
 
+    @property
+    def shared_text(self) -> str:
+        """The text for everyone who sees the schedule: a physician's clearance
+        (who, when, its terms) is history detail and stays out."""
+        return self.headline if is_clearance_detail(self.detail) else self.text
+
 
 @dataclass(frozen=True)
 class SafetyVerdict:
@@ -128,7 +134,7 @@ class SafetyVerdict:
         name, client = self.modality.name, self.client.full_name
         if self.safe:
             return f"{name} is safe for {client}."
-        strictest = [c.text for c in self.concerns if c.outcome == self.outcome]
+        strictest = [c.shared_text for c in self.concerns if c.outcome == self.outcome]
         why = "; ".join(strictest)
         if self.outcome == Outcome.NO_MASSAGE:
             return f"No massage for {client} until a physician clears it: {why}."
@@ -255,7 +261,13 @@ def is_clearance_detail(text: str) -> bool:
     return text.startswith(CLEARANCE_PREFIX)
 
 
+def _cleared_headline(flag: Contraindication) -> str:
+    """What everyone may read of a cleared flag: that a clearance governs it."""
+    return f"follow the physician's clearance: {flag.condition.name.lower()}"
+
+
 def _clearance_headline(flag: Contraindication) -> str:
+    """The clearance itself (who, when, its terms): history detail."""
     assert flag.cleared_on is not None  # only asked of a cleared flag
     who = flag.cleared_by_physician or "a physician"
     terms = flag.clearance_conditions.strip() or "follow the clearance's terms"
@@ -269,12 +281,15 @@ def _absolute(flag: Contraindication, on: date) -> Concern | None:
     """An absolute flag: no massage until cleared; a cleared one still speaks."""
     recheck = flag.needs_recheck_on(on)
     if clearance_in_force(flag, on):
+        # The headline is what the desk acknowledges at booking and the safety
+        # reviews list; who cleared it and on which terms stay in the detail, for
+        # the pages of those who read the history (the note, the plan).
         return Concern(
             flag=flag,
-            headline=_clearance_headline(flag),
+            headline=_cleared_headline(flag),
             outcome=Outcome.MODIFY,
             needs_recheck=recheck,
-            detail=flag.clearance_conditions.strip(),
+            detail=_clearance_headline(flag),
         )
     rule = next(
         (
@@ -485,7 +500,7 @@ def _alert_headline(flag: Contraindication, on: date) -> str:
     rules = list(flag.condition.rules.all())
     if flag.severity == Severity.ABSOLUTE:
         if clearance_in_force(flag, on):
-            return f"follow the physician's clearance: {flag.condition.name.lower()}"
+            return _cleared_headline(flag)
         clearance = next(
             (r for r in rules if r.action == RuleAction.NEEDS_CLEARANCE), None
         )

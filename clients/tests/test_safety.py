@@ -243,7 +243,12 @@ def test_a_cleared_absolute_flag_still_leaves_the_other_flags():
     verdict = _verdict(client, "cupping")
     assert verdict.blocked  # the anticoagulant rules out cupping; the DVT is cleared
     assert "no cupping: anticoagulant" in verdict.reasons
-    assert any(r.startswith("cleared by Dr. Moss") for r in verdict.reasons)
+    assert any(
+        r.startswith("follow the physician's clearance") for r in verdict.reasons
+    )
+    # Who cleared it is history detail: in the modification, not in the headline.
+    assert not any("Dr. Moss" in r for r in verdict.reasons)
+    assert any("cleared by Dr. Moss" in m for m in verdict.modifications)
 
 
 def test_a_resolved_flag_stops_applying_from_its_resolution_date():

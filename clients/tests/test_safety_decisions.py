@@ -327,7 +327,9 @@ def test_a_cleared_condition_is_never_plain_safe():
         client=client, modality=Modality.objects.get(slug="swedish"), on=DAY
     )
     assert verdict.outcome == M
-    assert "follow the clearance's terms" in verdict.summary()
+    # What everyone reads: a clearance governs; its terms are for those who treat.
+    assert "follow the physician's clearance: fever" in verdict.summary()
+    assert "follow the clearance's terms" in " ".join(verdict.modifications)
 
 
 def _plan(client, technique: str, **fields) -> ModificationPlan:

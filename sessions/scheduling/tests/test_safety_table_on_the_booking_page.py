@@ -102,6 +102,10 @@ def test_the_booking_page_acts_on_the_decision(
     headline,
 ):
     Training.objects.get_or_create(therapist=tara, modality=modality(technique))
+    if outcome == Outcome.MODIFY and "cleared_on" in fields:
+        # Who cleared it, and its terms, are history detail: the desk books on the
+        # headline that a clearance governs the visit.
+        headline = "follow the physician's clearance"
     if condition:
         found = Condition.objects.get(slug=condition)
         Contraindication.objects.create(
