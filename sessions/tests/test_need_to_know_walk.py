@@ -5,7 +5,7 @@ therapist who treats the client (Tara), a therapist who does not (Oscar) and the
 manager, with real objects in the URL. The test fails
 
 - on a URL name without a rule in `RULES` below (a new page needs one);
-- on a server error;
+- on a server error (each URL is asked for as a page and as an htmx partial);
 - when a person outside the rule's `opens` gets the page (anything but 403, 404,
   405, or the sign-in page for the anonymous), or a person inside it does not;
 - when the body shows a health text (history answer, referral diagnosis, physician's
@@ -56,6 +56,7 @@ from sessions.tests.factories import (
     signed_visit,
 )
 from sessions.treatment.tests.test_pdf_report import pdf_text
+from therapists.models import Modality
 
 pytestmark = pytest.mark.django_db
 
@@ -169,18 +170,28 @@ RULES: dict[str, Rule] = {
     "sessions:outbox_retry": Rule(NOBODY),
     "clients:audit_log": Rule(MANAGER),
     "clients:audit_log_csv": Rule(MANAGER),
-    "sessions:openings": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT),
+    "sessions:openings": Rule(
+        DESK_AND_MANAGER, NO_HEALTH_TEXT, ("?client={ada}&modality={swedish}",)
+    ),
     "sessions:waitlist": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT),
     "sessions:waitlist_remove": Rule(NOBODY),
     "sessions:notes_to_sign": Rule(THERAPISTS_AND_MANAGER),
     # Booking: the desk and the manager
-    "sessions:book": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT, ("?client={ada}",)),
+    "sessions:book": Rule(
+        DESK_AND_MANAGER,
+        NO_HEALTH_TEXT,
+        ("?client={ada}", "?client={ada}&modality={swedish}&location={location}"),
+    ),
     "sessions:client_search": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT, ("?q=Lovelace",)),
     "sessions:client_pick": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT, ("?client={ada}",)),
     "sessions:client_quick_add": Rule(NOBODY),
     "sessions:book_choices": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT),
-    "sessions:series_new": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT),
-    "sessions:series_client_options": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT),
+    "sessions:series_new": Rule(
+        DESK_AND_MANAGER, NO_HEALTH_TEXT, ("?client={ada}", "?plan={plan}")
+    ),
+    "sessions:series_client_options": Rule(
+        DESK_AND_MANAGER, NO_HEALTH_TEXT, ("?client_query=Lovelace",)
+    ),
     "sessions:series_therapist_options": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT),
     "sessions:series_room_options": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT),
     # Ada's chart
@@ -416,6 +427,7 @@ def world(front_desk, therapist, other_therapist, manager, settings, tmp_path) -
     upcoming = objects["upcoming"]
     objects.update(
         location=location.pk,
+        swedish=Modality.objects.get(slug="swedish").pk,
         report=report,
         message=999999,
         waitlist=999999,
@@ -519,13 +531,20 @@ def test_no_page_shows_health_data_to_someone_who_may_not_see_it(
         if rule is None:
             continue  # test_every_url_has_a_rule names it
         base = reverse(name, kwargs=world.kwargs_for(name, route, params))
-        ids = {"ada": world.objects["ada"], "location": world.objects["location"]}
-        for url in [base, *(base + q.format(**ids) for q in rule.queries)]:
+        ids = {
+            key: world.objects[key] for key in ("ada", "location", "plan", "swedish")
+        }
+        urls = [base, *(base + q.format(**ids) for q in rule.queries)]
+        # Each as a page and as the htmx partial some pages answer instead.
+        for url, headers in [
+            (u, h) for u in urls for h in ({}, {"HX-Request": "true"})
+        ]:
             with time_machine.travel(NOW, tick=False):
                 client.logout()
                 if user is not None:
                     client.force_login(user)
-                response = client.get(url)
+                response = client.get(url, headers=headers)
+            url += " (htmx)" if headers else ""
             status = response.status_code
             if status >= 500:
                 problems.append(f"{url}: server error {status}")
