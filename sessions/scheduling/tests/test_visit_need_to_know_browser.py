@@ -108,3 +108,15 @@ def test_an_expired_link_says_so_and_how_to_reach_the_clinic(
     expect(page.get_by_role("link", name="(518) 555-0142")).to_be_visible()
     expect(page.get_by_text("Nothing was changed")).to_be_visible()
     screenshot("link_expired")
+
+
+def test_the_clients_therapist_sees_the_clearance_itself(
+    page, live_server, therapist, visit, screenshot
+):
+    sign_in_through_the_page(page, therapist.user.username)
+    page.goto(reverse("sessions:visit", args=[visit.pk]))
+    alerts = page.get_by_role("list", name="Safety alerts")
+    expect(alerts).to_contain_text(f"Cleared by {PHYSICIAN}")
+    expect(alerts).to_contain_text("light strokes only above the knee")
+    expect(page.get_by_text(PROVIDER)).to_be_visible()
+    screenshot("visit_need_to_know_treating_therapist")
