@@ -37,6 +37,7 @@ from clients.models import (
 )
 from clients.referral_selectors import with_used_visits
 from massageclinic.admin import (
+    AuditedHealthRecordAdmin,
     ClinicalRecordAdmin,
     ClinicalRecordInline,
     ClinicModelAdmin,
@@ -76,9 +77,11 @@ class _WrittenOnItsPageAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(_WrittenOnItsPageAdmin):
+class ClientAdmin(AuditedHealthRecordAdmin, _WrittenOnItsPageAdmin):
     """Registered and edited on the client pages (client_create, client_update);
     archived and restored there or by this list's actions, which call the services."""
+
+    health_client = "pk"
 
     list_display = [
         "name",
@@ -177,7 +180,7 @@ class ClientAdmin(_WrittenOnItsPageAdmin):
 
 
 @admin.register(MedicalHistory)
-class MedicalHistoryAdmin(ClinicalRecordAdmin):
+class MedicalHistoryAdmin(AuditedHealthRecordAdmin, ClinicalRecordAdmin):
     """Viewed only: a submitted version never changes.
 
     A new version is submitted on the client's chart or through their intake link,
@@ -185,31 +188,10 @@ class MedicalHistoryAdmin(ClinicalRecordAdmin):
     flags it calls for.
     """
 
-    list_display = [
-        "client",
-        "version",
-        "submitted_at",
-        "pain_level",
-        "pregnant",
-        "takes_anticoagulants",
-        "dvt_history",
-        "submitted_by",
-    ]
-    list_filter = [
-        "pregnant",
-        "takes_anticoagulants",
-        "clotting_disorder",
-        "dvt_history",
-        "long_term_corticosteroids",
-        "allergic_to_oils",
-    ]
+    # Metadata only: the answers are read on the record's page, which is audited.
+    list_display = ["client", "version", "submitted_at", "submitted_by"]
     list_select_related = ["client", "submitted_by"]
-    search_fields = [
-        "client__first_name",
-        "client__last_name",
-        "client__email",
-        "chief_complaint",
-    ]
+    search_fields = ["client__first_name", "client__last_name", "client__email"]
     date_hierarchy = "submitted_at"
     autocomplete_fields = ["client"]
     str_select_related = ("client",)
@@ -323,7 +305,7 @@ class ActiveFlagListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Contraindication)
-class ContraindicationAdmin(_WrittenOnItsPageAdmin):
+class ContraindicationAdmin(AuditedHealthRecordAdmin, _WrittenOnItsPageAdmin):
     """Flags are added, edited, cleared and resolved on the client's safety flags
     (contraindication_add, _update, _clear, _resolve)."""
 
@@ -350,7 +332,6 @@ class ContraindicationAdmin(_WrittenOnItsPageAdmin):
         "client__first_name",
         "client__last_name",
         "condition__name",
-        "detail",
     ]
     date_hierarchy = "created_at"
     autocomplete_fields = ["client", "condition", "history"]
@@ -445,14 +426,13 @@ class ReferralCurrentListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Referral)
-class ReferralAdmin(_WrittenOnItsPageAdmin):
+class ReferralAdmin(AuditedHealthRecordAdmin, _WrittenOnItsPageAdmin):
     """Recorded and edited on the client's referrals (referral_create, _update)."""
 
     list_display = [
         "client",
         "provider",
         "referred_on",
-        "diagnosis",
         "frequency_display",
         "visits_authorized",
         "expires_on",
@@ -464,7 +444,6 @@ class ReferralAdmin(_WrittenOnItsPageAdmin):
         "client__last_name",
         "provider__name",
         "provider__npi",
-        "diagnosis_text",
     ]
     date_hierarchy = "referred_on"
     autocomplete_fields = ["client", "provider", "prescribed_modalities"]
@@ -502,10 +481,6 @@ class ReferralAdmin(_WrittenOnItsPageAdmin):
 
     def its_page_url(self, obj: Referral) -> str:
         return reverse("clients:referral_edit", args=[obj.client_id, obj.pk])
-
-    @admin.display(description="diagnosis")
-    def diagnosis(self, obj: Referral) -> str:
-        return f"{', '.join(obj.diagnosis_codes)} {obj.diagnosis_text}"
 
     @admin.display(description="frequency")
     def frequency_display(self, obj: Referral) -> str:
@@ -546,7 +521,7 @@ class AuthorizationInline(ViewedHereWrittenOnItsPageInline, ClinicalRecordInline
 
 
 @admin.register(InsurancePolicy)
-class InsurancePolicyAdmin(_WrittenOnItsPageAdmin):
+class InsurancePolicyAdmin(AuditedHealthRecordAdmin, _WrittenOnItsPageAdmin):
     """Added on the client's referrals and insurance (insurance_policy_create), where
     its authorizations are added and edited too."""
 
@@ -590,9 +565,11 @@ class InsurancePolicyAdmin(_WrittenOnItsPageAdmin):
 
 
 @admin.register(Authorization)
-class AuthorizationAdmin(_WrittenOnItsPageAdmin):
+class AuthorizationAdmin(AuditedHealthRecordAdmin, _WrittenOnItsPageAdmin):
     """Recorded and edited on the client's referrals and insurance
     (authorization_create, _update)."""
+
+    health_client = "policy.client_id"
 
     list_display = [
         "number",
@@ -671,14 +648,13 @@ class IntakeInvitationAdmin(ClinicalRecordAdmin):
 
 
 @admin.register(ModificationPlan)
-class ModificationPlanAdmin(_WrittenOnItsPageAdmin):
+class ModificationPlanAdmin(AuditedHealthRecordAdmin, _WrittenOnItsPageAdmin):
     """Therapists record and withdraw plans in the Modification plans section of the
     client's chart (modification_plan_record, modification_plan_withdraw)."""
 
     list_display = [
         "client",
         "modality",
-        "changes",
         "starts_on",
         "ends_on",
         "therapist",
@@ -686,7 +662,7 @@ class ModificationPlanAdmin(_WrittenOnItsPageAdmin):
     ]
     list_filter = ["modality", "ends_on"]
     list_select_related = ["client", "modality", "therapist__user"]
-    search_fields = ["client__first_name", "client__last_name", "changes"]
+    search_fields = ["client__first_name", "client__last_name"]
     date_hierarchy = "recorded_at"
     autocomplete_fields = ["client", "therapist"]
     readonly_fields = ["its_page", "recorded_at", "withdrawn_at", "withdrawn_by"]
@@ -708,9 +684,11 @@ class ModificationPlanAdmin(_WrittenOnItsPageAdmin):
 
 
 @admin.register(HistoryReview)
-class HistoryReviewAdmin(_WrittenOnItsPageAdmin):
+class HistoryReviewAdmin(AuditedHealthRecordAdmin, _WrittenOnItsPageAdmin):
     """Therapists review what a history says in words on its review page, reached
     from the chart (history_review_record)."""
+
+    health_client = "history.client_id"
 
     list_display = ["history", "outcome", "reviewed_by", "reviewed_at"]
     list_filter = ["outcome"]

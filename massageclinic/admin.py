@@ -10,7 +10,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import BaseModelAdmin, IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import (
     AutocompleteMixin,
     AutocompleteSelect,
@@ -18,12 +20,14 @@ from django.contrib.admin.widgets import (
 )
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Model, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
+from massageclinic.audit import AuditContext, audit_record
 from massageclinic.lengths import LENGTH_RULE, valid_minutes
 from massageclinic.models import AuditEvent, ClinicPolicy, Location, Room
 
@@ -80,7 +84,97 @@ class _SafeAutocompleteFields(BaseModelAdmin):
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ClinicModelAdmin(_SafeAutocompleteFields, admin.ModelAdmin):
+class _SafeChangeList(ChangeList):
+    """A list whose impossible date drill-down ("year=99999999999999999999") is a
+    bad lookup (the list shows its "?e=1" page), as Django's own ValueError is."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_filters(request)
+        except OverflowError as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class HostileInputGuard(admin.ModelAdmin):
+    """What no admin page may do with hostile input: fail with a server error.
+
+    The base of every admin of the project, and put in front of the admins other
+    apps register (`guard_registered_admins`). Each method here is a place where
+    Django (or a library's admin) still turned a hostile request into a 500.
+    """
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        changelist = super().get_changelist(request, **kwargs)
+        if changelist is ChangeList:
+            return _SafeChangeList
+        return changelist
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        # Autocomplete pages the admin's queryset: without an order it warns (an
+        # error under the tests' warnings policy) and pages may overlap.
+        return super().get_ordering(request) or self.model._meta.ordering or ("-pk",)
+
+    def response_action(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        # Django filters by the ticked ids as posted; one that is no id ("abc")
+        # raised. Ids that are none are dropped: nothing is done to them.
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        valid = [pk for pk in selected if _is_pk(self.model, pk)]
+        if len(valid) != len(selected):
+            request.POST = request.POST.copy()
+            request.POST.setlist(ACTION_CHECKBOX_NAME, valid)
+        return super().response_action(request, queryset)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Model | None = None,
+    ) -> Any:
+        # A rejected form has already copied its values onto the record; the
+        # read-only fields (computed from it, e.g. a crontab's description) show
+        # the record as saved, not a value that could not be read.
+        adminform = context.get("adminform")
+        if adminform is not None and adminform.form.is_bound and adminform.form.errors:
+            saved = (
+                self.get_object(request, str(obj.pk))
+                if obj is not None and obj.pk is not None
+                else None
+            )
+            adminform.form.instance = saved or self.model()
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+def _is_pk(model: type[Model], value: str) -> bool:
+    field = model._meta.pk
+    try:
+        python = field.to_python(value)
+        field.get_db_prep_value(python, connection=connection)
+    except (ValidationError, ValueError, TypeError, OverflowError):
+        return False
+    internal = field.get_internal_type()
+    limit = {"AutoField": 2**31, "BigAutoField": 2**63}.get(internal)
+    return limit is None or (isinstance(python, int) and -limit <= python < limit)
+
+
+def guard_registered_admins(site: admin.AdminSite = admin.site) -> None:
+    """Put the guard in front of every admin another app registered (auth, axes,
+    Celery beat, django-otp). Called from the app's ready(), after the last swap."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, HostileInputGuard):
+            continue
+        guarded = type(
+            type(model_admin).__name__,
+            (HostileInputGuard, type(model_admin)),
+            {"__module__": type(model_admin).__module__},
+        )
+        site.unregister(model)
+        site.register(model, guarded)
+
+
+class ClinicModelAdmin(HostileInputGuard, _SafeAutocompleteFields, admin.ModelAdmin):
     """The base of every admin in the project."""
 
     list_per_page = 50
@@ -131,6 +225,57 @@ class ClinicTabularInline(_SafeAutocompleteFields, admin.TabularInline):
         return _choice_array_formfield(db_field) or super().formfield_for_dbfield(
             db_field, request, **kwargs
         )
+
+
+class AuditedHealthRecordAdmin(admin.ModelAdmin):
+    """An admin mixin for health records: opening a record is a read, saving a change.
+
+    Every read and change of health data is audited (DESIGN.md section 6), the admin
+    included: the record's page writes a VIEW row each time it is shown, a save
+    writes a CHANGE or CREATE row. Both are written inside the admin's own
+    transaction (changeform_view is atomic). Lists stay schedule and metadata only,
+    so that opening a list reads no health detail. Put it first in the bases;
+    `health_client` names the record's client as a dotted path from the record.
+    """
+
+    health_client = "client_id"
+
+    def health_client_id(self, obj: Model) -> int | None:
+        value: Any = obj
+        for name in self.health_client.split("."):
+            value = getattr(value, name, None)
+        return value
+
+    def _audit(self, request: HttpRequest, action: str, obj: Model, what: str) -> None:
+        audit_record(
+            AuditContext.from_request(request),
+            action,
+            obj,
+            client_id=self.health_client_id(obj),
+            summary=f"{what} {obj._meta.verbose_name} in the admin",
+        )
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Model | None = None,
+    ) -> Any:
+        if obj is not None and obj.pk is not None:
+            self._audit(request, AuditEvent.Action.VIEW, obj, "Opened")
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(
+        self, request: HttpRequest, obj: Model, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            self._audit(request, AuditEvent.Action.CHANGE, obj, "Saved")
+        else:
+            self._audit(request, AuditEvent.Action.CREATE, obj, "Added")
 
 
 class ClinicalRecordInline(ClinicTabularInline):
@@ -285,7 +430,9 @@ class RoomAdmin(ClinicModelAdmin):
 class ClinicPolicyForm(forms.ModelForm):
     def clean_session_lengths(self) -> list[int]:
         lengths = self.cleaned_data["session_lengths"]
-        wrong = [n for n in lengths if not valid_minutes(n)]
+        # A day is the most a visit could last; past it, no need to ask the rule
+        # (and a huge number overflowed the timedelta it builds).
+        wrong = [n for n in lengths if not 0 < n <= 24 * 60 or not valid_minutes(n)]
         if wrong:
             raise forms.ValidationError(
                 f"{LENGTH_RULE} Fix: {', '.join(map(str, wrong))}."
@@ -375,3 +522,8 @@ class AuditEventAdmin(ClinicModelAdmin):
         self, request: HttpRequest, obj: Model | None = None
     ) -> bool:
         return False
+
+
+# The users' and groups' admin, locked down so that roles cannot be escalated
+# (issue 11); imported here so that the admin's autodiscovery registers it.
+from massageclinic import admin_users  # noqa: E402, F401

@@ -13,3 +13,7 @@ class ClinicConfig(AppConfig):
 
         signin.connect()
         signin_admin.make_axes_admin_read_only()
+        # Last, after every app has registered (and swapped) its admin classes.
+        from massageclinic.admin import guard_registered_admins
+
+        guard_registered_admins()

@@ -7,7 +7,10 @@ only a superuser may; a manager unlocks through the audited lockouts page.
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.http import HttpRequest
@@ -27,7 +30,12 @@ class _SuperuserOnlyChanges:
 
 
 class ReadOnlyAccessAttemptAdmin(_SuperuserOnlyChanges, AccessAttemptAdmin):
-    pass
+    @admin.action(description="Clean up expired attempts")
+    def cleanup_expired_attempts(self, request: HttpRequest, queryset: Any) -> None:
+        # axes reads the request's attempt time, which only its sign-in path sets:
+        # without it the action was a server error.
+        AxesProxyHandler.update_request(request)
+        super().cleanup_expired_attempts(request, queryset)
 
 
 class ReadOnlyAccessLogAdmin(_SuperuserOnlyChanges, AccessLogAdmin):

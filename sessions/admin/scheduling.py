@@ -10,7 +10,11 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from massageclinic.admin import ClinicalRecordAdmin, ViewedHereWrittenOnItsPage
+from massageclinic.admin import (
+    AuditedHealthRecordAdmin,
+    ClinicalRecordAdmin,
+    ViewedHereWrittenOnItsPage,
+)
 from sessions.admin.common import local_time
 from sessions.models import (
     Appointment,
@@ -88,7 +92,9 @@ class AppointmentEventAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
 
 
 @admin.register(VisitScreening)
-class VisitScreeningAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
+class VisitScreeningAdmin(
+    AuditedHealthRecordAdmin, ViewedHereWrittenOnItsPage, ClinicalRecordAdmin
+):
     list_display = ["answered_at", "appointment", "channel", "outcome", "answered_by"]
     list_filter = ["channel", "outcome"]
     list_select_related = [
@@ -96,7 +102,7 @@ class VisitScreeningAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
         "appointment__therapist__user",
         "answered_by",
     ]
-    search_fields = ["appointment__client__last_name", "summary"]
+    search_fields = ["appointment__client__last_name"]
     date_hierarchy = "answered_at"
     # Screenings are answered at check-in or through the client's link
     # (screening_record), and the database keeps them as they were answered.
