@@ -38,6 +38,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from massageclinic.audit import AuditContext, audit_record
+from massageclinic.models import AuditEvent
 from sessions.messaging.queue import enqueue_send
 from sessions.messaging.render import email_for, message_id_for, message_verdict
 from sessions.models import OutboundMessage
@@ -224,6 +226,16 @@ def _send_one(
     row.save(
         update_fields=["status", "sent_at", "to_email", "claimed_at", "updated_at"]
     )
+    if row.kind == OutboundMessage.Kind.AUTHORIZATION_NOTICE and row.authorization:
+        # The one message that carries a health record (the authorization's number,
+        # payer and visit counts) leaves the clinic's pages: on record, like a read.
+        audit_record(
+            AuditContext.system("task:send_messages"),
+            AuditEvent.Action.VIEW,
+            row.authorization,
+            client_id=row.client_id,
+            summary=f"Authorization notice emailed to {row.to_email}",
+        )
     report.sent += 1
 
 

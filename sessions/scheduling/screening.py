@@ -18,7 +18,7 @@ signed link in their reminder (`screening_by_link`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import cast
@@ -556,6 +556,8 @@ def screening_by_link(
     state = _link_state(appointment, now)
     if state.state != LinkState.ASK:
         return state
+    # The client answers, not whoever may be signed in on this browser.
+    context = replace(context, user=None)
     screening = screening_record(
         appointment=appointment,
         answers=answers,
