@@ -70,5 +70,6 @@ def test_pages_pdfs_error_pages_and_link_pages_are_never_stored(client, manager)
 
 def test_static_files_keep_their_long_cache(client):
     response = client.get("/static/css/clinic.css")
+    response.close()  # a file response: let go of the file
     assert response.status_code == 200
     assert "no-store" not in response.get("Cache-Control", "")

@@ -491,7 +491,12 @@ def test_every_url_has_a_rule():
 
 
 def _body(response) -> str:
-    content = b"".join(response) if response.streaming else response.content
+    if response.streaming:
+        content = b"".join(response.streaming_content)
+        if getattr(response, "file_to_stream", None) is not None:
+            response.file_to_stream.close()  # a download: let go of the file
+    else:
+        content = response.content
     if content.startswith(b"%PDF") and content != PDF_BYTES:
         return pdf_text(content)  # the clinic's own PDFs: their text, uncompressed
     return content.decode(errors="replace")
