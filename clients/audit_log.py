@@ -128,6 +128,10 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
 
 def _who(event: AuditEvent) -> str:
     if event.user is None:
+        # A task or command names itself in the path ("task:send_messages"); a page
+        # path means someone not signed in (a client's link, a failed sign-in).
+        if event.path and not event.path.startswith("/"):
+            return f"System ({event.path})"
         return "Not signed in"
     return event.user.get_full_name() or event.user.get_username()
 

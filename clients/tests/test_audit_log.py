@@ -90,6 +90,17 @@ def test_it_lists_rows_newest_first_in_local_time_with_client_names(client, mana
     assert "10.0.0.5" in table
 
 
+def test_a_task_is_named_as_the_system(client, manager):
+    _at(AFTERNOON, path="task:send_messages", summary="Notice emailed")
+    _at(AFTERNOON, path="/intake/abc/", summary="Client's link")
+    client.force_login(manager)
+
+    table = _table(client.get(PAGE))
+
+    assert "System (task:send_messages)" in table
+    assert "Not signed in" in table
+
+
 def test_the_managers_menu_links_to_it(client, manager, front_desk):
     client.force_login(manager)
     assert f'href="{PAGE}"' in client.get(reverse("clients:list")).content.decode()
