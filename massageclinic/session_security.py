@@ -139,7 +139,7 @@ class SessionSecurityMiddleware:
             return None
         name = (
             "two_factor_verify"
-            if two_factor.authenticator_of(request.user)  # type: ignore[arg-type]
+            if two_factor.authenticator_of(request.user)
             else "two_factor_setup"
         )
         return _to_sign_in(request, _with_next(reverse(name), request))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Any
+from typing import Any, cast
 
 import segno
 from django.contrib.auth.models import User
@@ -59,6 +59,11 @@ def second_factor_required(request: HttpRequest) -> bool:
     """Whether this signed-in person must still show a second factor."""
     user = request.user
     return required_by_role(user) or bool(request.session.get(EVERYONE_SESSION_KEY))
+
+
+def _person(request: HttpRequest) -> User:
+    """The signed-in person (these pages are never open to anonymous visitors)."""
+    return cast(User, request.user)
 
 
 def verified_in_this_session(request: HttpRequest) -> bool:
@@ -114,7 +119,7 @@ def confirm_authenticator(
     The confirmed app replaces any earlier one, and the session counts as signed in
     with two factors from here on.
     """
-    user = request.user
+    user = _person(request)
     with transaction.atomic():
         if not device.verify_token(_normalised(code)):
             audit_account_event(
@@ -187,7 +192,7 @@ def verify_second_factor(
     request: HttpRequest, context: AuditContext, code: str
 ) -> Device | None:
     """Check a code from the app, or a recovery code (each works once)."""
-    user = request.user
+    user = _person(request)
     with transaction.atomic():
         device = _device_accepting(user, _normalised(code))
         if device is None:
