@@ -473,6 +473,10 @@ class ClinicPolicyAdmin(ClinicModelAdmin):
                 ]
             },
         ),
+        (
+            "Security",
+            {"fields": ["require_two_factor_for_everyone", "client_link_lifetime"]},
+        ),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

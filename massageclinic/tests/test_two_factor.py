@@ -257,3 +257,13 @@ def test_the_account_page_shows_the_two_steps_and_the_codes_left(
     desk = client.get(reverse("account")).content.decode()
     assert "Your password alone signs you in" in desk
     assert reverse("two_factor_setup") in desk
+
+
+def test_the_manager_finds_the_everyone_setting_in_the_clinic_policy(client, manager):
+    clinic_policy()
+    client.force_login(manager)
+
+    page = client.get("/admin/clinic/clinicpolicy/1/change/").content.decode()
+
+    assert 'name="require_two_factor_for_everyone"' in page
+    assert 'name="client_link_lifetime"' in page
