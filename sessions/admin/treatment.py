@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from massageclinic.admin import (
+    AuditedHealthRecordAdmin,
     ClinicalRecordAdmin,
     ClinicalRecordInline,
     ViewedHereWrittenOnItsPage,
@@ -55,7 +56,9 @@ class GoalForm(forms.ModelForm):
         return cleaned
 
 
-class GoalInline(ClinicalRecordInline):
+class GoalInline(ViewedHereWrittenOnItsPageInline, ClinicalRecordInline):
+    """Shown for reading; goals are written on the plan's page, with the plan."""
+
     model = Goal
     form = GoalForm
     fields = [
@@ -89,7 +92,9 @@ class TreatmentPlanForm(forms.ModelForm):
 
 
 @admin.register(TreatmentPlan)
-class TreatmentPlanAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
+class TreatmentPlanAdmin(
+    AuditedHealthRecordAdmin, ViewedHereWrittenOnItsPage, ClinicalRecordAdmin
+):
     form = TreatmentPlanForm
     list_display = [
         "client",
@@ -97,7 +102,6 @@ class TreatmentPlanAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
         "status",
         "starts_on",
         "review_on",
-        "problem_codes",
         "visits_planned",
         "visits_per_week",
         "session_minutes",
@@ -133,10 +137,6 @@ class TreatmentPlanAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
         ("Record", {"fields": ["created_at", "updated_at"]}),
     ]
 
-    @admin.display(description="problems")
-    def problem_codes(self, obj: TreatmentPlan) -> str:
-        return ", ".join(obj.problems)
-
     @admin.display(description="plan page")
     def plan_page(self, obj: TreatmentPlan) -> str:
         return format_html(
@@ -147,25 +147,16 @@ class TreatmentPlanAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
 
 
 @admin.register(Goal)
-class GoalAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
+class GoalAdmin(
+    AuditedHealthRecordAdmin, ViewedHereWrittenOnItsPage, ClinicalRecordAdmin
+):
     form = GoalForm
-    list_display = [
-        "description",
-        "client",
-        "measure",
-        "baseline",
-        "target",
-        "unit",
-        "achieved_on",
-    ]
+    health_client = "plan.client_id"
+    # Metadata only: the goal itself is read on its page, which is audited.
+    list_display = ["client", "plan", "measure", "achieved_on"]
     list_filter = ["measure", ("achieved_on", admin.EmptyFieldListFilter)]
     list_select_related = ["plan__client"]
-    search_fields = [
-        "description",
-        "movement",
-        "plan__client__first_name",
-        "plan__client__last_name",
-    ]
+    search_fields = ["plan__client__first_name", "plan__client__last_name"]
     autocomplete_fields = ["plan"]
 
     @admin.display(description="client", ordering="plan__client__last_name")
@@ -220,18 +211,20 @@ _SIGNATURE_FIELDS = ["signed_at", "signed_by", "content_sha256"]
 
 
 @admin.register(SessionNote)
-class SessionNoteAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
+class SessionNoteAdmin(
+    AuditedHealthRecordAdmin, ViewedHereWrittenOnItsPage, ClinicalRecordAdmin
+):
+    health_client = "appointment.client_id"
+    # Schedule and signature only: the note is read on its page, which is audited.
     list_display = [
         "visit",
         "client",
         "therapist",
         "is_signed",
         "signed_at",
-        "pain_before",
-        "pain_after",
         "timed_minutes",
     ]
-    list_filter = [SignedListFilter, ("therapist", TherapistListFilter), "pressure"]
+    list_filter = [SignedListFilter, ("therapist", TherapistListFilter)]
     list_select_related = [
         "appointment__client",
         "appointment__location",
@@ -322,8 +315,10 @@ class SessionNoteAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     def addendum_link(self, obj: SessionNote) -> str:
         if not _note_is_signed(obj):
             return "A draft is written on the note page; addenda are for signed notes."
-        url = reverse("admin:clinic_sessions_noteaddendum_add")
-        return format_html('<a href="{}?note={}">Add an addendum</a>', url, obj.pk)
+        url = reverse("sessions:note", args=[obj.appointment_id])
+        return format_html(
+            '<a href="{}#addenda">Add an addendum</a> on the note page.', url
+        )
 
 
 def _note_label(note: SessionNote) -> str:
@@ -332,8 +327,12 @@ def _note_label(note: SessionNote) -> str:
 
 
 @admin.register(NoteTechnique)
-class NoteTechniqueAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
+class NoteTechniqueAdmin(
+    AuditedHealthRecordAdmin, ViewedHereWrittenOnItsPage, ClinicalRecordAdmin
+):
     """Viewed only: techniques are part of the note, written on the note page."""
+
+    health_client = "note.appointment.client_id"
 
     list_display = ["note_label", "modality", "minutes"]
     list_filter = ["modality"]
@@ -388,19 +387,18 @@ class NoteAddendumForm(forms.ModelForm):
 
 
 @admin.register(NoteAddendum)
-class NoteAddendumAdmin(ClinicalRecordAdmin):
+class NoteAddendumAdmin(AuditedHealthRecordAdmin, ClinicalRecordAdmin):
     """Append-only: an addendum is added, then only ever read."""
 
     form = NoteAddendumForm
-    list_display = ["note_label", "created_at", "author", "reason"]
+    health_client = "note.appointment.client_id"
+    list_display = ["note_label", "created_at", "author"]
     list_select_related = [
         "note__appointment__client",
         "note__appointment__location",
         "author",
     ]
     search_fields = [
-        "reason",
-        "text",
         "note__appointment__client__first_name",
         "note__appointment__client__last_name",
     ]
@@ -414,6 +412,11 @@ class NoteAddendumAdmin(ClinicalRecordAdmin):
         if obj is not None:
             return list(self.fields)
         return ["author", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Managers read notes and addenda (DESIGN.md section 6); the note's therapist
+        # adds one on the note page. Only a superuser adds one here.
+        return request.user.is_superuser and super().has_add_permission(request)
 
     def has_change_permission(
         self, request: HttpRequest, obj: NoteAddendum | None = None
@@ -447,7 +450,10 @@ class NoteAddendumAdmin(ClinicalRecordAdmin):
 
 # What a person may do to a message: retry a failed one, or stop one from going out.
 @admin.register(ProgressReport)
-class ProgressReportAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
+class ProgressReportAdmin(
+    AuditedHealthRecordAdmin, ViewedHereWrittenOnItsPage, ClinicalRecordAdmin
+):
+    health_client = "plan.client_id"
     list_display = ["plan", "therapist", "period_start", "period_end", "sent_at"]
     list_select_related = ["plan__client", "therapist__user"]
     search_fields = ["plan__client__first_name", "plan__client__last_name"]
