@@ -119,6 +119,18 @@ def test_it_filters_by_client_id_from_the_chart(client, manager):
     assert "Ada&#x27;s row" in table and "Bob&#x27;s row" not in table
 
 
+def test_the_chart_links_the_manager_to_its_own_rows(client, manager, front_desk):
+    ada = ClientFactory(last_name="Stone")
+    link = f"{PAGE}?client={ada.pk}"
+    client.force_login(manager)
+    assert link in client.get(reverse("clients:detail", args=[ada.pk])).content.decode()
+    client.force_login(front_desk)
+    assert (
+        link
+        not in client.get(reverse("clients:detail", args=[ada.pk])).content.decode()
+    )
+
+
 def test_it_filters_by_client_name(client, manager):
     ada = ClientFactory(first_name="Ada", last_name="Stone")
     bob = ClientFactory(first_name="Bob", last_name="Brook")
