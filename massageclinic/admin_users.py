@@ -9,7 +9,7 @@ three clinic roles on the staff page. Every change of rights writes an audit row
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -76,14 +76,18 @@ class ClinicUserAdmin(UserAdmin):
     def has_change_permission(
         self, request: HttpRequest, obj: Model | None = None
     ) -> bool:
-        if obj is not None and not may_change_account(user=obj, by=request.user):
+        if obj is not None and not may_change_account(
+            user=cast(User, obj), by=cast(User, request.user)
+        ):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(
         self, request: HttpRequest, obj: Model | None = None
     ) -> bool:
-        if obj is not None and not may_change_account(user=obj, by=request.user):
+        if obj is not None and not may_change_account(
+            user=cast(User, obj), by=cast(User, request.user)
+        ):
             return False
         return super().has_delete_permission(request, obj)
 

@@ -74,12 +74,12 @@ def _role_group(role: Role) -> Group:
     return group
 
 
-def _role(role: Role | str) -> Role:
+def _role(value: Role | str) -> Role:
     try:
-        role = Role(role)
+        role = Role(value)
     except ValueError:
-        role = None  # type: ignore[assignment]
-    if role not in STAFF_ROLES:
+        role = None
+    if role is None or role not in STAFF_ROLES:
         raise ValidationError(
             {"role": "Choose one of the roles: Front desk, Therapist, Clinic manager."}
         )

@@ -6,6 +6,8 @@ that no one is raised to superuser or given the admin by a mis-click (issue 11).
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -29,6 +31,7 @@ from massageclinic.staff import (
     staff_set_role,
 )
 from massageclinic.staff_forms import StaffAddForm, StaffRoleForm
+from massageclinic.two_factor import people_with_an_authenticator
 
 app_name = "staff"
 
@@ -44,20 +47,27 @@ def _therapist_profile_link(user: User) -> str:
     )
 
 
+def _me(request: HttpRequest) -> User:
+    # role_required has let only a signed-in manager through.
+    return cast(User, request.user)
+
+
 def _errors(request: HttpRequest, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
 
 
 @role_required(Role.MANAGER)
 def staff_list(request: HttpRequest) -> HttpResponse:
+    two_step = people_with_an_authenticator()
     rows = [
         {
             "user": user,
             "roles": staff_roles_of(user),
             "role": staff_role(user),
-            "changeable": may_change_account(user=user, by=request.user),
+            "changeable": may_change_account(user=user, by=_me(request)),
             "is_me": user.pk == request.user.pk,
             "therapist": getattr(user, "therapist", None),
+            "two_step": user.pk in two_step,
         }
         for user in staff_for_list()
     ]
@@ -86,7 +96,7 @@ def staff_add(request: HttpRequest) -> HttpResponse:
                 email=data["email"],
                 role=data["role"],
                 password=data["password1"],
-                by=request.user,
+                by=_me(request),
                 context=AuditContext.from_request(request),
             )
         except ValidationError as error:
@@ -120,7 +130,7 @@ def staff_change_role(request: HttpRequest, pk: int) -> HttpResponse:
         user = staff_set_role(
             user=user,
             role=form.cleaned_data["role"],
-            by=request.user,
+            by=_me(request),
             context=AuditContext.from_request(request),
         )
     except ValidationError as error:
@@ -143,7 +153,7 @@ def staff_change_active(request: HttpRequest, pk: int) -> HttpResponse:
         user = staff_set_active(
             user=user,
             active=active,
-            by=request.user,
+            by=_me(request),
             context=AuditContext.from_request(request),
         )
     except ValidationError as error:
