@@ -74,6 +74,13 @@ def authenticator_of(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+def people_with_an_authenticator() -> set[int]:
+    """The ids of everyone whose two-step sign-in is set up (one query)."""
+    return set(
+        TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True)
+    )
+
+
 def pending_authenticator(user: User) -> TOTPDevice:
     """The not-yet-confirmed authenticator being set up (one per person)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from massageclinic import two_factor
 from massageclinic.audit import AuditContext
 from massageclinic.roles import Role, role_required
+from massageclinic.staff import may_change_account
 
 
 class CodeForm(forms.Form):
@@ -132,12 +133,12 @@ def new_recovery_codes(request: HttpRequest) -> HttpResponse:
 def reset(request: HttpRequest, user_id: int) -> HttpResponse:
     """A manager removes a person's app and codes (a lost phone)."""
     person = get_object_or_404(User, pk=user_id)
-    if person.is_superuser and not request.user.is_superuser:
+    if not may_change_account(user=person, by=request.user):  # type: ignore[arg-type]
         raise PermissionDenied("Only a superuser can reset a superuser's sign-in.")
     ended = two_factor.reset_two_factor(AuditContext.from_request(request), person)
     messages.success(
         request,
-        f"Two-factor sign-in reset for {person.get_full_name() or person.username}: "
+        f"Two-step sign-in reset for {person.get_full_name() or person.username}: "
         f"they set up a new app at their next sign-in ({ended} session(s) ended).",
     )
     return redirect(_next_page(request))

@@ -267,3 +267,20 @@ def test_the_manager_finds_the_everyone_setting_in_the_clinic_policy(client, man
 
     assert 'name="require_two_factor_for_everyone"' in page
     assert 'name="client_link_lifetime"' in page
+
+
+def test_the_staff_page_shows_who_uses_two_steps_and_resets_a_lost_phone(
+    client, manager, therapist, front_desk
+):
+    give_authenticator(therapist.user)
+    client.force_login(manager)
+    reset = reverse("two_factor_reset", args=[therapist.user.pk])
+
+    page = client.get(reverse("staff:list")).content.decode()
+
+    assert page.count("Two-step sign-in on") == 2  # the therapist and the manager
+    assert "Two-step sign-in not set up" in page  # the front desk
+    assert f'action="{reset}"' in page
+    response = client.post(reset, {"next": reverse("staff:list")}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("staff:list")
+    assert "Two-step sign-in reset for Tara Hands" in response.content.decode()
