@@ -8,11 +8,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from massageclinic.admin import (
@@ -21,8 +19,8 @@ from massageclinic.admin import (
     ClinicalRecordInline,
     ViewedHereWrittenOnItsPage,
     ViewedHereWrittenOnItsPageInline,
+    its_page_link,
 )
-from massageclinic.audit import AuditContext
 from sessions.admin.common import local_time
 from sessions.models import (
     Goal,
@@ -32,7 +30,6 @@ from sessions.models import (
     SessionNote,
     TreatmentPlan,
 )
-from sessions.treatment.notes import note_add_addendum
 from therapists.admin import TherapistListFilter
 
 # Treatment plans and goals ---------------------------------------------------------
@@ -354,43 +351,13 @@ class NoteTechniqueAdmin(
         return _note_label(obj.note)
 
 
-class NoteAddendumForm(forms.ModelForm):
-    """Adds the addendum through the notes service, with its checks.
-
-    The service runs in clean(), inside the admin's transaction, so that what it
-    refuses (a draft note, someone else's note) is a form error, not a crash.
-    """
-
-    # Who adds it and from where, set by the admin for each request: the service
-    # writes the audit line with the addendum, in the same transaction.
-    context: AuditContext | None = None
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        note = cleaned.get("note")
-        if note is None or self.errors:
-            return cleaned
-        if self.context is None:
-            raise TypeError("The admin sets the form's audit context per request.")
-        try:
-            self.instance = note_add_addendum(
-                note=note,
-                by=self.context.user,
-                reason=cleaned.get("reason", ""),
-                text=cleaned.get("text", ""),
-                now=timezone.now(),
-                context=self.context,
-            )
-        except ValidationError as error:
-            self.add_error(None, error)
-        return cleaned
-
-
 @admin.register(NoteAddendum)
-class NoteAddendumAdmin(AuditedHealthRecordAdmin, ClinicalRecordAdmin):
-    """Append-only: an addendum is added, then only ever read."""
+class NoteAddendumAdmin(
+    AuditedHealthRecordAdmin, ViewedHereWrittenOnItsPage, ClinicalRecordAdmin
+):
+    """Append-only, and read here: the note's therapist adds one on the note page
+    (managers read notes and never write them, DESIGN.md section 6)."""
 
-    form = NoteAddendumForm
     health_client = "note.appointment.client_id"
     list_display = ["note_label", "created_at", "author"]
     list_select_related = [
@@ -403,42 +370,15 @@ class NoteAddendumAdmin(AuditedHealthRecordAdmin, ClinicalRecordAdmin):
         "note__appointment__client__last_name",
     ]
     date_hierarchy = "created_at"
-    autocomplete_fields = ["note"]
-    fields = ["note", "reason", "text", "author", "created_at"]
+    fields = ["note", "reason", "text", "author", "created_at", "note_page"]
+    readonly_fields = fields
 
-    def get_readonly_fields(
-        self, request: HttpRequest, obj: NoteAddendum | None = None
-    ) -> list[str]:
-        if obj is not None:
-            return list(self.fields)
-        return ["author", "created_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Managers read notes and addenda (DESIGN.md section 6); the note's therapist
-        # adds one on the note page. Only a superuser adds one here.
-        return request.user.is_superuser and super().has_add_permission(request)
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: NoteAddendum | None = None
-    ) -> bool:
-        return obj is None and super().has_change_permission(request)
-
-    def get_form(
-        self,
-        request: HttpRequest,
-        obj: NoteAddendum | None = None,
-        change: bool = False,
-        **kwargs: Any,
-    ) -> type[forms.ModelForm]:
-        form = super().get_form(request, obj, change, **kwargs)
-        # A new class on every call: safe per request.
-        form.context = AuditContext.from_request(request)
-        return form
-
-    def save_model(
-        self, request: HttpRequest, obj: NoteAddendum, form: Any, change: bool
-    ) -> None:
-        """Nothing to save: the form's clean() added the addendum by the service."""
+    @admin.display(description="note page")
+    def note_page(self, obj: NoteAddendum) -> str:
+        return its_page_link(
+            reverse("sessions:note", args=[obj.note.appointment_id]) + "#addenda",
+            "Open the note page: its therapist adds addenda there",
+        )
 
     @admin.display(description="note", ordering="note__appointment__starts_at")
     def note_label(self, obj: NoteAddendum) -> str:

@@ -42,5 +42,5 @@ def documented_visit_problem(
         f"This visit is documented: its note was signed on "
         f"{signed_on.day} {signed_on:%b %Y} by {by}. It can no longer be cancelled, "
         "moved or marked no-show, nor its check-in undone. To correct the record, add "
-        "an addendum to the note (its therapist or the clinic manager can)."
+        "an addendum to the note (its therapist adds it on the note page)."
     )

@@ -25,7 +25,6 @@ from clients.safety import SafetyVerdict, flags_in_force, modality_safety
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.choices import BodyRegion, Pressure
 from massageclinic.models import AuditEvent
-from massageclinic.roles import Role, has_role
 from sessions.models import Appointment, NoteAddendum, NoteTechnique, SessionNote
 from sessions.treatment.billing import note_techniques, visit_local_date
 from sessions.treatment.note_selectors import WRITABLE_STATUSES, previous_signed_note
@@ -89,8 +88,8 @@ def _require_writer(note: SessionNote, by: User) -> None:
     if not _is_notes_therapist(note, by):
         therapist = note.appointment.therapist.full_name
         raise ValidationError(
-            f"Only the visit's therapist, {therapist}, writes and signs this note. "
-            "Others may add an addendum once it is signed."
+            f"Only the visit's therapist, {therapist}, writes and signs this note "
+            "and adds its addenda; others with access read it."
         )
 
 
@@ -575,7 +574,7 @@ def note_add_addendum(
     now: datetime,
     context: AuditContext,
 ) -> NoteAddendum:
-    """Append a correction to a signed note (its therapist or the clinic manager)."""
+    """Append a correction to a signed note (its therapist only: managers read notes)."""
     note = SessionNote.objects.select_related("appointment__therapist__user").get(
         pk=note.pk
     )
@@ -584,9 +583,10 @@ def note_add_addendum(
             "This note is still a draft: change the note itself. Addenda are for "
             "signed notes."
         )
-    if not (_is_notes_therapist(note, by) or has_role(by, Role.MANAGER)):
+    if not _is_notes_therapist(note, by):
         raise ValidationError(
-            "Only the note's therapist or the clinic manager adds addenda to it."
+            "Only the note's therapist adds addenda to it; the clinic manager reads "
+            "notes and never writes them."
         )
     reason, text = (reason or "").strip(), (text or "").strip()
     errors = {}

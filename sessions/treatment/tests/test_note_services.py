@@ -404,7 +404,7 @@ def test_the_database_refuses_a_raw_update_of_a_signed_note(draft):
 # --- Addenda ------------------------------------------------------------------------
 
 
-def test_addenda_append_under_a_signed_note(draft, manager):
+def test_addenda_append_under_a_signed_note(draft):
     signed = write_and_sign(draft)
     therapist_user = signed.appointment.therapist.user
     first = note_add_addendum(
@@ -417,14 +417,14 @@ def test_addenda_append_under_a_signed_note(draft, manager):
     )
     second = note_add_addendum(
         note=signed,
-        by=manager,
-        reason="Billing review",
-        text="Checked the minutes against the schedule.",
+        by=therapist_user,
+        reason="Late entry",
+        text="Client called: no soreness the next day.",
         now=AFTER_VISIT + timedelta(hours=1),
-        context=AuditContext(user=manager),
+        context=AuditContext(user=therapist_user),
     )
     assert list(signed.addenda.order_by("created_at", "pk")) == [first, second]
-    assert (first.author, second.author) == (therapist_user, manager)
+    assert (first.author, second.author) == (therapist_user, therapist_user)
     assert note_verify(signed)  # addenda never touch the signed content
     # The app's role holds no UPDATE on addenda (and the owner meets the trigger:
     # massageclinic/tests/test_least_privilege.py).
@@ -451,10 +451,10 @@ def test_addenda_are_for_signed_notes(draft):
         )
 
 
-def test_others_do_not_add_addenda(draft, other_therapist, front_desk):
+def test_others_do_not_add_addenda(draft, other_therapist, front_desk, manager):
     signed = write_and_sign(draft)
-    for someone in (other_therapist.user, front_desk):
-        with pytest.raises(ValidationError, match="therapist or the clinic manager"):
+    for someone in (other_therapist.user, front_desk, manager):
+        with pytest.raises(ValidationError, match="Only the note's therapist adds"):
             note_add_addendum(
                 note=signed,
                 by=someone,

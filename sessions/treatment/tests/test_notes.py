@@ -376,9 +376,7 @@ def test_htmx_is_told_to_reload_a_note_signed_meanwhile(
 # --- Addenda -----------------------------------------------------------------------------
 
 
-def test_addenda_are_added_under_the_signed_note(
-    client, therapist, manager, draft, visit
-):
+def test_addenda_are_added_under_the_signed_note(client, therapist, draft, visit):
     write_and_sign(draft)
     client.force_login(therapist.user)
     response = client.post(
@@ -386,14 +384,13 @@ def test_addenda_are_added_under_the_signed_note(
         {"reason": "Late entry", "text": "Client called: no soreness."},
     )
     assert response.status_code == 302
-    client.force_login(manager)
     response = client.post(
         _url("note_addendum", visit),
-        {"reason": "Billing review", "text": "Minutes checked."},
+        {"reason": "Correction", "text": "Left shoulder, not right."},
     )
     assert response.status_code == 302
     page = client.get(_url("note", visit)).content.decode()
-    assert page.index("Client called: no soreness.") < page.index("Minutes checked.")
+    assert page.index("Client called: no soreness.") < page.index("Left shoulder")
     assert "Reason: Late entry" in page
     assert NoteAddendum.objects.count() == 2
     assert (
@@ -402,6 +399,23 @@ def test_addenda_are_added_under_the_signed_note(
         ).count()
         == 2
     )
+
+
+def test_the_manager_reads_the_addenda_and_adds_none(client, manager, draft, visit):
+    """DESIGN.md section 6: the clinic manager reads notes and never writes them."""
+    write_and_sign(draft)
+    client.force_login(manager)
+
+    page = client.get(_url("note", visit))
+    refused = client.post(
+        _url("note_addendum", visit),
+        {"reason": "Billing review", "text": "Minutes checked."},
+    )
+
+    assert page.status_code == 200
+    assert 'name="reason"' not in page.content.decode()
+    assert refused.status_code == 403
+    assert not NoteAddendum.objects.exists()
 
 
 def test_an_addendum_without_reason_comes_back(client, therapist, draft, visit):

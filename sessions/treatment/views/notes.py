@@ -73,7 +73,7 @@ EMPTY_NOTE_ROWS = 3  # technique rows offered on a new note
 class NoteAccess:
     visit: Appointment
     writes: bool  # the visit's own therapist: writes and signs until signed
-    adds_addenda: bool  # the visit's therapist or the manager, once signed
+    adds_addenda: bool  # the visit's therapist, once signed (managers only read)
 
 
 def _note_access(request: HttpRequest, pk: int) -> NoteAccess:
@@ -90,7 +90,7 @@ def _note_access(request: HttpRequest, pk: int) -> NoteAccess:
     manager = Role.MANAGER in roles
     if not (own or manager or (Role.THERAPIST in roles and treats(user, visit.client))):
         raise Http404
-    return NoteAccess(visit=visit, writes=own, adds_addenda=own or manager)
+    return NoteAccess(visit=visit, writes=own, adds_addenda=own)
 
 
 def _require_writer(access: NoteAccess) -> None:
@@ -586,9 +586,7 @@ def note_copy_previous_view(request: HttpRequest, pk: int) -> HttpResponse:
 def note_addendum_view(request: HttpRequest, pk: int) -> HttpResponse:
     access = _note_access(request, pk)
     if not access.adds_addenda:
-        raise PermissionDenied(
-            "Only the note's therapist or the clinic manager adds addenda."
-        )
+        raise PermissionDenied("Only the note's therapist adds addenda.")
     note = _existing_note(access)
     form = AddendumForm(request.POST)
     if form.is_valid():
