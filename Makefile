@@ -13,6 +13,9 @@ STAMP_JS := node_modules/.installed
 TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billing.py \
 	massageclinic/middleware.py massageclinic/client_links.py massageclinic/two_factor.py \
 	massageclinic/session_security.py massageclinic/two_factor_views.py \
+	massageclinic/staff.py massageclinic/staff_views.py massageclinic/staff_forms.py \
+	massageclinic/templatetags massageclinic/management/commands/grant_app_role.py \
+	clients/audit_log.py clients/views/audit_log.py clients/forms/audit_log.py \
 	therapists \
 	clients/services.py clients/client_services.py clients/intake_services.py \
 	clients/referral_services.py clients/selectors.py clients/referral_selectors.py \
