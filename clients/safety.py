@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
+from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, Q
 
@@ -35,6 +36,8 @@ from clients.models import (
     Severity,
 )
 from massageclinic.choices import BodyRegion, Pressure
+from massageclinic.clock import local_date, location_zone
+from massageclinic.models import Location
 from therapists.models import Modality, Therapist
 
 PRESSURE_ORDER = list(Pressure.values)  # light, moderate, firm, deep
@@ -191,14 +194,33 @@ def flags_in_force_for_clients(
 ) -> dict[int, list[Contraindication]]:
     """`flags_in_force` for many clients at once, by client id (three queries)."""
     flags: dict[int, list[Contraindication]] = {}
+    # Resolved "by the end of `on`" means the client's local day: the database
+    # narrows by UTC with a day's margin, each flag is then judged in its zone.
+    earliest = datetime.combine(on, time.min, tzinfo=UTC) - timedelta(days=1)
+    clinic_zone: list[ZoneInfo] = []  # looked up once, if a client has no location
     for flag in (
         Contraindication.objects.filter(client_id__in=list(client_ids))
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__date__gt=on))
-        .select_related("condition", "client")
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=earliest))
+        .select_related("condition", "client__preferred_location")
         .prefetch_related(_rules_prefetch(), _plans_prefetch(on))
     ):
+        if _resolved_by_the_end_of(flag, on, clinic_zone):
+            continue
         flags.setdefault(flag.client_id, []).append(flag)
     return flags
+
+
+def _resolved_by_the_end_of(
+    flag: Contraindication, on: date, clinic_zone: list[ZoneInfo]
+) -> bool:
+    if flag.resolved_at is None:
+        return False
+    where: Location | ZoneInfo | None = flag.client.preferred_location
+    if where is None:
+        if not clinic_zone:
+            clinic_zone.append(location_zone(None))
+        where = clinic_zone[0]
+    return local_date(flag.resolved_at, where) <= on
 
 
 def clearance_in_force(flag: Contraindication, on: date) -> bool:

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from clients.intake_services import client_today
 from clients.models import Authorization, Referral
 from clients.tests.factories import (
     PDF_BYTES,
@@ -19,6 +20,7 @@ from clients.tests.factories import (
     PayerFactory,
     ReferralFactory,
 )
+from massageclinic.tests.factories import LocationFactory
 from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.tests.factories import AppointmentFactory, visit_with_note
 
@@ -44,8 +46,9 @@ def test_the_front_desk_records_a_referral_and_an_authorization(
 ):
     grace = ClientFactory(first_name="Grace", last_name="Okafor")
     PayerFactory(name="Empire Health")
-    # Live-server tests run on the real clock.
-    today = timezone.localdate()
+    LocationFactory(time_zone="America/New_York")  # the clinic, before its visits
+    # Live-server tests run on the real clock; the clinic's day, not UTC's.
+    today = client_today(grace, timezone.now())
     referred_on = today - timedelta(days=10)
     _log_in(page, "frontdesk")
 
@@ -172,7 +175,7 @@ def test_a_treating_therapist_reads_the_referral_without_changing_it(
 ):
     grace = ClientFactory(first_name="Grace", last_name="Okafor")
     AppointmentFactory(client=grace, therapist=therapist)
-    today = timezone.localdate()
+    today = client_today(grace, timezone.now())  # the clinic's day, not UTC's
     referral = ReferralFactory(
         client=grace,
         referred_on=today - timedelta(weeks=7),

@@ -512,3 +512,20 @@ def test_recent_surgery_is_judged_on_the_clinics_local_date():
         history=history, by=None, context=AuditContext.system("test")
     )
     assert [f.condition.slug for f in changes.added] == ["recent-surgery"]
+
+
+def test_a_flag_resolved_in_the_evening_is_gone_that_local_day_not_the_next():
+    """19:30 in New York is already tomorrow in UTC: the flag ends on the local day."""
+    from massageclinic.tests.factories import LocationFactory
+
+    LocationFactory(time_zone="America/New_York")
+    client = ClientFactory()
+    flag = _flag(client, "anticoagulants")
+    evening = datetime(2026, 11, 29, 0, 30, tzinfo=UTC)  # 28 Nov, 19:30 in New York
+    by = UserFactory()
+    contraindication_resolve(
+        flag=flag, by=by, now=evening, note="Stopped", context=AuditContext(user=by)
+    )
+
+    assert client_alerts(client, date(2026, 11, 28)) == []
+    assert _kind(_verdict(client, "deep-tissue", on=date(2026, 11, 27))) == BLOCKED
