@@ -78,6 +78,8 @@ def setup(request: HttpRequest) -> HttpResponse:
             "qr": two_factor.authenticator_qr_data_uri(device),
             "secret": two_factor.authenticator_secret(device),
             "replacing": replacing,
+            "by_role": two_factor.required_by_role(user),
+            "required": two_factor.second_factor_required(request),
             "next": _next_page(request),
         },
     )

@@ -284,3 +284,14 @@ def test_the_staff_page_shows_who_uses_two_steps_and_resets_a_lost_phone(
     response = client.post(reset, {"next": reverse("staff:list")}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("staff:list")
     assert "Two-step sign-in reset for Tara Hands" in response.content.decode()
+
+
+def test_the_setup_page_says_why_for_this_person(client, therapist, front_desk):
+    client.force_login(front_desk)
+    optional = client.get(SETUP).content.decode()
+    assert "a leaked password alone opens nothing" in optional
+
+    client.post("/logout/")
+    _password_only(client, therapist.user)
+    required = client.get(SETUP).content.decode()
+    assert "your role signs in with two steps" in required
