@@ -203,7 +203,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["client_id", "-at"])]
+        indexes = [
+            models.Index(fields=["client_id", "-at"]),
+            # A person's own sign-ins (the account page), an object's history.
+            models.Index(fields=["object_type", "object_id", "-at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type} {self.object_id}"
