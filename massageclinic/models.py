@@ -222,3 +222,37 @@ def clinic_today(now: datetime | None = None) -> date:
     from massageclinic.clock import local_date  # clock imports this module
 
     return local_date(now or timezone.now())
+
+
+class PasswordChangeRequired(models.Model):
+    """A person who must choose their own password when they next sign in.
+
+    Their password was given by someone else: the initial one a manager typed on the
+    staff page (or in the admin's add form), or one a superuser set in the admin.
+    Until they change it on their account page they see no other page
+    (massageclinic.password_required); changing it removes the row.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="password_change_required",
+    )
+    since = models.DateTimeField(default=timezone.now)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who gave the password.",
+    )
+
+    class Meta:
+        ordering = ["-since"]
+        verbose_name = "password change required"
+        verbose_name_plural = "passwords to change"
+
+    def __str__(self) -> str:
+        return f"{self.user} must choose a new password"
