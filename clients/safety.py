@@ -19,6 +19,7 @@ turns *not this technique* into *safe with a modification*; only a clearance lif
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -283,9 +284,38 @@ def is_clearance_detail(text: str) -> bool:
     return text.startswith(CLEARANCE_PREFIX)
 
 
+CLEARED_HEADLINE = "follow the physician's clearance"
+
+# A clearance line as `_clearance_headline` writes it (and as acknowledgements stored
+# it before the headline stopped carrying it): who, when, the condition, its terms.
+_CLEARANCE_LINE = re.compile(
+    re.escape(CLEARANCE_PREFIX) + r".*? on \d{4}-\d{2}-\d{2}: (?P<condition>.+?): .*",
+    re.DOTALL,
+)
+
+
+def shared_line(line: str) -> str:
+    """A verdict or acknowledgement line as everyone may read it, and as it compares
+    with today's headlines: a physician's clearance line ("cleared by Dr X on
+    2026-01-02: <condition>: <terms>", how visits booked before the headline changed
+    stored it) becomes the cleared headline of its condition; any other line is
+    itself. A clearance line that does not parse keeps no detail (and matches no
+    headline, so it is asked again rather than taken as acknowledged)."""
+    if not is_clearance_detail(line):
+        return line
+    match = _CLEARANCE_LINE.fullmatch(line.strip())
+    if match is None:
+        return CLEARED_HEADLINE
+    return _cleared_headline_of(match["condition"])
+
+
+def _cleared_headline_of(condition: str) -> str:
+    return f"{CLEARED_HEADLINE}: {condition}"
+
+
 def _cleared_headline(flag: Contraindication) -> str:
     """What everyone may read of a cleared flag: that a clearance governs it."""
-    return f"follow the physician's clearance: {flag.condition.name.lower()}"
+    return _cleared_headline_of(flag.condition.name.lower())
 
 
 def _clearance_headline(flag: Contraindication) -> str:

@@ -34,6 +34,7 @@ from clients.safety import (
     flags_in_force_for_clients,
     modality_safety,
     safe_techniques,
+    shared_line,
 )
 from massageclinic.clock import local_date
 from massageclinic.models import Location
@@ -56,9 +57,12 @@ class ReviewAction(StrEnum):
 
 
 def acknowledged_lines(appointment: Appointment) -> set[str]:
-    """The reasons the desk acknowledged for this visit, one a line."""
+    """The reasons the desk acknowledged for this visit, one a line, as they compare
+    with today's headlines: a physician's clearance stored in the older form (who,
+    when, the condition, its terms) counts as the cleared headline of its condition
+    (`clients.safety.shared_line`)."""
     return {
-        line.strip()
+        shared_line(line.strip())
         for line in appointment.safety_acknowledgement.splitlines()
         if line.strip()
     }

@@ -14,7 +14,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from clients.models import Condition
+from clients.models import Condition, Contraindication
 from clients.modification_plans import modification_plan_record
 from clients.services import contraindication_add
 from clients.tests.factories import ClientFactory
@@ -26,6 +26,7 @@ from sessions.scheduling.booking import (
     BookingNeedsConfirmation,
     Confirmation,
     appointment_book,
+    appointment_reschedule,
 )
 from sessions.scheduling.safety_review import (
     ReviewAction,
@@ -499,3 +500,86 @@ def test_the_following_visits_of_a_series_change_with_this_one(
     assert [r.appointment.pk for r in visits_needing_safety_review(now=NOW)] == [
         first.pk
     ]
+
+
+# --- acknowledgements stored before the cleared headline -----------------------------
+
+PHYSICIAN = "Dr. Quentin Marlowe"
+TERMS = "light strokes only above the knee"
+
+
+def _booked_with_a_cleared_dvt(tara, grace, location, room, front_desk):
+    Contraindication.objects.create(
+        client=grace,
+        condition=Condition.objects.get(slug="dvt-history"),
+        severity="absolute",
+        cleared_on=date(2026, 11, 20),
+        cleared_by_physician=PHYSICIAN,
+        clearance_conditions=TERMS,
+    )
+    return appointment_book(
+        client=grace,
+        therapist=tara,
+        modality=modality("swedish"),
+        location=location,
+        starts_at=TUESDAY_10AM,
+        duration_minutes=60,
+        booked_by=front_desk,
+        now=NOW,
+        room=room,
+        confirmation=Confirmation(safety_acknowledged=True),
+    )
+
+
+def _stored_the_old_way(visit) -> str:
+    """The acknowledgement as booking stored it before the headline stopped carrying
+    the clearance: who cleared, when, the condition, its terms."""
+    condition = Condition.objects.get(slug="dvt-history").name.lower()
+    headline = f"follow the physician's clearance: {condition}"
+    old = f"cleared by {PHYSICIAN} on 2026-11-20: {condition}: {TERMS}"
+    lines = visit.safety_acknowledgement.splitlines()
+    assert headline in lines  # booking acknowledged the cleared headline today
+    stored = "\n".join(old if line == headline else line for line in lines)
+    Appointment.objects.filter(pk=visit.pk).update(safety_acknowledgement=stored)
+    visit.refresh_from_db()
+    return headline
+
+
+def test_a_clearance_acknowledged_in_the_old_form_is_not_listed_again(
+    tara, grace, location, room, front_desk
+):
+    visit = _booked_with_a_cleared_dvt(tara, grace, location, room, front_desk)
+    headline = _stored_the_old_way(visit)
+    assert headline not in visit.safety_acknowledgement
+
+    assert _review_of(visit) is None
+    # Without that line, the cleared headline is new since booking: the check bites.
+    lines = visit.safety_acknowledgement.splitlines()
+    Appointment.objects.filter(pk=visit.pk).update(
+        safety_acknowledgement="\n".join(
+            line for line in lines if not line.startswith("cleared by ")
+        )
+    )
+    review = _review_of(visit)
+    assert review is not None and review.new_reasons == [headline]
+
+
+def test_moving_a_visit_acknowledged_in_the_old_form_asks_nothing_new(
+    tara, grace, location, room, front_desk
+):
+    visit = _booked_with_a_cleared_dvt(tara, grace, location, room, front_desk)
+    _stored_the_old_way(visit)
+    stored = visit.safety_acknowledgement
+
+    # No confirmation given: a reason counted as new would raise BookingNeedsConfirmation.
+    moved = appointment_reschedule(
+        appointment=visit,
+        by=front_desk,
+        now=NOW,
+        starts_at=TUESDAY_10AM + timedelta(hours=2),
+    )
+
+    assert moved.starts_at == TUESDAY_10AM + timedelta(hours=2)
+    assert moved.safety_acknowledgement == stored
+    acknowledged = AppointmentEvent.Kind.SAFETY_ACKNOWLEDGED
+    assert moved.events.filter(kind=acknowledged).count() == 1  # booking's only
