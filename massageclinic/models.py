@@ -138,8 +138,15 @@ class ClinicPolicy(models.Model):
     )
     client_link_lifetime = models.DurationField(
         default=timedelta(days=14),
+        # At least an hour (shorter would end links before a client reads the
+        # email), at most 90 days (a link that old is a risk, and a huge value
+        # overflowed the expiry every client link computes).
+        validators=[
+            MinValueValidator(timedelta(hours=1)),
+            MaxValueValidator(timedelta(days=90)),
+        ],
         help_text="A confirm or cancel link in a client's email stops working this "
-        "long after it was sent (and always at the visit).",
+        "long after it was sent (and always at the visit). From 1 hour to 90 days.",
     )
 
     class Meta:
