@@ -10,8 +10,10 @@ not health data: each visit keeps its own history, `AppointmentEvent`.)
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.http import HttpRequest
@@ -19,9 +21,30 @@ from django.http import HttpRequest
 from massageclinic.models import AuditEvent
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    # Behind the proxy, REMOTE_ADDR is the proxy; configure the proxy to set it.
-    return request.META.get("REMOTE_ADDR") or None
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: what the audit log records and sign-in lockouts count.
+
+    Behind CLINIC_TRUSTED_PROXIES reverse proxies (each appending the address it got
+    the request from to X-Forwarded-For, as nginx's `$proxy_add_x_forwarded_for`
+    does), REMOTE_ADDR is the nearest proxy and the client is the entry that many
+    hops from the right of the header; entries further left were written by the
+    client and prove nothing. With 0 (no proxy), the header is ignored: anyone can
+    send one. A header missing, shorter than the proxies or not naming an address
+    falls back to REMOTE_ADDR.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    hops: int = settings.CLINIC_TRUSTED_PROXIES
+    if hops < 1:
+        return remote
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded = header.split(",")
+    if not header.strip() or len(forwarded) < hops:
+        return remote
+    candidate = forwarded[-hops].strip()
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 @dataclass(frozen=True)
@@ -37,7 +60,7 @@ class AuditContext:
         user = request.user
         return cls(
             user=None if isinstance(user, AnonymousUser) else user,
-            ip_address=_client_ip(request),
+            ip_address=client_ip(request),
             path=request.get_full_path()[:250],
         )
 

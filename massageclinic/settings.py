@@ -302,6 +302,16 @@ if _proxy_ssl_header:
         )
     SECURE_PROXY_SSL_HEADER = (_header, _value)
 
+# How many reverse proxies stand before gunicorn, each appending the address it got
+# the request from to X-Forwarded-For (nginx: `proxy_set_header X-Forwarded-For
+# $proxy_add_x_forwarded_for;`). The client's address, which the audit log records
+# and sign-in lockouts count, is that many entries from the header's right
+# (massageclinic.audit.client_ip). With 0, the default, the header is ignored
+# (anyone can send one) and the address is the connection's own.
+CLINIC_TRUSTED_PROXIES = env_int("CLINIC_TRUSTED_PROXIES", default=0)
+if CLINIC_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("CLINIC_TRUSTED_PROXIES must be 0 or more.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -26,7 +26,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from massageclinic.audit import AuditContext, _client_ip, audit_account_event
+from massageclinic.audit import AuditContext, audit_account_event, client_ip
 from massageclinic.clock import location_zone
 from massageclinic.models import AuditEvent
 
@@ -37,8 +37,9 @@ SIGN_IN_ACTIONS = (Action.SIGN_IN, Action.SIGN_IN_FAILED, Action.LOCKED_OUT)
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """The address axes counts failures under: the same one the audit log records."""
-    return _client_ip(request)
+    """The address axes counts failures under: the same one the audit log records
+    (behind a proxy, the client's, per CLINIC_TRUSTED_PROXIES)."""
+    return client_ip(request)
 
 
 def _cool_off() -> timedelta:
