@@ -59,7 +59,7 @@ def _session_started(
     now = time.time()
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_ACTIVITY] = now
-    two_factor.remember_policy_at_sign_in(request)
+    two_factor.remember_at_sign_in(request, user)
 
 
 def why_session_ends(session: Any, now: float) -> str | None:

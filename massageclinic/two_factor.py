@@ -33,6 +33,11 @@ AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
 # Set at sign-in: whether the clinic asked two factors of everyone at that moment.
 EVERYONE_SESSION_KEY = "clinic_two_factor_for_everyone"
+# Set at sign-in: whether this person has an authenticator app (then it is asked for).
+HAS_APP_SESSION_KEY = "clinic_two_factor_has_app"
+# The app being set up in this session: a fresh secret each time the page opens, so
+# no one who saw an earlier set-up page (with the password alone) holds the secret.
+SETUP_SESSION_KEY = "clinic_two_factor_setup_device"
 
 _ACTION = AuditEvent.Action.TWO_FACTOR
 
@@ -50,15 +55,23 @@ def required_for_everyone() -> bool:
     return clinic_policy().require_two_factor_for_everyone
 
 
-def remember_policy_at_sign_in(request: HttpRequest) -> None:
-    """Keep the clinic's 'everyone' setting in the session, so no page asks again."""
+def remember_at_sign_in(request: HttpRequest, user: User) -> None:
+    """At each sign-in: forget any earlier second factor, and note in the session
+    what decides whether one is owed (so no page asks the database again): the
+    clinic's 'everyone' setting, and whether this person has an app set up."""
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
     request.session[EVERYONE_SESSION_KEY] = required_for_everyone()
+    request.session[HAS_APP_SESSION_KEY] = authenticator_of(user) is not None
 
 
 def second_factor_required(request: HttpRequest) -> bool:
-    """Whether this signed-in person must still show a second factor."""
-    user = request.user
-    return required_by_role(user) or bool(request.session.get(EVERYONE_SESSION_KEY))
+    """Whether this signed-in person must show a second factor: their role, the
+    clinic's rule, or an app they set up themselves."""
+    return (
+        required_by_role(request.user)
+        or bool(request.session.get(EVERYONE_SESSION_KEY))
+        or bool(request.session.get(HAS_APP_SESSION_KEY))
+    )
 
 
 def _person(request: HttpRequest) -> User:
@@ -81,14 +94,26 @@ def people_with_an_authenticator() -> set[int]:
     )
 
 
-def pending_authenticator(user: User) -> TOTPDevice:
-    """The not-yet-confirmed authenticator being set up (one per person)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
+def start_setup(request: HttpRequest) -> TOTPDevice:
+    """A new app with a new secret for this session; earlier unconfirmed ones go."""
+    user = _person(request)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(
             user=user, name=AUTHENTICATOR_NAME, confirmed=False
         )
+    request.session[SETUP_SESSION_KEY] = device.pk
     return device
+
+
+def setup_in_progress(request: HttpRequest) -> TOTPDevice | None:
+    """The app this session started to set up, if it still waits for its code."""
+    pk = request.session.get(SETUP_SESSION_KEY)
+    if pk is None:
+        return None
+    return TOTPDevice.objects.filter(
+        pk=pk, user=_person(request), confirmed=False
+    ).first()
 
 
 def authenticator_secret(device: TOTPDevice) -> str:
@@ -128,6 +153,8 @@ def confirm_authenticator(
     """
     user = _person(request)
     with transaction.atomic():
+        # Locked, so parallel tries are counted one after the other.
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
         if not device.verify_token(_normalised(code)):
             audit_account_event(
                 context, _ACTION, user=user, summary="Authenticator code refused"
@@ -140,6 +167,8 @@ def confirm_authenticator(
         audit_account_event(
             context, _ACTION, user=user, summary="Authenticator app set up"
         )
+    request.session.pop(SETUP_SESSION_KEY, None)
+    request.session[HAS_APP_SESSION_KEY] = True
     otp_login(request, device)
     return codes
 
@@ -177,11 +206,17 @@ def recovery_codes_left(user: User) -> int:
 
 
 def _device_accepting(user: User, code: str) -> Device | None:
+    # Locked (the caller holds a transaction), so parallel tries are counted one
+    # after the other and a recovery code is used once.
     devices: list[Device] = []
     if code.isdigit():
-        devices.extend(TOTPDevice.objects.filter(user=user, confirmed=True))
+        devices.extend(
+            TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
+        )
     else:
-        devices.extend(StaticDevice.objects.filter(user=user, confirmed=True))
+        devices.extend(
+            StaticDevice.objects.select_for_update().filter(user=user, confirmed=True)
+        )
     # Each device refuses by itself while django-otp makes a person wait after
     # wrong codes (1, 2, 4, 8 ... seconds).
     return next((device for device in devices if device.verify_token(code)), None)

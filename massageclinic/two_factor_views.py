@@ -46,7 +46,13 @@ def setup(request: HttpRequest) -> HttpResponse:
         # With the password alone nobody may swap the app for their own.
         query = urlencode({"next": request.get_full_path()})
         return redirect(f"{reverse('two_factor_verify')}?{query}")
-    device = two_factor.pending_authenticator(user)  # type: ignore[arg-type]
+    if request.method == "POST":
+        device = two_factor.setup_in_progress(request)
+        if device is None:
+            messages.info(request, "Set-up started again: scan the new code.")
+            return redirect(request.get_full_path())
+    else:
+        device = two_factor.start_setup(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         waiting = not device.verify_is_allowed()[0]

@@ -43,7 +43,8 @@ def mark_second_factor_given(client, user: User) -> None:
     """After `force_login`: the session has seen the person's second factor."""
     from massageclinic.two_factor import required_by_role
 
-    if not required_by_role(user):
+    has_app = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    if not (required_by_role(user) or has_app):
         return
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = give_authenticator(user).persistent_id

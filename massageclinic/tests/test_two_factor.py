@@ -167,7 +167,8 @@ def test_the_next_page_is_never_another_site(client, therapist):
 
 def test_a_recovery_code_signs_in_once(client, therapist):
     _password_only(client, therapist.user)
-    device = TOTPDevice.objects.create(user=therapist.user, confirmed=False)
+    client.get(SETUP)
+    device = TOTPDevice.objects.get(user=therapist.user, confirmed=False)
     codes = client.post(SETUP, {"code": code_from_the_app(device)}).context["codes"]
     client.post("/logout/")
 
@@ -295,3 +296,83 @@ def test_the_setup_page_says_why_for_this_person(client, therapist, front_desk):
     _password_only(client, therapist.user)
     required = client.get(SETUP).content.decode()
     assert "your role signs in with two steps" in required
+
+
+def test_each_setup_page_shows_a_new_secret_so_an_earlier_viewer_holds_none(
+    therapist,
+):
+    """Someone with the password alone who opened the set-up page first must not
+    hold the secret of the app the person then sets up."""
+    from django.test import Client
+
+    intruder, person = Client(), Client()
+    _password_only(intruder, therapist.user)
+    seen = intruder.get(SETUP).context["secret"]
+    _password_only(person, therapist.user)
+    mine = person.get(SETUP).context["secret"]
+    device = TOTPDevice.objects.get(user=therapist.user, confirmed=False)
+    person.post(SETUP, {"code": code_from_the_app(device)})
+
+    assert seen != mine
+    assert list(TOTPDevice.objects.filter(user=therapist.user)) == [device]
+    # The intruder's set-up died with its secret: its page starts again.
+    assert intruder.post(SETUP, {"code": "123456"}).status_code == 302
+
+
+def test_signing_in_again_asks_for_the_code_again(client, manager):
+    """A second password sign-in (on /admin/login/) never keeps the first sign-in's
+    second factor, nor stretches the 12 hours without it."""
+    device = give_authenticator(manager)
+    _password_only(client, manager)
+    client.post(VERIFY, {"code": code_from_the_app(device)})
+    assert client.get("/").status_code == 200
+
+    again = client.post(
+        "/admin/login/", {"username": manager.username, "password": PASSWORD}
+    )
+
+    assert again.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_a_desk_member_who_set_up_an_app_is_asked_for_it(client, front_desk):
+    device = give_authenticator(front_desk)
+    _password_only(client, front_desk)
+
+    assert client.get("/").status_code == 302
+    assert client.post(reverse("two_factor_recovery_codes")).status_code == 302
+    client.post(VERIFY, {"code": code_from_the_app(device)})
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recovery_code_sent_many_times_at_once_signs_in_once(therapist):
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    device = give_authenticator(therapist.user)
+    from massageclinic.audit import AuditContext
+    from massageclinic.two_factor import replace_recovery_codes
+
+    code = replace_recovery_codes(AuditContext.system("test"), therapist.user)[0]
+    assert device.confirmed
+    clients = [Client() for _ in range(4)]
+    for each in clients:
+        _password_only(each, therapist.user)
+    barrier = threading.Barrier(len(clients))
+    answers: list[int] = []
+
+    def send(each) -> None:
+        barrier.wait()
+        answers.append(each.post(VERIFY, {"code": code}).status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=send, args=(each,)) for each in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(answers) == [200, 200, 200, 302]
