@@ -22,11 +22,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from enum import IntEnum
-from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch, Q
+from django.db.models import (
+    DateField,
+    DateTimeField,
+    F,
+    Func,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 
 from clients.models import (
     Client,
@@ -37,7 +46,6 @@ from clients.models import (
     Severity,
 )
 from massageclinic.choices import BodyRegion, Pressure
-from massageclinic.clock import local_date, location_zone
 from massageclinic.models import Location
 from therapists.models import Modality, Therapist
 
@@ -195,33 +203,31 @@ def flags_in_force_for_clients(
 ) -> dict[int, list[Contraindication]]:
     """`flags_in_force` for many clients at once, by client id (three queries)."""
     flags: dict[int, list[Contraindication]] = {}
-    # Resolved "by the end of `on`" means the client's local day: the database
-    # narrows by UTC with a day's margin, each flag is then judged in its zone.
-    earliest = datetime.combine(on, time.min, tzinfo=UTC) - timedelta(days=1)
-    clinic_zone: list[ZoneInfo] = []  # looked up once, if a client has no location
     for flag in (
         Contraindication.objects.filter(client_id__in=list(client_ids))
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=earliest))
-        .select_related("condition", "client__preferred_location")
+        .annotate(resolved_on=_local_resolution_date())
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_on__gt=on))
+        .select_related("condition", "client")
         .prefetch_related(_rules_prefetch(), _plans_prefetch(on))
     ):
-        if _resolved_by_the_end_of(flag, on, clinic_zone):
-            continue
         flags.setdefault(flag.client_id, []).append(flag)
     return flags
 
 
-def _resolved_by_the_end_of(
-    flag: Contraindication, on: date, clinic_zone: list[ZoneInfo]
-) -> bool:
-    if flag.resolved_at is None:
-        return False
-    where: Location | ZoneInfo | None = flag.client.preferred_location
-    if where is None:
-        if not clinic_zone:
-            clinic_zone.append(location_zone(None))
-        where = clinic_zone[0]
-    return local_date(flag.resolved_at, where) <= on
+def _local_resolution_date() -> Cast:
+    """The date a flag was resolved on where the client is treated: their location's
+    zone, else the clinic's first active location's, else UTC (as
+    `massageclinic.clock.location_zone` decides), worked out in the same query."""
+    clinic_zone = Subquery(
+        Location.objects.filter(is_active=True).order_by("pk").values("time_zone")[:1]
+    )
+    zone = Coalesce(
+        F("client__preferred_location__time_zone"), clinic_zone, Value("UTC")
+    )
+    local = Func(
+        zone, F("resolved_at"), function="timezone", output_field=DateTimeField()
+    )
+    return Cast(local, DateField())
 
 
 def clearance_in_force(flag: Contraindication, on: date) -> bool:
