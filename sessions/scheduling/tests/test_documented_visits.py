@@ -52,8 +52,8 @@ DURING = TUESDAY_10AM + timedelta(minutes=55)  # still inside the visit's hour
 SENTENCE = (
     "This visit is documented: its note was signed on 1 Dec 2026 by Tara Hands. "
     "It can no longer be cancelled, moved or marked no-show, nor its check-in "
-    "undone. To correct the record, add an addendum to the note (its therapist or "
-    "the clinic manager can)."
+    "undone. To correct the record, add an addendum to the note (its therapist adds "
+    "it on the note page)."
 )
 
 pytestmark = pytest.mark.django_db
