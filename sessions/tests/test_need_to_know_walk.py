@@ -14,7 +14,9 @@ manager, with real objects in the URL. The test fails
   `shows=NO_HEALTH_TEXT`.
 
 Two clients: Ada, treated by Tara, and Bruno, treated by Oscar; each has a history,
-a referral, a cleared flag, a signed note and a plan, every text distinctive. The
+a referral, a cleared flag, a signed note and a plan, and a visit booked past its
+authorization with the clearance acknowledged (in its history too), every text
+distinctive. The
 pages with an object in the URL get Ada's; lists and calendars show both.
 
 POST-only URLs are only requested with GET here (405): what they change is tested
@@ -48,7 +50,7 @@ from clients.tests.factories import (
 )
 from massageclinic.tests.factories import LocationFactory, RoomFactory
 from sessions.messaging.links import Action, visit_link_token
-from sessions.models import Goal, ProgressReport
+from sessions.models import AppointmentEvent, Goal, ProgressReport
 from sessions.tests.factories import (
     AppointmentFactory,
     make_plan,
@@ -99,6 +101,11 @@ TEXTS = {
 CLEARANCE_TERMS = {
     "ada": "light strokes only above the knee",
     "bruno": "no work on the left calf at all",
+}
+# Why the desk booked past the authorization: referral and authorization data.
+OVERRIDE_REASONS = {
+    "ada": "Payer approved the extra visit by phone to Mr Fennimore",
+    "bruno": "Adjuster Ms Quigley extended the visits verbally",
 }
 
 ALL_HEALTH = frozenset(Health)
@@ -310,6 +317,31 @@ def _history(client, text: str) -> MedicalHistory:
     )
 
 
+def _booking_history(visit, cleared: str, override: str) -> None:
+    """The visit's history as booking writes it: the alerts acknowledged (with the
+    clearance, as visits booked before the cleared headline carry it) and the
+    reason the authorization was overridden."""
+    for kind, summary, details in (
+        (
+            AppointmentEvent.Kind.SAFETY_ACKNOWLEDGED,
+            f"Safety alerts acknowledged: {cleared}",
+            {"alerts": [cleared]},
+        ),
+        (
+            AppointmentEvent.Kind.AUTHORIZATION_OVERRIDDEN,
+            f"Authorization overridden: {override}",
+            {"warnings": ["The authorization has no visits left."]},
+        ),
+    ):
+        AppointmentEvent.objects.create(
+            appointment=visit,
+            at=visit.starts_at - timedelta(days=7),
+            kind=kind,
+            summary=summary,
+            details=details,
+        )
+
+
 def _chart(key: str, client, therapist, place, visit_at: datetime, upcoming_at):
     texts = TEXTS[key]
     history = _history(client, texts[Health.HISTORY])
@@ -345,6 +377,10 @@ def _chart(key: str, client, therapist, place, visit_at: datetime, upcoming_at):
             },
         ),
     )
+    cleared = (
+        f"cleared by {texts[Health.CLEARANCE]} on 2026-09-01: "
+        f"history of dvt: {CLEARANCE_TERMS[key]}"
+    )
     visit = signed_visit(
         client=client,
         therapist=therapist,
@@ -353,12 +389,11 @@ def _chart(key: str, client, therapist, place, visit_at: datetime, upcoming_at):
         starts_at=visit_at,
         referral=referral,
         authorization=authorization,
-        safety_acknowledgement=(
-            f"cleared by {texts[Health.CLEARANCE]} on 2026-09-01: "
-            f"history of dvt: {CLEARANCE_TERMS[key]}"
-        ),
+        safety_acknowledgement=cleared,
+        authorization_override_reason=OVERRIDE_REASONS[key],
         signed=False,
     )
+    _booking_history(visit, cleared, OVERRIDE_REASONS[key])
     note = visit.note
     note.complaint = texts[Health.NOTE]
     note.signed_at, note.signed_by = visit_at + timedelta(hours=2), therapist.user
@@ -512,6 +547,8 @@ def _forbidden_texts(persona: Persona, rule: Rule) -> dict[str, str]:
                 forbidden[text] = f"{key}'s {kind}"
         if Health.CLEARANCE not in allowed:
             forbidden[CLEARANCE_TERMS[key]] = f"{key}'s clearance terms"
+        if Health.REFERRAL not in allowed:
+            forbidden[OVERRIDE_REASONS[key]] = f"{key}'s authorization override"
     return forbidden
 
 

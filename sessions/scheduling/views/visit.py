@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.access import can_read_health_data, can_read_referrals, treats
-from clients.safety import Alert, client_alerts, is_clearance_detail
+from clients.safety import Alert, client_alerts, is_clearance_detail, shared_line
 from massageclinic.audit import audit
 from massageclinic.models import AuditEvent, clinic_policy
 from massageclinic.roles import Role, user_roles
@@ -21,7 +25,7 @@ from sessions.access import (
     get_appointment_for_user,
     require_booking_rights,
 )
-from sessions.models import Appointment, SessionNote
+from sessions.models import Appointment, AppointmentEvent, SessionNote
 from sessions.scheduling.booking import (
     BookingNeedsConfirmation,
     Confirmation,
@@ -63,22 +67,78 @@ def _note_links(
     }
 
 
+@dataclass(frozen=True)
+class HistoryLine:
+    """One event of the visit's history as this reader may see it."""
+
+    at: datetime
+    by: User | None
+    summary: str
+
+
+def _acknowledged_alerts(event: AppointmentEvent) -> list[str] | None:
+    alerts = event.details.get("alerts") if isinstance(event.details, dict) else None
+    if isinstance(alerts, list) and alerts and all(isinstance(a, str) for a in alerts):
+        return alerts
+    return None
+
+
+def _carries_clearance(event: AppointmentEvent) -> bool:
+    """A safety acknowledgement that names a physician's clearance."""
+    if event.kind != AppointmentEvent.Kind.SAFETY_ACKNOWLEDGED:
+        return False
+    listed = _acknowledged_alerts(event) or event.summary.partition(": ")[2].split("; ")
+    return any(is_clearance_detail(line.strip()) for line in listed)
+
+
+def _shown_summary(
+    event: AppointmentEvent, *, reads_referrals: bool, reads_history: bool
+) -> str:
+    """An event's summary with what this reader may not see taken out (DESIGN.md
+    section 6), decided by the event's kind: the reason an authorization was
+    overridden is the referral's (only that it happened for the others); the safety
+    alerts acknowledged keep a physician's clearance (who, when, its terms) for
+    those who read the history, the others read its cleared headline."""
+    kind = AppointmentEvent.Kind
+    if event.kind == kind.AUTHORIZATION_OVERRIDDEN:
+        return event.summary if reads_referrals else kind.AUTHORIZATION_OVERRIDDEN.label
+    if event.kind == kind.SAFETY_ACKNOWLEDGED and not reads_history:
+        alerts = _acknowledged_alerts(event)
+        if alerts is None:  # no list to redact line by line: the kind alone
+            return kind.SAFETY_ACKNOWLEDGED.label
+        lines = dict.fromkeys(shared_line(a.strip()) for a in alerts)
+        return f"{kind.SAFETY_ACKNOWLEDGED.label}: " + "; ".join(lines)
+    return event.summary
+
+
 def _health_context(
     request: HttpRequest, visit: Appointment, alerts: list[Alert]
 ) -> dict:
     """What of the client's health data the page shows this person (DESIGN.md
     section 6): the schedule and the alert headlines are everyone's; the referral and
-    authorization go to those who may read referrals; the physician's clearance and
-    the alerts acknowledged at booking (which carry it) to those who read the history.
-    Showing any of it writes one audit row."""
+    authorization (and the reason one was overridden, in the history too) go to those
+    who may read referrals; the physician's clearance and the alerts acknowledged at
+    booking (which carry it, on the page and in the history) to those who read the
+    history. Showing any of it writes one audit row."""
     reads_referrals = can_read_referrals(request.user, visit.client)
     reads_history = can_read_health_data(request.user, visit.client)
     lines = visit.safety_acknowledgement.splitlines()
-    cleared = any(alert.clearance for alert in alerts) or any(
-        is_clearance_detail(line) for line in lines
+    events = list(visit.events.select_related("by").order_by("at", "id"))
+    overridden = any(
+        e.kind == AppointmentEvent.Kind.AUTHORIZATION_OVERRIDDEN for e in events
+    )
+    cleared = (
+        any(alert.clearance for alert in alerts)
+        or any(is_clearance_detail(line) for line in lines)
+        or any(_carries_clearance(e) for e in events)
     )
     shown = []
-    if reads_referrals and (visit.referral_id or visit.authorization_id):
+    if reads_referrals and (
+        visit.referral_id
+        or visit.authorization_id
+        or visit.authorization_override_reason
+        or overridden
+    ):
         shown.append("referral and authorization")
     if reads_history and cleared:
         shown.append("physician's clearance")
@@ -91,6 +151,16 @@ def _health_context(
             summary=f"Visit page: {', '.join(shown)}",
         )
     return {
+        "events": [
+            HistoryLine(
+                at=e.at,
+                by=e.by,
+                summary=_shown_summary(
+                    e, reads_referrals=reads_referrals, reads_history=reads_history
+                ),
+            )
+            for e in events
+        ],
         "shows_referral": reads_referrals,
         "shows_clearance": reads_history,
         "acknowledged": lines
@@ -111,7 +181,6 @@ def _detail_context(request: HttpRequest, visit: Appointment) -> dict:
         **_health_context(request, visit, alerts),
         "visit": visit,
         "alerts": alerts,
-        "events": visit.events.select_related("by").order_by("at", "id"),
         "can_book": can_book(request.user),
         "can_change_status": can_change_status(request.user, visit),
         "is_open": visit.status in Appointment.OPEN_STATUSES,
