@@ -120,13 +120,16 @@ def audit_account_event(
     """Write one audit line for a sign-in or account event (no client involved).
 
     `user` is the account the event is about (the one signing in, locked out,
-    enrolling a device); `context.user` is who acted, when that is someone else
-    (a manager unlocking an account). A failed sign-in under an unknown name has no
-    user: the summary names what was typed.
+    enrolling a device), kept in object_id; `context.user` is who acted: the
+    signed-in person (themselves, or a manager unlocking an account), or nobody. A
+    failed sign-in is made by whoever typed the password, not by the account they
+    tried, so its row names no one; a successful one names the person, signed in by
+    then. A failed sign-in under an unknown name has no account either: the summary
+    names what was typed.
     """
-    actor = context.user if context.user is not None else user
+    actor = context.user if getattr(context.user, "is_authenticated", False) else None
     return AuditEvent.objects.create(
-        user=actor if getattr(actor, "is_authenticated", False) else None,
+        user=actor,
         action=action,
         client_id=None,
         object_type="auth.User",

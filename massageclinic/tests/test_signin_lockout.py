@@ -254,10 +254,12 @@ def test_a_failed_sign_in_names_what_was_typed_never_the_password(client, desk):
     _sign_in(client, "no-such-person", "another-secret")
 
     rows = _rows(Action.SIGN_IN_FAILED)
+    # Made by whoever typed it, not by the account tried: no actor; the account
+    # concerned is the row's object.
     assert rows == [
         (
             Action.SIGN_IN_FAILED,
-            "frontdesk",
+            None,
             desk.pk,
             HOME,
             'Sign-in failed as "frontdesk"',
@@ -281,7 +283,7 @@ def test_a_lockout_is_audited_once_and_refusals_after_it_as_failures(client, des
     [locked] = _rows(Action.LOCKED_OUT)
     assert locked == (
         Action.LOCKED_OUT,
-        "frontdesk",
+        None,
         desk.pk,
         HOME,
         "Locked out after 5 failed sign-ins: the user name "
