@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -22,10 +22,47 @@ from massageclinic.signin import (
     ADDRESS,
     current_lockouts,
     lockout_clear,
+    lockout_response,
     recent_sign_ins,
 )
 
 RECENT_SIGN_INS = 20
+
+
+class SignInCheckedPasswordChangeForm(PasswordChangeForm):
+    """The password change, its current password checked as a sign-in would be.
+
+    Through `authenticate`, so django-axes counts a wrong one against the user name
+    and the address (and refuses every try once they are locked), and the failure is
+    audited like any failed sign-in: a signed-in session left open cannot be used to
+    guess the password without limit.
+    """
+
+    def __init__(self, request: HttpRequest, user: User, *args, **kwargs) -> None:
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        checked = authenticate(
+            request=self.request,
+            username=self.user.get_username(),
+            password=old_password,
+        )
+        if checked is None or checked.pk != self.user.pk:
+            raise forms.ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old_password
+
+
+def locked_out_by_axes(request: HttpRequest) -> bool:
+    """Whether django-axes refused or locked this request's sign-in check.
+
+    Axes marks the request when a failure reaches the limit and when it refuses a
+    user name or address already locked.
+    """
+    return bool(getattr(request, "axes_locked_out", False))
 
 
 @transaction.atomic
@@ -43,8 +80,17 @@ def own_password_change(*, form: PasswordChangeForm, context: AuditContext) -> U
 
 def account(request: HttpRequest) -> HttpResponse:
     """Every signed-in person: change the password, see the recent sign-ins."""
-    form = PasswordChangeForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = SignInCheckedPasswordChangeForm(request, request.user, request.POST or None)
+    valid = request.method == "POST" and form.is_valid()
+    if locked_out_by_axes(request):
+        # Too many wrong current passwords: whoever holds this session is treated
+        # as someone guessing, and signed out; the page says what is locked.
+        credentials = getattr(request, "axes_credentials", None) or {
+            "username": request.user.get_username()
+        }
+        logout(request)
+        return lockout_response(request, None, credentials)
+    if valid:
         user = own_password_change(
             form=form, context=AuditContext.from_request(request)
         )

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 
 Action = AuditEvent.Action
 NEW_PASSWORD = "a new and rather long passphrase"
+LIMIT = 5  # failed sign-ins before a lockout (stated: no env override)
 
 
 def _sign_in(client, username: str, password: str, address: str = "203.0.113.7"):
@@ -108,6 +109,76 @@ def test_a_wrong_old_password_is_a_form_error(client, front_desk):
     )
     assert response.status_code == 200
     assert "Your old password was entered incorrectly" in response.content.decode()
+    front_desk.refresh_from_db()
+    assert front_desk.check_password(PASSWORD)
+    assert not AuditEvent.objects.filter(action=Action.PASSWORD).exists()
+
+
+def _change_password(client, old: str, address: str = "203.0.113.7"):
+    return client.post(
+        reverse("account"),
+        {
+            "old_password": old,
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+        REMOTE_ADDR=address,
+    )
+
+
+def test_each_wrong_current_password_is_a_failed_sign_in(client, front_desk):
+    client.force_login(front_desk)
+    for _ in range(2):
+        assert _change_password(client, "a guess").status_code == 200
+
+    rows = AuditEvent.objects.filter(action=Action.SIGN_IN_FAILED).order_by("pk")
+    assert [(row.user, row.object_id, row.ip_address, row.summary) for row in rows] == [
+        (front_desk, front_desk.pk, "203.0.113.7", 'Sign-in failed as "frontdesk"')
+    ] * 2
+    assert "a guess" not in " ".join(r.summary for r in rows)
+
+
+def test_five_wrong_current_passwords_lock_the_name_and_sign_out(
+    client, front_desk, settings
+):
+    settings.AXES_FAILURE_LIMIT = LIMIT
+    client.force_login(front_desk)
+    for _ in range(LIMIT - 1):
+        response = _change_password(client, "a guess")
+        assert response.status_code == 200
+        assert "Your old password was entered incorrectly" in response.content.decode()
+    assert client.get(reverse("account")).status_code == 200  # still signed in
+
+    response = _change_password(client, "a guess")
+
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "Sign-in locked" in body
+    assert "The user name <strong>frontdesk</strong> is locked" in body
+    assert "_auth_user_id" not in client.session  # signed out
+    assert client.get(reverse("account")).status_code == 302  # to the sign-in page
+    assert AuditEvent.objects.filter(action=Action.SIGN_IN_FAILED).count() == LIMIT
+    assert AuditEvent.objects.filter(action=Action.LOCKED_OUT).count() == 1
+    assert AuditEvent.objects.filter(action=Action.SIGN_OUT).count() == 1
+    front_desk.refresh_from_db()
+    assert front_desk.check_password(PASSWORD)
+
+    # Locked: even the right password signs in no one, from anywhere.
+    assert _sign_in(client, "frontdesk", PASSWORD, "192.0.2.99").status_code == 429
+
+
+def test_a_locked_name_cannot_change_its_password_even_with_the_right_one(
+    client, front_desk, settings
+):
+    settings.AXES_FAILURE_LIMIT = LIMIT
+    for _ in range(LIMIT):
+        _sign_in(client.__class__(), "frontdesk", "a guess", "192.0.2.99")
+    client.force_login(front_desk)  # a session from before the lockout
+
+    response = _change_password(client, PASSWORD)
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
     front_desk.refresh_from_db()
     assert front_desk.check_password(PASSWORD)
     assert not AuditEvent.objects.filter(action=Action.PASSWORD).exists()
