@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from massageclinic.audit import AuditContext, audit_account_event
 from massageclinic.clock import location_zone
 from massageclinic.models import AuditEvent
+from massageclinic.password_required import password_changed_by_its_owner
 from massageclinic.roles import Role, role_required
 from massageclinic.signin import (
     ACCOUNT,
@@ -69,6 +70,7 @@ def locked_out_by_axes(request: HttpRequest) -> bool:
 def own_password_change(*, form: PasswordChangeForm, context: AuditContext) -> User:
     """Save a person's new password (validated by the form); audited."""
     user = form.save()
+    password_changed_by_its_owner(user)
     audit_account_event(
         context,
         AuditEvent.Action.PASSWORD,

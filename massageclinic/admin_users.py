@@ -3,7 +3,9 @@
 Only a superuser sees and changes superuser and staff status, groups and direct
 permissions; for everyone else they are read-only (a crafted POST cannot set them,
 the form has no such fields). A superuser's account, password included, is changed
-only by a superuser, and groups are only viewed by anyone else. Managers give the
+only by a superuser, and groups are only viewed by anyone else. Anyone else's
+password is set by a superuser only (everyone changes their own on the account page),
+and the person must then choose their own at their next sign-in. Managers give the
 three clinic roles on the staff page. Every change of rights writes an audit row.
 """
 
@@ -11,16 +13,23 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from massageclinic.admin import ClinicModelAdmin
 from massageclinic.audit import AuditContext, audit_account_event, audit_record
-from massageclinic.models import AuditEvent
+from massageclinic.models import AuditEvent, PasswordChangeRequired
+from massageclinic.password_required import (
+    password_changed_by_its_owner,
+    require_password_change,
+)
 from massageclinic.staff import access_changes, access_snapshot, may_change_account
 
 # Rights only a superuser gives.
@@ -94,12 +103,26 @@ class ClinicUserAdmin(UserAdmin):
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
     ) -> HttpResponse:
+        """Someone else's password is set by a superuser only, and then they must
+        choose their own at their next sign-in. Anyone else changes only their own,
+        on the account page, which asks for the current one."""
+        me = cast(User, request.user)
+        if not me.is_superuser:
+            if str(me.pk) == str(id):
+                messages.info(request, "Change your password here.")
+                return redirect("account")
+            raise PermissionDenied
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            if user.pk == me.pk:
+                password_changed_by_its_owner(user)
+            elif user.has_usable_password():
+                require_password_change(user, by=me)
             audit_account_event(
                 AuditContext.from_request(request),
                 AuditEvent.Action.PASSWORD,
-                user=User.objects.get(pk=id),
+                user=user,
                 summary="Password set in the administration",
             )
         return response
@@ -119,6 +142,9 @@ class ClinicUserAdmin(UserAdmin):
         # The groups are saved after the user (save_related): compare there.
         request._access_before = access_snapshot(stored) if stored else {}  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
+        if not change and obj.has_usable_password():
+            # Whoever typed the first password knows it.
+            require_password_change(obj, by=cast(User, request.user))
 
     def save_related(
         self, request: HttpRequest, form: Any, formsets: Any, change: bool
@@ -196,3 +222,28 @@ class ClinicGroupAdmin(GroupAdmin):
             client_id=None,
             summary=f"Group {group.name}: {'; '.join(changes) or 'added'}",
         )
+
+
+@admin.register(PasswordChangeRequired)
+class PasswordChangeRequiredAdmin(ClinicModelAdmin):
+    """Who must still choose their own password: viewed only. A row is made when
+    someone else gives a person a password and goes when they change it."""
+
+    list_display = ["user", "since", "set_by"]
+    list_select_related = ["user", "set_by"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    date_hierarchy = "since"
+    str_select_related = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False

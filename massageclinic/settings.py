@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle logoff, the 12-hour limit, and no page before the second factor.
     "massageclinic.session_security.SessionSecurityMiddleware",
+    # A password someone else gave is changed by its owner before any other page.
+    "massageclinic.password_required.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 
 from massageclinic.audit import AuditContext, audit_account_event
 from massageclinic.models import AuditEvent
+from massageclinic.password_required import require_password_change
 from massageclinic.roles import Role
 
 # The roles the staff page offers, in the order it shows them.
@@ -101,7 +102,8 @@ def staff_create(
     """Add a staff member with one role and an initial password.
 
     The password has passed the validators (the form runs them with the new
-    user's name and email); it is stored hashed, never shown again.
+    user's name and email); it is stored hashed, never shown again. The manager who
+    typed it knows it: the new person must choose their own at their first sign-in.
     """
     role = _role(role)
     user = User(
@@ -122,6 +124,7 @@ def staff_create(
             {"username": "That username is taken: choose another."}
         ) from None
     user.groups.add(_role_group(role))
+    require_password_change(user, by=by)
     audit_account_event(
         context,
         AuditEvent.Action.ROLES,

@@ -79,6 +79,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "roles": [role.value for role in STAFF_ROLES],
             "zone": location_zone(None),
             "therapist_role": Role.THERAPIST,
+            # Someone else's password is set by a superuser only (in the admin).
+            "sets_passwords": request.user.is_superuser,
         },
     )
 
@@ -103,7 +105,12 @@ def staff_add(request: HttpRequest) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            text = format_html("Added {} as {}.", user.get_full_name(), data["role"])
+            text = format_html(
+                "Added {} as {}. They choose their own password when they first "
+                "sign in.",
+                user.get_full_name(),
+                data["role"],
+            )
             if data["role"] == Role.THERAPIST.value:
                 text = format_html("{}{}", text, _therapist_profile_link(user))
             messages.success(request, text)

@@ -64,8 +64,9 @@ def test_the_staff_page_lists_everyone_with_role_and_status(
     assert "Deactivated" in page
     assert "Never" in page  # no sign-in yet
     assert "Therapist profile" in page  # Tara has one
+    # Someone else's password is set by a superuser only; one's own, on /account/.
     password = "admin:auth_user_password_change"
-    assert reverse(password, args=[front_desk.pk]) in page
+    assert reverse(password, args=[front_desk.pk]) not in page
     assert reverse(password, args=[as_manager.session["_auth_user_id"]]) not in page
 
 
@@ -344,3 +345,21 @@ def test_the_service_refuses_a_role_outside_the_three(manager, front_desk):
             by=manager,
             context=AuditContext.system("test"),
         )
+
+
+# --- Passwords: someone else's is set by a superuser only ---------------------------
+
+
+def test_a_manager_is_offered_no_one_elses_password(as_manager, therapist, front_desk):
+    page = as_manager.get(reverse("staff:list")).content.decode()
+
+    assert "Set a password" not in page
+    for user in (therapist.user, front_desk):
+        assert reverse("admin:auth_user_password_change", args=[user.pk]) not in page
+
+
+def test_a_superuser_is_offered_the_staffs_passwords(admin_client, therapist):
+    page = admin_client.get(reverse("staff:list")).content.decode()
+
+    password = reverse("admin:auth_user_password_change", args=[therapist.user.pk])
+    assert f'href="{password}">Set a password' in page
