@@ -138,6 +138,30 @@ def _locked(user: User) -> User:
     return User.objects.select_for_update().get(pk=user.pk)
 
 
+def _keep_a_manager(user: User, *, stays_manager: bool) -> None:
+    """Refuse a change that would leave the clinic with no active clinic manager:
+    no one would be left to run the staff page. Whoever asks, a superuser too.
+
+    Called first in the change's transaction, before `user`'s row is locked: it
+    locks every active manager's row, in pk order, so that two managers demoting
+    or deactivating each other at the same moment take turns (and never deadlock);
+    the second then counts, on a fresh read, the managers the first one has left.
+    """
+    if stays_manager:
+        return  # promoting or reactivating takes no manager away
+    managers = User.objects.filter(is_active=True, groups__name=Role.MANAGER.value)
+    locked = managers.select_for_update(of=("self",)).order_by("pk")
+    list(locked.values_list("pk", flat=True))
+    # Read again now that the rows are ours: a change committed while this one
+    # waited is seen (PostgreSQL's READ COMMITTED takes a new snapshot per query).
+    if set(managers.values_list("pk", flat=True)) == {user.pk}:
+        raise ValidationError(
+            f"{_name(user)} is the clinic's last active clinic manager: make someone "
+            "else a clinic manager first, so that someone can still run the staff "
+            "page."
+        )
+
+
 @transaction.atomic
 def staff_set_role(
     *, user: User, role: Role | str, by: User, context: AuditContext
@@ -145,18 +169,20 @@ def staff_set_role(
     """Give `user` exactly one of the three roles; the staff flag follows the role.
 
     A manager cannot take away their own manager role (the clinic would be locked
-    out of its staff page) nor change a superuser's account. A superuser's own flags
-    are left as they are: those are changed by a superuser, in the admin.
+    out of its staff page) nor change a superuser's account; no one takes away the
+    last active clinic manager's role. A superuser's own flags are left as they
+    are: those are changed by a superuser, in the admin.
     """
     role = _role(role)
-    user = _locked(user)
-    _check_may_change(user=user, by=by)
-    before = staff_roles_of(user)
     if user.pk == by.pk and role is not Role.MANAGER and not by.is_superuser:
         raise ValidationError(
             "You cannot take away your own manager role: another manager (or a "
             "superuser) can change it."
         )
+    _keep_a_manager(user, stays_manager=role is Role.MANAGER)
+    user = _locked(user)
+    _check_may_change(user=user, by=by)
+    before = staff_roles_of(user)
     staff_flag = user.is_staff if user.is_superuser else opens_admin(role)
     if before == [role] and user.is_staff == staff_flag:
         return user
@@ -186,13 +212,15 @@ def staff_set_active(
     """Deactivate (the person can no longer sign in) or reactivate an account.
 
     Never a deletion: the records the person wrote and the audit trail name them.
+    The last active clinic manager is not deactivated, by anyone.
     """
-    user = _locked(user)
-    _check_may_change(user=user, by=by)
     if user.pk == by.pk and not active:
         raise ValidationError(
             "You cannot deactivate your own account: another manager can."
         )
+    _keep_a_manager(user, stays_manager=active)
+    user = _locked(user)
+    _check_may_change(user=user, by=by)
     if user.is_active == active:
         return user
     user.is_active = active

@@ -14,7 +14,7 @@ from django.urls import reverse
 from massageclinic.audit import AuditContext
 from massageclinic.models import AuditEvent
 from massageclinic.roles import Role, user_roles
-from massageclinic.staff import opens_admin, staff_set_role
+from massageclinic.staff import opens_admin, staff_set_active, staff_set_role
 from massageclinic.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -363,3 +363,80 @@ def test_a_superuser_is_offered_the_staffs_passwords(admin_client, therapist):
 
     password = reverse("admin:auth_user_password_change", args=[therapist.user.pk])
     assert f'href="{password}">Set a password' in page
+
+
+# --- The clinic always keeps an active clinic manager -------------------------------
+
+
+def _second_manager(username: str = "manager2", **extra: object) -> User:
+    user = UserFactory(username=username, first_name="Mo", is_staff=True, **extra)
+    user.groups.add(Group.objects.get(name=Role.MANAGER.value))
+    return user
+
+
+def test_a_manager_demotes_or_deactivates_another_while_one_remains(
+    as_manager, manager
+):
+    other = _second_manager()
+
+    demoted = as_manager.post(
+        reverse("staff:role", args=[other.pk]), {"role": "Therapist"}, follow=True
+    )
+    assert "is now Therapist" in demoted.content.decode()
+    assert user_roles(_fresh(other)) == {Role.THERAPIST}
+
+    third = _second_manager(username="manager3")
+    as_manager.post(reverse("staff:active", args=[third.pk]), {"active": "0"})
+    assert not _fresh(third).is_active
+    assert user_roles(_fresh(manager)) == {Role.MANAGER} and _fresh(manager).is_active
+
+
+def test_the_last_active_manager_is_kept_even_by_a_superuser(admin_client, manager):
+    # Another manager who is deactivated does not count.
+    _second_manager(is_active=False)
+
+    role = admin_client.post(
+        reverse("staff:role", args=[manager.pk]), {"role": "Front desk"}, follow=True
+    )
+    active = admin_client.post(
+        reverse("staff:active", args=[manager.pk]), {"active": "0"}, follow=True
+    )
+
+    for response in (role, active):
+        assert (
+            "is the clinic&#x27;s last active clinic manager"
+            in response.content.decode()
+        )
+    manager = _fresh(manager)
+    assert user_roles(manager) == {Role.MANAGER}
+    assert manager.is_active and manager.is_staff
+    assert not _roles_rows()
+
+
+def test_the_services_refuse_to_leave_no_manager(admin_user, manager):
+    context = AuditContext.system("test")
+
+    with pytest.raises(ValidationError, match="last active clinic manager"):
+        staff_set_role(
+            user=manager, role=Role.THERAPIST, by=admin_user, context=context
+        )
+    with pytest.raises(ValidationError, match="last active clinic manager"):
+        staff_set_active(user=manager, active=False, by=admin_user, context=context)
+
+    # With a second active manager, either may go.
+    _second_manager()
+    staff_set_active(user=manager, active=False, by=admin_user, context=context)
+    assert not _fresh(manager).is_active
+
+
+def test_a_manager_who_is_a_superuser_counts_as_a_manager(admin_user, manager):
+    admin_user.groups.add(Group.objects.get(name=Role.MANAGER.value))
+
+    staff_set_role(
+        user=manager,
+        role=Role.FRONT_DESK,
+        by=admin_user,
+        context=AuditContext.system("test"),
+    )
+
+    assert user_roles(_fresh(manager)) == {Role.FRONT_DESK}
