@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -307,32 +308,35 @@ class ActiveFlagListFilter(admin.SimpleListFilter):
 @admin.register(Contraindication)
 class ContraindicationAdmin(AuditedHealthRecordAdmin, _WrittenOnItsPageAdmin):
     """Flags are added, edited, cleared and resolved on the client's safety flags
-    (contraindication_add, _update, _clear, _resolve)."""
+    (contraindication_add, _update, _clear, _resolve).
+
+    The list is metadata only: whose flag, when it was added and resolved, and by
+    whom. The condition, its severity and body region are health detail, read on the
+    flag's own page (an audited read); the list neither shows them nor is searched
+    or filtered by them, which would tell who has a condition without an audit row.
+    """
 
     list_display = [
         "client",
-        "condition",
-        "severity",
-        "body_region",
+        "created_at",
+        "created_by",
         "is_active",
-        "onset_on",
-        "recheck_on",
-        "cleared_on",
-        "source",
+        "resolved_at",
+        "resolved_by",
     ]
-    list_filter = [
-        ActiveFlagListFilter,
-        "severity",
-        "source",
-        "body_region",
-        "condition",
-    ]
-    list_select_related = ["client", "condition"]
-    search_fields = [
-        "client__first_name",
-        "client__last_name",
-        "condition__name",
-    ]
+    list_filter = [ActiveFlagListFilter]
+    list_select_related = ["client", "created_by", "resolved_by"]
+    search_fields = ["client__first_name", "client__last_name"]
+    # Django lets the address filter by any field of the model (?condition=3):
+    # here only by the listed metadata (and the active filter's own parameter).
+    listed_lookups = (
+        ActiveFlagListFilter.parameter_name,
+        "client",
+        "created_at",
+        "created_by",
+        "resolved_at",
+        "resolved_by",
+    )
     date_hierarchy = "created_at"
     autocomplete_fields = ["client", "condition", "history"]
     readonly_fields = [
@@ -383,6 +387,13 @@ class ContraindicationAdmin(AuditedHealthRecordAdmin, _WrittenOnItsPageAdmin):
             },
         ),
     ]
+
+    def lookup_allowed(
+        self, lookup: str, value: str, request: HttpRequest | None = None
+    ) -> bool:
+        if lookup.split(LOOKUP_SEP)[0] not in self.listed_lookups:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="active", boolean=True, ordering="resolved_at")
     def is_active(self, obj: Contraindication) -> bool:

@@ -286,3 +286,36 @@ def test_restoring_in_the_admin_goes_through_the_service_and_is_audited(staff, r
         url,
         patient.pk,
     )
+
+
+def test_the_flags_list_shows_no_condition_and_is_not_searched_by_one(staff, records):
+    # The list is metadata: whose flag and when. Which condition a client has is
+    # read on the flag's page, which writes an audit row; the list writes none.
+    condition = records.flag.condition
+    url = _url(Contraindication, "changelist")
+
+    listed = staff.get(url)
+    searched = staff.get(url, {"q": condition.name})
+    # Nor filtered by one, not even by a lookup typed into the address.
+    filtered = staff.get(url, {"condition__id__exact": condition.pk})
+    by_severity = staff.get(url, {"severity": "modify"})
+
+    assert listed.context["cl"].result_count == 1
+    assert "Okafor" in listed.content.decode()
+    assert filtered.status_code == 400 and by_severity.status_code == 400
+    for response in (listed, searched, filtered, by_severity):
+        # Only the search box repeats what was typed.
+        page = response.content.decode().replace(
+            f'value="{condition.name}" id="searchbar"', ""
+        )
+        assert condition.name.lower() not in page.lower()
+        assert "Modify" not in page  # the severity
+    assert searched.context["cl"].result_count == 0
+    assert not AuditEvent.objects.exists()
+
+    opened = staff.get(_url(Contraindication, "change", records.flag.pk))
+
+    assert condition.name in opened.content.decode()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.VIEW, client_id=records.patient.pk
+    ).exists()
