@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -387,13 +386,6 @@ class ContraindicationAdmin(AuditedHealthRecordAdmin, _WrittenOnItsPageAdmin):
             },
         ),
     ]
-
-    def lookup_allowed(
-        self, lookup: str, value: str, request: HttpRequest | None = None
-    ) -> bool:
-        if lookup.split(LOOKUP_SEP)[0] not in self.listed_lookups:
-            return False
-        return super().lookup_allowed(lookup, value, request)
 
     @admin.display(description="active", boolean=True, ordering="resolved_at")
     def is_active(self, obj: Contraindication) -> bool:

@@ -22,6 +22,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Model, QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -239,6 +240,31 @@ class AuditedHealthRecordAdmin(admin.ModelAdmin):
     """
 
     health_client = "client_id"
+    # Django lets the address filter a list by any field of the model
+    # (?condition=3, ?takes_anticoagulants=True): that reads health detail without
+    # opening a record. Only the listed filters, the date drill-down and these
+    # lookups narrow a list of health records.
+    listed_lookups: tuple[str, ...] = ()
+
+    def lookup_allowed(
+        self, lookup: str, value: str, request: HttpRequest | None = None
+    ) -> bool:
+        if lookup.split(LOOKUP_SEP)[0] not in self._allowed_lookups():
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def _allowed_lookups(self) -> set[str]:
+        names = set(self.listed_lookups)
+        for item in self.list_filter:
+            if isinstance(item, str):
+                names.add(item.split(LOOKUP_SEP)[0])
+            elif isinstance(item, list | tuple):
+                names.add(str(item[0]).split(LOOKUP_SEP)[0])
+            elif parameter := getattr(item, "parameter_name", None):
+                names.add(parameter)
+        if self.date_hierarchy:
+            names.add(self.date_hierarchy.split(LOOKUP_SEP)[0])
+        return names
 
     def health_client_id(self, obj: Model) -> int | None:
         value: Any = obj

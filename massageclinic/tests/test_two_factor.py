@@ -346,7 +346,9 @@ def test_a_desk_member_who_set_up_an_app_is_asked_for_it(client, front_desk):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_recovery_code_sent_many_times_at_once_signs_in_once(therapist):
+def test_a_recovery_code_sent_many_times_at_once_signs_in_once(
+    reference_data, therapist
+):
     import threading
 
     from django.db import connection
