@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from massageclinic import two_factor
+from massageclinic.clock import location_zone
 
 register = template.Library()
 
@@ -21,4 +22,5 @@ def two_factor_summary(context: dict[str, Any]) -> dict[str, Any]:
         "codes_left": two_factor.recovery_codes_left(user) if device else 0,
         "required": two_factor.second_factor_required(request),
         "csrf_token": context.get("csrf_token"),
+        "zone": location_zone(None) if device else None,
     }
