@@ -58,8 +58,15 @@ MANAGER_READS_ONLY = {
 }
 
 
+# The schedule of the clinic's own tasks (reminders, sweeps) is set by the code; the
+# manager reads it in the admin and changes none of it (issue 11).
+MANAGER_READS_ONLY_APPS = {"django_celery_beat"}
+
+
 def _manager_may(key: tuple[str, str], codename: str) -> bool:
     """Whether the clinic manager's group holds this model permission."""
+    if key[0] in MANAGER_READS_ONLY_APPS and not codename.startswith("view_"):
+        return False
     if codename.startswith("delete_") and key in CLINICAL:
         return False
     return not (key in MANAGER_READS_ONLY and not codename.startswith("view_"))

@@ -249,3 +249,25 @@ def test_the_therapist_still_writes_notes():
     codenames = set(therapist.permissions.values_list("codename", flat=True))
 
     assert {"add_sessionnote", "change_sessionnote", "add_noteaddendum"} <= codenames
+
+
+def test_the_manager_reads_the_task_schedule_and_changes_none_of_it(as_manager):
+    """Disabling the reminder task in the admin would silence every client message."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    every = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.MINUTES)
+    task = PeriodicTask.objects.create(
+        name="Send due messages", task="sessions.tasks.send_due", interval=every
+    )
+    change = reverse("admin:django_celery_beat_periodictask_change", args=[task.pk])
+
+    assert as_manager.get(change).status_code == 200
+    assert as_manager.post(change, {"enabled": ""}).status_code == 403
+    add = reverse("admin:django_celery_beat_periodictask_add")
+    assert as_manager.get(add).status_code == 403
+    codenames = set(
+        Group.objects.get(name=Role.MANAGER.value)
+        .permissions.filter(content_type__app_label="django_celery_beat")
+        .values_list("codename", flat=True)
+    )
+    assert codenames and all(c.startswith("view_") for c in codenames)
