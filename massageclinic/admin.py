@@ -313,6 +313,24 @@ class ClinicalRecordInline(ClinicTabularInline):
         return False
 
 
+class ViewedOnly:
+    """An admin mixin for records written by the app alone (the audit trail, who
+    must change a password): listed and viewed, never added, changed or deleted."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Model | None = None
+    ) -> bool:
+        return False
+
+
 class ViewedHereWrittenOnItsPage:
     """An admin mixin: the records are listed and viewed here, never added or saved.
 
@@ -523,7 +541,7 @@ class ClinicPolicyAdmin(ClinicModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ClinicModelAdmin):
+class AuditEventAdmin(ViewedOnly, ClinicModelAdmin):
     """The audit log: read-only, for the manager (DESIGN.md section 6)."""
 
     list_display = [
@@ -539,19 +557,6 @@ class AuditEventAdmin(ClinicModelAdmin):
     list_select_related = ["user"]
     search_fields = ["summary", "user__username", "path"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
 
 
 # The users' and groups' admin, locked down so that roles cannot be escalated

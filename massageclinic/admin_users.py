@@ -23,7 +23,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
-from massageclinic.admin import ClinicModelAdmin
+from massageclinic.admin import ClinicModelAdmin, ViewedOnly
 from massageclinic.audit import AuditContext, audit_account_event, audit_record
 from massageclinic.models import AuditEvent, PasswordChangeRequired
 from massageclinic.password_required import (
@@ -225,7 +225,7 @@ class ClinicGroupAdmin(GroupAdmin):
 
 
 @admin.register(PasswordChangeRequired)
-class PasswordChangeRequiredAdmin(ClinicModelAdmin):
+class PasswordChangeRequiredAdmin(ViewedOnly, ClinicModelAdmin):
     """Who must still choose their own password: viewed only. A row is made when
     someone else gives a person a password and goes when they change it."""
 
@@ -234,16 +234,3 @@ class PasswordChangeRequiredAdmin(ClinicModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     date_hierarchy = "since"
     str_select_related = ("user",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: Model | None = None
-    ) -> bool:
-        return False
