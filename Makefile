@@ -14,6 +14,7 @@ TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billi
 	massageclinic/middleware.py massageclinic/client_links.py massageclinic/two_factor.py \
 	massageclinic/session_security.py massageclinic/two_factor_views.py \
 	massageclinic/staff.py massageclinic/staff_views.py massageclinic/staff_forms.py \
+	massageclinic/signin.py massageclinic/account.py massageclinic/password_required.py \
 	massageclinic/templatetags massageclinic/management/commands/grant_app_role.py \
 	clients/audit_log.py clients/views/audit_log.py clients/forms/audit_log.py \
 	therapists \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -82,7 +84,8 @@ def own_password_change(*, form: PasswordChangeForm, context: AuditContext) -> U
 
 def account(request: HttpRequest) -> HttpResponse:
     """Every signed-in person: change the password, see the recent sign-ins."""
-    form = SignInCheckedPasswordChangeForm(request, request.user, request.POST or None)
+    person = cast(User, request.user)  # the middleware lets no anonymous visitor in
+    form = SignInCheckedPasswordChangeForm(request, person, request.POST or None)
     valid = request.method == "POST" and form.is_valid()
     if locked_out_by_axes(request):
         # Too many wrong current passwords: whoever holds this session is treated
@@ -104,7 +107,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "account/account.html",
         {
             "form": form,
-            "sign_ins": recent_sign_ins(request.user, limit=RECENT_SIGN_INS),
+            "sign_ins": recent_sign_ins(person, limit=RECENT_SIGN_INS),
             "limit": RECENT_SIGN_INS,
             "zone": location_zone(),
         },
@@ -130,8 +133,8 @@ class UnlockForm(forms.Form):
     kind = forms.ChoiceField(choices=[(ACCOUNT, "User name"), (ADDRESS, "Address")])
     key = forms.CharField(max_length=255)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("kind") == ADDRESS and data.get("key"):
             data["key"] = forms.GenericIPAddressField().clean(data["key"])
         return data
