@@ -23,10 +23,10 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 
 from massageclinic.models import PasswordChangeRequired
+from massageclinic.session_security import send_browser_to
 
 SESSION_KEY = "clinic_password_change_required"
 ACCOUNT_PAGE = "account"
@@ -76,17 +76,6 @@ def _flagged(request: HttpRequest) -> bool:
     return bool(flagged)
 
 
-def _to_account_page(request: HttpRequest) -> HttpResponse:
-    """Send the browser to the account page; an htmx request is told to load it
-    whole (as massageclinic.session_security does)."""
-    target = reverse(ACCOUNT_PAGE)
-    if request.headers.get("HX-Request"):
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = target
-        return response
-    return redirect(target)
-
-
 class PasswordChangeRequiredMiddleware:
     """Holds every page but the account page until a given password is changed."""
 
@@ -115,4 +104,4 @@ class PasswordChangeRequiredMiddleware:
             messages.warning(request, MESSAGE)
         if name in ALLOWED_PAGES:
             return None
-        return _to_account_page(request)
+        return send_browser_to(request, reverse(ACCOUNT_PAGE))

@@ -90,7 +90,7 @@ def _note_activity(request: HttpRequest, now: float) -> None:
         session[LAST_ACTIVITY] = now
 
 
-def _to_sign_in(request: HttpRequest, target: str) -> HttpResponse:
+def send_browser_to(request: HttpRequest, target: str) -> HttpResponse:
     """Send the browser to `target`; an htmx request is told to load it whole."""
     if request.headers.get("HX-Request"):
         response = HttpResponse(status=204)
@@ -142,7 +142,7 @@ class SessionSecurityMiddleware:
             if two_factor.authenticator_of(request.user)
             else "two_factor_setup"
         )
-        return _to_sign_in(request, _with_next(reverse(name), request))
+        return send_browser_to(request, _with_next(reverse(name), request))
 
     def _end(self, request: HttpRequest, reason: str) -> HttpResponse:
         user = request.user
@@ -154,6 +154,6 @@ class SessionSecurityMiddleware:
         )
         logout(request)
         messages.info(request, reason)
-        return _to_sign_in(
+        return send_browser_to(
             request, _with_next(resolve_url(settings.LOGIN_URL), request)
         )
