@@ -13,6 +13,14 @@ STEP = timedelta(minutes=15)
 LONGEST_VISIT = timedelta(hours=4)
 LENGTH_RULE = "A visit lasts 15 minutes to 4 hours, in steps of 15 minutes."
 
+# The clinic's travel buffer before and after a home or workplace visit is at most
+# this. With the longest visit it bounds how far a visit's busy time reaches, so a
+# range query over visits can start its index scan a known distance back.
+LONGEST_TRAVEL = timedelta(hours=2)
+TRAVEL_RULE = "Travel time is 0 minutes to 2 hours."
+# The furthest a visit's therapist busy span reaches before or after its start.
+LONGEST_REACH_BACK = LONGEST_VISIT + LONGEST_TRAVEL
+
 
 def length_problem(length: timedelta) -> str | None:
     """The rule's sentence when `length` breaks it, else None."""

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from massageclinic.lengths import LONGEST_TRAVEL, TRAVEL_RULE
 from massageclinic.validators import validate_time_zone
 
 
@@ -114,6 +115,10 @@ class ClinicPolicy(models.Model):
     )
     travel_buffer = models.DurationField(
         default=timedelta(minutes=30),
+        validators=[
+            MinValueValidator(timedelta(0), message=TRAVEL_RULE),
+            MaxValueValidator(LONGEST_TRAVEL, message=TRAVEL_RULE),
+        ],
         help_text="Blocked on the therapist's time before and after a home or workplace visit.",
     )
     billing_unit_rule = models.CharField(
@@ -154,6 +159,12 @@ class ClinicPolicy(models.Model):
         verbose_name_plural = "clinic policy"
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="clinic_policy_single_row"),
+            models.CheckConstraint(
+                condition=Q(travel_buffer__gte=timedelta(0))
+                & Q(travel_buffer__lte=LONGEST_TRAVEL),
+                name="clinic_policy_travel_buffer_bounded",
+                violation_error_message=TRAVEL_RULE,
+            ),
         ]
 
     def __str__(self) -> str:

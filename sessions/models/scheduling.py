@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 
 from clients.models import Authorization, Client, Referral
+from massageclinic.lengths import LONGEST_REACH_BACK, LONGEST_TRAVEL, LONGEST_VISIT
 from massageclinic.models import Location, Room
 from massageclinic.validators import validate_clinic_date
 from therapists.models import Modality, Therapist, Weekday
@@ -94,6 +95,43 @@ class AppointmentSeries(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client}: series from {self.starts_on} with {self.therapist.full_name}"
+
+
+class AppointmentQuerySet(models.QuerySet):
+    """Range reads over visits, always bounded on both sides of `starts_at`.
+
+    "Overlaps [start, end)" alone (`starts_at < end AND ends_at > start`) leaves the
+    scan open towards the past, so at 100,000 visits PostgreSQL reads the whole
+    table. A visit lasts at most LONGEST_VISIT and its travel at most LONGEST_TRAVEL
+    (both held by check constraints), which gives every such read a lower bound on
+    `starts_at` and so an index range scan.
+    """
+
+    def overlapping(self, start, end) -> AppointmentQuerySet:
+        """Visits whose own time (start to end) touches [start, end)."""
+        return self.filter(
+            starts_at__gt=start - LONGEST_VISIT,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+
+    def not_over_by(self, moment) -> AppointmentQuerySet:
+        """Visits still going on or to come at `moment` (ending after it)."""
+        return self.filter(starts_at__gt=moment - LONGEST_VISIT, ends_at__gt=moment)
+
+    def busy_within(self, start, end) -> AppointmentQuerySet:
+        """Visits whose therapist busy time (the visit plus travel) touches [start, end).
+
+        The busy span contains the visit itself, so this finds every visit whose
+        therapist, room or client time can touch the window, including the travel
+        before a home visit that starts after `end`.
+        """
+        return self.filter(
+            starts_at__gt=start - LONGEST_REACH_BACK,
+            starts_at__lt=end + LONGEST_TRAVEL,
+            therapist_busy_from__lt=end,
+            therapist_busy_until__gt=start,
+        )
 
 
 class Appointment(models.Model):
@@ -192,17 +230,31 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = AppointmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["starts_at"]
         indexes = [
             models.Index(fields=["starts_at"]),
             models.Index(fields=["therapist", "starts_at"]),
             models.Index(fields=["client", "starts_at"]),
+            models.Index(fields=["location", "starts_at"]),
+            models.Index(fields=["room", "starts_at"]),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(starts_at__lt=F("ends_at")),
                 name="appointment_starts_before_end",
+            ),
+            # The bounds AppointmentQuerySet's range reads rely on.
+            models.CheckConstraint(
+                condition=Q(ends_at__lte=F("starts_at") + LONGEST_VISIT),
+                name="appointment_at_most_longest_visit",
+            ),
+            models.CheckConstraint(
+                condition=Q(therapist_busy_from__gte=F("starts_at") - LONGEST_TRAVEL)
+                & Q(therapist_busy_until__lte=F("ends_at") + LONGEST_TRAVEL),
+                name="appointment_travel_at_most_longest",
             ),
             models.CheckConstraint(
                 condition=Q(therapist_busy_from__lte=F("starts_at"))

@@ -141,13 +141,6 @@ def _blocking(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
     return queryset.exclude(status__in=Appointment.NON_BLOCKING_STATUSES)
 
 
-def _busy_within(start: datetime, end: datetime) -> Q:
-    # A visit's therapist busy span contains the visit itself, so filtering on it finds
-    # every visit whose therapist, room or client time can touch [start, end), including
-    # the travel before a home visit that starts after `end`.
-    return Q(therapist_busy_from__lt=end, therapist_busy_until__gt=start)
-
-
 class LiveSchedule:
     """Reads what the rules need straight from the database, one check at a time."""
 
@@ -182,7 +175,7 @@ class LiveSchedule:
         if visit.room is not None:
             who |= Q(room=visit.room)
         return list(
-            _blocking(Appointment.objects.filter(who, _busy_within(start, end)))
+            _blocking(Appointment.objects.busy_within(start, end).filter(who))
             .select_related("client", "therapist__user", "room", "location")
             .order_by("starts_at")
         )
@@ -233,9 +226,7 @@ class ScheduleSnapshot(LiveSchedule):
             | Q(client_id__in=self._client_ids)
         )
         visits = list(
-            _blocking(
-                Appointment.objects.filter(who, _busy_within(self.start, self.end))
-            )
+            _blocking(Appointment.objects.busy_within(self.start, self.end).filter(who))
             .select_related("client", "therapist__user", "room", "location")
             .order_by("starts_at")
         )

@@ -161,8 +161,8 @@ def visits_needing_safety_review(
     flagged = Contraindication.objects.filter(client_id=OuterRef("client_id")).filter(
         Q(resolved_at__isnull=True) | Q(resolved_at__gt=now)
     )
-    visits = Appointment.objects.filter(
-        Exists(flagged), status__in=REVIEWED_STATUSES, ends_at__gt=now
+    visits = Appointment.objects.not_over_by(now).filter(
+        Exists(flagged), status__in=REVIEWED_STATUSES
     )
     if client_ids is not None:
         visits = visits.filter(client_id__in=list(client_ids))

@@ -161,9 +161,8 @@ def rooms_with_taken(
     taken: set[int] = set()
     if span and rooms:
         taken = set(
-            Appointment.objects.filter(
-                room__in=rooms, starts_at__lt=span[1], ends_at__gt=span[0]
-            )
+            Appointment.objects.overlapping(*span)
+            .filter(room__in=rooms)
             .exclude(status__in=Appointment.NON_BLOCKING_STATUSES)
             .values_list("room_id", flat=True)
         )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.tests.factories import ClientFactory
+from massageclinic.lengths import LONGEST_TRAVEL, LONGEST_VISIT, STEP, TRAVEL_RULE
+from massageclinic.models import clinic_policy
 from massageclinic.tests.factories import RoomFactory
 from sessions.models import Appointment, Place
 from sessions.tests.factories import AppointmentFactory
@@ -134,3 +137,59 @@ def test_clinical_records_are_protected_from_deletion(booked):
     with pytest.raises(ProtectedError):
         client.delete()
     assert ClientFactory._meta.model.objects.filter(pk=client.pk).exists()
+
+
+# --- the bounds every range read relies on (AppointmentQuerySet) -----------------------
+
+
+def test_it_rejects_a_visit_longer_than_the_longest(booked):
+    with pytest.raises(IntegrityError) as excinfo:
+        _book_over(booked, ends_at=NINE + HOUR / 2 + LONGEST_VISIT + STEP)
+    assert _constraint_name(excinfo) == "appointment_at_most_longest_visit"
+
+
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_it_rejects_travel_longer_than_the_longest(booked, side):
+    start, end = NINE + 5 * HOUR, NINE + 6 * HOUR
+    too_far = LONGEST_TRAVEL + STEP
+    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
+        AppointmentFactory(
+            location=booked.location,
+            place=Place.HOME,
+            room=None,
+            starts_at=start,
+            ends_at=end,
+            therapist_busy_from=start - (too_far if side == "before" else HOUR),
+            therapist_busy_until=end + (too_far if side == "after" else HOUR),
+        )
+    assert _constraint_name(excinfo) == "appointment_travel_at_most_longest"
+
+
+def test_the_longest_visit_with_the_longest_travel_is_accepted(booked):
+    start = NINE + 5 * HOUR
+    visit = AppointmentFactory(
+        location=booked.location,
+        place=Place.HOME,
+        room=None,
+        starts_at=start,
+        ends_at=start + LONGEST_VISIT,
+        therapist_busy_from=start - LONGEST_TRAVEL,
+        therapist_busy_until=start + LONGEST_VISIT + LONGEST_TRAVEL,
+    )
+    assert visit.pk
+
+
+def test_the_clinic_travel_buffer_is_bounded_in_the_database():
+    policy = clinic_policy()
+    policy.travel_buffer = LONGEST_TRAVEL + STEP
+    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
+        policy.save()
+    assert _constraint_name(excinfo) == "clinic_policy_travel_buffer_bounded"
+
+
+def test_the_clinic_travel_buffer_form_says_the_rule():
+    policy = clinic_policy()
+    policy.travel_buffer = LONGEST_TRAVEL + STEP
+    with pytest.raises(ValidationError) as excinfo:
+        policy.full_clean()
+    assert TRAVEL_RULE in excinfo.value.message_dict["travel_buffer"]
