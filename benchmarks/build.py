@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time as clock
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -521,7 +522,9 @@ class BenchClinic:
             )
         ]
         pool = list(clients)
-        self.rng.shuffle(pool)
+        busiest = max(Counter(day for day, *_ in plan).values(), default=0)
+        if busiest > len(pool):  # a client would come twice in a day
+            raise ValueError(f"{len(pool)} clients cannot fill {busiest} visits a day.")
         cursor = 0
         past_status = _weighted(self.rng, PAST_STATUSES)
         coming_status = _weighted(self.rng, COMING_STATUSES)

