@@ -144,6 +144,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The queue tasks go to and workers read by default; a bench or test names its own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # --- Auth ------------------------------------------------------------------------
 # Argon2 for every new or changed password; older hashes are upgraded at sign-in.
@@ -257,6 +259,18 @@ CLINIC_FRONT_DESK_EMAIL = env_str("CLINIC_FRONT_DESK_EMAIL")
 CLINIC_MESSAGE_BATCH_SIZE = env_int("CLINIC_MESSAGE_BATCH_SIZE", default=50)
 if CLINIC_MESSAGE_BATCH_SIZE < 1:
     raise ImproperlyConfigured("CLINIC_MESSAGE_BATCH_SIZE must be 1 or more.")
+# A worker holds its claim on a batch for this long unless it renews it (it does, a
+# few times a lease, while it lives); a dead worker's rows are sent again after it.
+CLINIC_MESSAGE_LEASE_SECONDS = env_int("CLINIC_MESSAGE_LEASE_SECONDS", default=60)
+if CLINIC_MESSAGE_LEASE_SECONDS < 10:
+    raise ImproperlyConfigured("CLINIC_MESSAGE_LEASE_SECONDS must be 10 or more.")
+# The wait for the mail server's reply once it has the whole message (RFC 5321
+# section 4.5.3.2.6: 10 minutes); an error after that is an unknown outcome.
+CLINIC_MESSAGE_DATA_REPLY_TIMEOUT = env_int(
+    "CLINIC_MESSAGE_DATA_REPLY_TIMEOUT", default=600
+)
+if CLINIC_MESSAGE_DATA_REPLY_TIMEOUT < 1:
+    raise ImproperlyConfigured("CLINIC_MESSAGE_DATA_REPLY_TIMEOUT must be 1 or more.")
 
 # --- Security --------------------------------------------------------------------
 # A clinic app holding health data serves everything itself: no script from anywhere

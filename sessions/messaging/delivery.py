@@ -1,47 +1,67 @@
 """Delivery: hand due rows to workers, claim them, send them, record what happened.
 
 The message table is the source of truth; the broker only carries work, so losing
-a task (a Redis restart) loses nothing: the next minute's sweep finds the rows.
+a task (a Redis restart) loses nothing: the next sweep finds the rows.
 
-1. The beat job runs `messages_dispatch` every minute. It puts rows left `sending`
-   longer than SENDING_TIMEOUT back to `pending` (their worker died), then hands the
-   ids of due `pending` rows, in batches, to `send_messages` tasks (on commit).
+1. The beat runs `messages_dispatch` every few seconds (the sweep; an indexed read
+   of due rows). It puts rows whose worker's lease lapsed back to `pending` (that
+   worker died), then hands the ids of due `pending` rows, in batches, to
+   `send_messages` tasks (on commit).
 2. A task calls `messages_send`: it claims those of its rows that are still due and
-   pending (status -> `sending`, `claimed_at`, one more attempt) under
-   `select_for_update(skip_locked=True)` and commits, so two workers never hold the
-   same row. Handing the same id twice is therefore harmless.
-3. It opens one SMTP connection for the batch and, per row, locks the row, checks it
-   is still the claim it made (a change at the desk may have re-timed or cancelled
-   it meanwhile), renders it, sends it, and records `sent` with the time and the
-   Message-ID in the same short transaction.
-4. An SMTP error puts the row back to `pending` with a growing back-off (1, 2, 4, 8
-   minutes); after MAX_ATTEMPTS it is `failed` with the error, for the outbox page.
+   pending in one short transaction (`select_for_update(skip_locked=True)`, then one
+   UPDATE: status -> `sending`, one more attempt, the claim's stamp in `claimed_at`,
+   the Message-ID if the row has none yet) and commits. Two workers never hold the
+   same row, so handing the same id twice is harmless.
+3. No transaction and no row lock is open while it talks to the mail server: a
+   desk's cancel or move never waits for SMTP. The worker renders each row (shared
+   work, such as the clinic's policy and the sender, once per batch) and sends it
+   over one SMTP connection for the batch. Each outcome is recorded at once with a
+   conditional UPDATE that matches only while the row is still this claim
+   (`sending` with this `claimed_at`): a row the desk re-timed or cancelled
+   meanwhile is left as the desk made it.
+4. The claim is a lease: a thread of the worker renews it (touches `updated_at`)
+   every third of CLINIC_MESSAGE_LEASE_SECONDS while the batch is in hand, also
+   while a slow server keeps it waiting. A killed worker renews nothing, so its rows
+   are taken back by the first sweep after the lease lapses (a minute by default).
+5. An SMTP error puts the row back to `pending`, due 1, 2, 4, 8 minutes after the
+   moment the attempt failed; after MAX_ATTEMPTS it is `failed` with the error,
+   for the outbox page. A 5xx refusal fails at once. An error after the server had
+   the whole message (its reply to the final "." never came, even after the
+   10 minutes RFC 5321 gives it) has an unknown outcome: the server most likely
+   stored it, so the row is `failed` with that explanation and is not sent again
+   unless someone at the desk retries it.
 
 Exactly once, as the client sees it: each row has one Message-ID for all its
-attempts, written before the first one. The only moment a crash causes a second
-delivery is between the SMTP server's "250 accepted" and our commit of `sent`
-(microseconds per message, since each row commits on its own); that copy carries
-the same Message-ID, which mail programs treat as the message they already have.
+attempts, written when it is first claimed. The only moment a crash causes a second
+delivery is between the SMTP server's "250 accepted" and the UPDATE recording `sent`
+(one row per worker process at most, since each outcome is recorded on its own);
+that copy carries the same Message-ID, which mail programs treat as the message
+they already have. A row the desk changes while its message is on the way out gets
+a new Message-ID (see outbox.py), so the corrected message is not taken for a copy.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.models import AuditEvent
+from sessions.messaging.ids import message_id_expression
 from sessions.messaging.queue import enqueue_send
-from sessions.messaging.render import email_for, message_id_for, message_verdict
+from sessions.messaging.render import RenderBatch, email_for, message_verdict
+from sessions.messaging.smtp import OutcomeUnknown, backend_for_messages
 from sessions.models import OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -49,8 +69,15 @@ logger = logging.getLogger(__name__)
 Status = OutboundMessage.Status
 
 MAX_ATTEMPTS = 5
-SENDING_TIMEOUT = timedelta(minutes=10)
-MAX_PER_TICK = 5000  # a larger backlog is handed over in the following minutes
+# A claim not renewed for this long belongs to a dead worker.
+SENDING_TIMEOUT = timedelta(seconds=settings.CLINIC_MESSAGE_LEASE_SECONDS)
+MAX_PER_TICK = 5000  # a larger backlog is handed over by the following sweeps
+
+OUTCOME_UNKNOWN = (
+    "Outcome unknown: the mail server received the whole message but never "
+    "confirmed it ({error}). It was not sent again, since the client most likely "
+    "has it; retry only if they did not get it."
+)
 
 
 def backoff(attempt: int) -> timedelta:
@@ -65,39 +92,59 @@ class Report:
     failed: int = 0
     skipped: int = 0
     gone: int = 0  # changed or taken over since the claim
+    unknown: int = 0  # handed over, never confirmed: not sent again
 
     def __str__(self) -> str:
         return (
             f"sent {self.sent}, to retry {self.retried}, failed {self.failed}, "
-            f"not sent {self.skipped}, changed meanwhile {self.gone}"
+            f"outcome unknown {self.unknown}, not sent {self.skipped}, "
+            f"changed meanwhile {self.gone}"
         )
 
 
-@transaction.atomic
-def messages_reclaim(*, now: datetime) -> int:
-    """Rows a dead worker left `sending`: back to pending, or failed when worn out.
+class Clock:
+    """The task's own time: the sweep's `now` plus the time since the sweep.
 
-    A live worker holds the row lock while it sends, so skip_locked passes over it.
+    The sweep's `now` decides what is due; a failure is dated when it happened
+    (after the task waited in the queue and sent the rows before it), so the next
+    attempt is spaced from the failure. Tests drive `now` by hand, so the time since
+    the sweep is measured, not read off the wall clock.
     """
-    stale = list(
-        OutboundMessage.objects.select_for_update(skip_locked=True).filter(
-            status=Status.SENDING, claimed_at__lt=now - SENDING_TIMEOUT
+
+    def __init__(self, now: datetime, queued: timedelta = timedelta(0)) -> None:
+        self.now = now
+        self.queued = max(queued, timedelta(0))
+        self._started = time.monotonic()
+
+    def moment(self) -> datetime:
+        elapsed = timedelta(seconds=time.monotonic() - self._started)
+        # To the second: a retry "1 minute later" reads as such on the outbox page.
+        return (self.now + self.queued + elapsed).replace(microsecond=0)
+
+
+def messages_reclaim(*, now: datetime) -> int:
+    """Rows whose worker stopped renewing its lease: back to pending, or failed when
+    worn out. A live worker renews its lease, so its rows are never taken."""
+    with transaction.atomic():
+        stale = list(
+            OutboundMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.SENDING, updated_at__lt=now - SENDING_TIMEOUT)
+            .only("pk", "attempts", "status", "claimed_at", "last_error")
         )
-    )
-    for row in stale:
-        row.claimed_at = None
-        if row.attempts >= MAX_ATTEMPTS:
-            row.status = Status.FAILED
-            row.last_error = (
-                f"The worker stopped while sending it, {row.attempts} times."
-            )
-        else:
-            row.status = Status.PENDING
-            row.last_error = (
-                "The worker stopped while sending it; sent again with the same "
-                "Message-ID."
-            )
-        row.save(update_fields=["status", "claimed_at", "last_error", "updated_at"])
+        for row in stale:
+            row.claimed_at = None
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = Status.FAILED
+                row.last_error = (
+                    f"The worker stopped while sending it, {row.attempts} times."
+                )
+            else:
+                row.status = Status.PENDING
+                row.last_error = (
+                    "The worker stopped while sending it; sent again with the same "
+                    "Message-ID."
+                )
+            row.save(update_fields=["status", "claimed_at", "last_error", "updated_at"])
     if stale:
         logger.warning("Reclaimed %d message(s) left sending", len(stale))
     return len(stale)
@@ -113,36 +160,72 @@ def messages_dispatch(*, now: datetime, batch_size: int | None = None) -> int:
         .order_by("send_at", "pk")
         .values_list("pk", flat=True)[:MAX_PER_TICK]
     )
+    issued = timezone.now()
     for start in range(0, len(due), batch_size):
         batch = due[start : start + batch_size]
-        transaction.on_commit(partial(enqueue_send, batch, now), robust=True)
+        transaction.on_commit(partial(enqueue_send, batch, now, issued), robust=True)
     return len(due)
 
 
 @transaction.atomic
 def messages_claim(*, ids: list[int], now: datetime) -> tuple[list[int], datetime]:
-    """Take the rows of `ids` still due and pending; another worker's are skipped."""
+    """Take the rows of `ids` still due and pending; another worker's are skipped.
+
+    Returns the claimed ids and the claim's stamp (their `claimed_at`)."""
     claimed_at = timezone.now()
-    rows = list(
+    pks = list(
         OutboundMessage.objects.select_for_update(skip_locked=True)
         .filter(pk__in=ids, status=Status.PENDING, send_at__lte=now)
         .order_by("send_at", "pk")
+        .values_list("pk", flat=True)
     )
-    for row in rows:
-        row.status = Status.SENDING
-        row.claimed_at = claimed_at
-        row.attempts = F("attempts") + 1
-        row.message_id = row.message_id or message_id_for(row)
-        row.save(
-            update_fields=[
-                "status",
-                "claimed_at",
-                "attempts",
-                "message_id",
-                "updated_at",
-            ]
+    if pks:
+        OutboundMessage.objects.filter(pk__in=pks).update(
+            status=Status.SENDING,
+            claimed_at=claimed_at,
+            attempts=F("attempts") + 1,
+            message_id=message_id_expression(),
+            updated_at=claimed_at,
         )
-    return [row.pk for row in rows], claimed_at
+    return pks, claimed_at
+
+
+class Lease(threading.Thread):
+    """Renews the claim on a batch while the worker holds it (a daemon thread: it
+    dies with the worker, which is what lets the sweep tell a dead one)."""
+
+    def __init__(self, pks: list[int], claimed_at: datetime) -> None:
+        super().__init__(name="message-lease", daemon=True)
+        self.pks = pks
+        self.claimed_at = claimed_at
+        self.every = SENDING_TIMEOUT.total_seconds() / 3
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._done.wait(self.every):
+                self.renew()
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def renew(self) -> int:
+        try:
+            return OutboundMessage.objects.filter(
+                pk__in=self.pks, status=Status.SENDING, claimed_at=self.claimed_at
+            ).update(updated_at=timezone.now())
+        except Exception:
+            logger.warning(
+                "Renewing the lease of a message batch failed", exc_info=True
+            )
+            return 0
+
+    def __enter__(self) -> Lease:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self.join(timeout=30)
 
 
 def _permanent(error: Exception) -> bool:
@@ -160,106 +243,185 @@ def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:1000] or type(error).__name__
 
 
-def messages_send(*, ids: list[int], now: datetime) -> Report:
-    """Claim, then send the claimed rows over one SMTP connection."""
+_RELATED = (
+    "client__preferred_location",
+    "appointment__location",
+    "appointment__therapist__user",
+    "appointment__room",
+    "series__location",
+    "intake_invitation",
+    "authorization__policy__payer",
+)
+
+
+def messages_send(
+    *, ids: list[int], now: datetime, queued: timedelta = timedelta(0)
+) -> Report:
+    """Claim, then send the claimed rows over one SMTP connection, holding no lock.
+
+    `queued` is how long the task waited since the sweep handed it over."""
     report = Report()
+    clock = Clock(now, queued)
     claimed, claimed_at = messages_claim(ids=ids, now=now)
     if not claimed:
         return report
-    connection = get_connection()
-    try:
-        for pk in claimed:
-            _send_one(pk, claimed_at, now, connection, report)
-    finally:
+    with Lease(claimed, claimed_at):
+        rows = list(
+            OutboundMessage.objects.select_related(*_RELATED)
+            .filter(pk__in=claimed, status=Status.SENDING, claimed_at=claimed_at)
+            .order_by("send_at", "pk")
+        )
+        report.gone += len(claimed) - len(rows)
+        batch = RenderBatch()
+        connection = get_connection(backend_for_messages())
         try:
-            connection.close()
-        except Exception:
-            logger.debug("Closing the SMTP connection failed", exc_info=True)
+            for row in rows:
+                _send_one(row, claimed_at, clock, connection, batch, report)
+        finally:
+            _close(connection)
     logger.info("Messages: %s", report)
     return report
 
 
-@transaction.atomic
-def _send_one(
-    pk: int, claimed_at: datetime, now: datetime, connection, report: Report
-) -> None:
-    row = (
-        OutboundMessage.objects.select_for_update(of=("self",))
-        .select_related(
-            "client__preferred_location",
-            "appointment__location",
-            "appointment__therapist__user",
-            "appointment__room",
-            "series__location",
-            "intake_invitation",
-            "authorization__policy__payer",
-        )
-        .filter(pk=pk, status=Status.SENDING, claimed_at=claimed_at)
-        .first()
+def _close(connection) -> None:
+    try:
+        connection.close()  # the next row (or batch) opens a fresh one
+    except Exception:
+        logger.debug("Closing the SMTP connection failed", exc_info=True)
+
+
+def _this_claim(row: OutboundMessage, claimed_at: datetime):
+    return OutboundMessage.objects.filter(
+        pk=row.pk, status=Status.SENDING, claimed_at=claimed_at
     )
-    if row is None:  # re-timed, cancelled or reclaimed since we claimed it
-        report.gone += 1
-        return
-    verdict = message_verdict(row, now)
+
+
+def _send_one(
+    row: OutboundMessage,
+    claimed_at: datetime,
+    clock: Clock,
+    connection,
+    batch: RenderBatch,
+    report: Report,
+) -> None:
+    verdict = message_verdict(row, clock.now)
     if verdict is not None:
-        row.status, row.skip_reason = verdict
-        row.claimed_at = None
-        row.save(update_fields=["status", "skip_reason", "claimed_at", "updated_at"])
-        report.skipped += 1
+        status, reason = verdict
+        done = _this_claim(row, claimed_at).update(
+            status=status,
+            skip_reason=reason,
+            claimed_at=None,
+            updated_at=timezone.now(),
+        )
+        if done:
+            report.skipped += 1
+        else:
+            report.gone += 1
         return
     try:
-        with transaction.atomic():  # a failed render leaves the row's lock usable
-            email = email_for(row, now, connection=connection)
+        email = email_for(row, clock.now, connection=connection, batch=batch)
         connection.open()  # no-op while the batch's connection is open
         email.send()
-    except Exception as error:
-        _attempt_failed(row, error, now, report)
-        try:
-            connection.close()  # the next row opens a fresh one
-        except Exception:
-            logger.debug("Closing the SMTP connection failed", exc_info=True)
+    except OutcomeUnknown as error:
+        _close(connection)
+        _outcome_unknown(row, claimed_at, error, report)
         return
-    row.status = Status.SENT
-    row.sent_at = timezone.now()
-    row.to_email = email.to[0]
-    row.claimed_at = None
-    row.save(
-        update_fields=["status", "sent_at", "to_email", "claimed_at", "updated_at"]
-    )
-    if row.kind == OutboundMessage.Kind.AUTHORIZATION_NOTICE and row.authorization:
-        # The one message that carries a health record (the authorization's number,
-        # payer and visit counts) leaves the clinic's pages: on record, like a read.
-        audit_record(
-            AuditContext.system("task:send_messages"),
-            AuditEvent.Action.VIEW,
-            row.authorization,
-            client_id=row.client_id,
-            summary=f"Authorization notice emailed to {row.to_email}",
+    except Exception as error:
+        _close(connection)
+        _attempt_failed(row, claimed_at, error, clock, report)
+        return
+    _sent(row, claimed_at, email.to[0], report)
+
+
+def _sent(
+    row: OutboundMessage, claimed_at: datetime, to_email: str, report: Report
+) -> None:
+    sent_at = timezone.now()
+    with transaction.atomic():
+        # A failed attempt's error stays on the row as history; the outbox shows it
+        # as an earlier attempt's, not as the row's state.
+        done = _this_claim(row, claimed_at).update(
+            status=Status.SENT,
+            sent_at=sent_at,
+            to_email=to_email,
+            claimed_at=None,
+            updated_at=sent_at,
         )
+        if not done:
+            # The desk changed the row while it was on the way out; its change
+            # stands (a cancelled visit's client, told, gets the notice).
+            logger.warning("Message %s went out as the desk changed it", row.pk)
+            report.gone += 1
+            return
+        if row.kind == OutboundMessage.Kind.AUTHORIZATION_NOTICE and row.authorization:
+            # The one message that carries a health record (the authorization's
+            # number, payer and visit counts) leaves the clinic's pages: on record,
+            # like a read.
+            audit_record(
+                AuditContext.system("task:send_messages"),
+                AuditEvent.Action.VIEW,
+                row.authorization,
+                client_id=row.client_id,
+                summary=f"Authorization notice emailed to {to_email}",
+            )
     report.sent += 1
 
 
-def _attempt_failed(
-    row: OutboundMessage, error: Exception, now: datetime, report: Report
+def _outcome_unknown(
+    row: OutboundMessage, claimed_at: datetime, error: Exception, report: Report
 ) -> None:
-    row.refresh_from_db(fields=["attempts"])
-    row.last_error = _describe(error)
-    row.claimed_at = None
-    if row.attempts >= MAX_ATTEMPTS or _permanent(error):
-        row.status = Status.FAILED
-        report.failed += 1
-        logger.error("Message %s failed: %s", row.pk, row.last_error)
-    else:
-        row.status = Status.PENDING
-        row.send_at = now + backoff(row.attempts)
-        report.retried += 1
-        logger.warning(
-            "Message %s: attempt %s failed (%s); next at %s",
-            row.pk,
-            row.attempts,
-            row.last_error,
-            row.send_at,
-        )
-    row.save(
-        update_fields=["status", "send_at", "last_error", "claimed_at", "updated_at"]
+    """Handed over, never confirmed: the clinic would rather not send it twice."""
+    message = OUTCOME_UNKNOWN.format(error=error)[:1000]
+    done = _this_claim(row, claimed_at).update(
+        status=Status.FAILED,
+        last_error=message,
+        claimed_at=None,
+        updated_at=timezone.now(),
     )
+    if done:
+        report.unknown += 1
+        logger.error("Message %s: %s", row.pk, message)
+    else:
+        report.gone += 1
+
+
+def _attempt_failed(
+    row: OutboundMessage,
+    claimed_at: datetime,
+    error: Exception,
+    clock: Clock,
+    report: Report,
+) -> None:
+    attempts = row.attempts  # loaded after the claim counted this attempt
+    last_error = _describe(error)
+    failed_at = clock.moment()
+    if attempts >= MAX_ATTEMPTS or _permanent(error):
+        done = _this_claim(row, claimed_at).update(
+            status=Status.FAILED,
+            last_error=last_error,
+            claimed_at=None,
+            updated_at=timezone.now(),
+        )
+        if done:
+            report.failed += 1
+            logger.error("Message %s failed: %s", row.pk, last_error)
+    else:
+        send_at = failed_at + backoff(attempts)
+        done = _this_claim(row, claimed_at).update(
+            status=Status.PENDING,
+            send_at=send_at,
+            last_error=last_error,
+            claimed_at=None,
+            updated_at=timezone.now(),
+        )
+        if done:
+            report.retried += 1
+            logger.warning(
+                "Message %s: attempt %s failed (%s); next at %s",
+                row.pk,
+                attempts,
+                last_error,
+                send_at,
+            )
+    if not done:
+        report.gone += 1

@@ -5,6 +5,9 @@ updates or removes the entry it already has; SEQUENCE is the visit's
 `ics_sequence`, which grows with every change the client is told of. Times are
 written in UTC (the "Z" form), which every calendar shows in its own zone.
 
+The clinic is the ORGANIZER of every event (RFC 5546 requires one for PUBLISH and
+CANCEL): the visit location's name, at the address the clinic sends from.
+
 Nothing clinical goes in: the summary names the clinic, not the technique.
 """
 
@@ -15,7 +18,7 @@ from datetime import datetime
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from sessions.models import Appointment
 
@@ -34,6 +37,7 @@ def visit_calendar(
     domain: str,
     place_of,
     now: datetime,
+    organizer_email: str = "",
 ) -> bytes:
     """PUBLISH (new or changed visits) or CANCEL (cancelled ones)."""
     calendar = Calendar()
@@ -44,6 +48,10 @@ def visit_calendar(
         event = Event()
         event.add("uid", visit_uid(appointment, domain))
         event.add("sequence", appointment.ics_sequence)
+        if organizer_email:
+            organizer = vCalAddress(f"mailto:{organizer_email}")
+            organizer.params["cn"] = vText(appointment.location.name)
+            event.add("organizer", organizer)
         event.add("dtstamp", now)
         event.add("dtstart", appointment.starts_at)
         event.add("dtend", appointment.ends_at)

@@ -9,6 +9,13 @@ carrying the final state, not two.
 One *live* row (pending, sending or failed) exists per visit or series and kind; the
 database enforces it. A change re-times that row; a row already sent stays as
 history and a new one is made when the client must hear again.
+
+No worker holds a row locked while it talks to the mail server, so these hooks never
+wait for one. A row that is `sending` when the desk changes it may or may not have
+reached the client: re-timed, it gets a new Message-ID (the corrected message must
+not look like a copy of the first); cancelled, it counts as told, so a cancellation
+notice follows. The worker records its outcome only while the row is still its
+claim, so the desk's change stands.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from django.db import IntegrityError, transaction
 
 from clients.intake_services import intake_invitation_create
 from massageclinic.models import ClinicPolicy, clinic_policy
+from sessions.messaging.ids import superseding_message_id
 from sessions.messaging.queue import enqueue_send
 from sessions.models import (
     LIVE_STATUSES,
@@ -56,6 +64,10 @@ def _live(**lookup) -> OutboundMessage | None:
 
 
 def _retime(row: OutboundMessage, send_at: datetime) -> None:
+    if row.status == Status.SENDING and row.message_id:
+        # On its way out right now: what the client may get from this send and
+        # the corrected message must read as two messages.
+        row.message_id = superseding_message_id(row, send_at)
     row.status = Status.PENDING
     row.send_at = send_at
     row.claimed_at = None
@@ -68,6 +80,7 @@ def _retime(row: OutboundMessage, send_at: datetime) -> None:
             "claimed_at",
             "attempts",
             "last_error",
+            "message_id",
             "updated_at",
         ]
     )
@@ -143,19 +156,67 @@ def _arm_reminders(
             )
 
 
-def _request_intake(appointment: Appointment, now: datetime) -> None:
-    """Before the first visit: the intake link, unless one is open or done."""
+def _request_intake(appointment: Appointment, now: datetime, release: datetime) -> None:
+    """Before the first visit: the intake link, unless one is open or done.
+
+    The request is tied to the visit and released with its confirmation, so a visit
+    cancelled within the grace period withdraws it (see `_intake_follows`)."""
     client = appointment.client
     if client.is_archived or client.histories.exists():
         return
-    if client.intake_invitations.filter(
-        used_at__isnull=True, expires_at__gt=now
-    ).exists():
+    if (
+        client.intake_invitations.filter(used_at__isnull=True, expires_at__gt=now)
+        .exclude(messages__status=Status.CANCELLED)  # never sent: it does not count
+        .exists()
+    ):
         return
     try:
-        intake_invitation_create(client=client, by=appointment.booked_by, now=now)
+        invitation = intake_invitation_create(
+            client=client, by=appointment.booked_by, now=now
+        )
     except ValidationError:  # pragma: no cover - archived is checked above
         logger.warning("No intake link for client %s", client.pk)
+        return
+    OutboundMessage.objects.filter(
+        intake_invitation=invitation, kind=Kind.INTAKE_REQUEST, status=Status.PENDING
+    ).update(appointment=appointment, send_at=release)
+
+
+def _intake_follows(row: OutboundMessage, appointment: Appointment, now) -> bool:
+    """A cancelled visit's unsent intake request moves to the client's next open
+    visit, if there is one; True when it did."""
+    following = (
+        Appointment.objects.filter(
+            client_id=appointment.client_id,
+            status__in=Appointment.OPEN_STATUSES,
+            starts_at__gt=now,
+        )
+        .exclude(pk=appointment.pk)
+        .exclude(
+            reminders__kind=Kind.INTAKE_REQUEST, reminders__status__in=LIVE_STATUSES
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    if following is None:
+        return False
+    row.appointment = following
+    row.save(update_fields=["appointment", "updated_at"])
+    return True
+
+
+def _authorization_nears_end(authorization, days) -> bool:
+    """Whether booking visits on `days` leaves the authorization near its end: few
+    visits left of those authorized, or a visit close to its last valid day."""
+    near = any(authorization.valid_to - day <= AUTHORIZATION_DAYS_LEFT for day in days)
+    if authorization.visits_authorized is not None:
+        booked = authorization.appointments.exclude(
+            status__in=Appointment.NON_BLOCKING_STATUSES
+        ).count()
+        near = near or authorization.visits_authorized - booked <= (
+            AUTHORIZATION_VISITS_LEFT
+        )
+    return near
 
 
 def _authorization_notice(
@@ -165,20 +226,23 @@ def _authorization_notice(
     authorization = appointment.authorization
     if authorization is None:
         return
-    if OutboundMessage.objects.filter(
-        authorization=authorization, kind=Kind.AUTHORIZATION_NOTICE
-    ).exists():
+    existing = (
+        OutboundMessage.objects.select_for_update(of=("self",))
+        .filter(authorization=authorization, kind=Kind.AUTHORIZATION_NOTICE)
+        .first()
+    )
+    if existing is not None and existing.skip_reason != _NOTICE_WITHDRAWN:
+        return  # told, about to be, or stopped by someone
+    if not _authorization_nears_end(
+        authorization, [appointment.local_starts_at.date()]
+    ):
         return
-    day = appointment.local_starts_at.date()
-    near = authorization.valid_to - day <= AUTHORIZATION_DAYS_LEFT
-    if authorization.visits_authorized is not None:
-        booked = authorization.appointments.exclude(
-            status__in=Appointment.NON_BLOCKING_STATUSES
-        ).count()
-        near = near or authorization.visits_authorized - booked <= (
-            AUTHORIZATION_VISITS_LEFT
-        )
-    if not near:
+    if existing is not None:  # withdrawn when its visit was cancelled: true again
+        existing.appointment = appointment
+        existing.to_email = front_desk_address(appointment)
+        existing.skip_reason = ""
+        existing.save(update_fields=["appointment", "to_email", "skip_reason"])
+        _retime(existing, release)
         return
     try:
         with transaction.atomic():  # another desk may have made it a moment ago
@@ -192,6 +256,30 @@ def _authorization_notice(
             )
     except IntegrityError:
         pass
+
+
+_NOTICE_WITHDRAWN = "the visit that brought it was cancelled"
+
+
+def _authorization_notice_withdrawn(row: OutboundMessage, now: datetime) -> None:
+    """The visit that brought an unsent notice was cancelled: the notice stays only
+    while the authorization still nears its end without it (tied then to the next
+    visit on it); otherwise it is withdrawn."""
+    authorization = row.authorization
+    if authorization is not None:
+        remaining = list(
+            authorization.appointments.filter(
+                status__in=Appointment.OPEN_STATUSES, starts_at__gt=now
+            )
+            .select_related("location")
+            .order_by("starts_at")
+        )
+        days = [visit.local_starts_at.date() for visit in remaining]
+        if remaining and _authorization_nears_end(authorization, days):
+            row.appointment = remaining[0]
+            row.save(update_fields=["appointment", "updated_at"])
+            return
+    _cancel(row, _NOTICE_WITHDRAWN)
 
 
 def front_desk_address(appointment: Appointment | None) -> str:
@@ -215,7 +303,7 @@ def messages_visit_booked(*, appointment: Appointment, now: datetime) -> None:
             appointment=appointment,
         )
     _arm_reminders(appointment, policy, release)
-    _request_intake(appointment, now)
+    _request_intake(appointment, now, release)
     _authorization_notice(appointment, release, policy)
 
 
@@ -273,9 +361,13 @@ def messages_visit_moved(*, appointment: Appointment, now: datetime) -> None:
     )
 
 
+# Sent, or on its way out at this moment: it may have reached the client.
+_TOLD = (Status.SENT, Status.SENDING)
+
+
 def _client_knows(appointment: Appointment) -> bool:
     """Whether any message about this visit has reached (or may have reached) them."""
-    told = appointment.reminders.filter(kind__in=_ANNOUNCING, status=Status.SENT)
+    told = appointment.reminders.filter(kind__in=_ANNOUNCING, status__in=_TOLD)
     if told.exists():
         return True
     return bool(
@@ -283,7 +375,7 @@ def _client_knows(appointment: Appointment) -> bool:
         and OutboundMessage.objects.filter(
             series_id=appointment.series_id,
             kind__in=(Kind.SERIES_CONFIRMATION, Kind.RESCHEDULE),
-            status=Status.SENT,
+            status__in=_TOLD,
         ).exists()
     )
 
@@ -299,11 +391,18 @@ def messages_visit_cancelled(
     the plain cancellation notice.
     """
     _bump_sequence(appointment)
+    knew = _client_knows(appointment)  # before its rows in flight are cancelled
     live = OutboundMessage.objects.select_for_update(of=("self",)).filter(
         appointment=appointment, status__in=LIVE_STATUSES
     )
-    for row in live.exclude(kind=Kind.AUTHORIZATION_NOTICE):
-        _cancel(row, f"the visit was {appointment.get_status_display().lower()}")
+    for row in live:
+        if row.kind == Kind.AUTHORIZATION_NOTICE:
+            if row.status != Status.SENDING:
+                _authorization_notice_withdrawn(row, now)
+        elif row.kind == Kind.INTAKE_REQUEST and _intake_follows(row, appointment, now):
+            continue
+        else:
+            _cancel(row, f"the visit was {appointment.get_status_display().lower()}")
     if appointment.series is not None:
         open_left = appointment.series.appointments.filter(
             status__in=Appointment.OPEN_STATUSES
@@ -320,7 +419,7 @@ def messages_visit_cancelled(
             client=appointment.client,
             appointment=appointment,
         )
-    elif _client_knows(appointment):
+    elif knew:
         _arm(
             kind=Kind.CANCELLATION,
             send_at=_release(now, clinic_policy()),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.mime.base import MIMEBase
 from email.utils import formataddr, parseaddr
+from functools import cached_property
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -25,8 +26,9 @@ from django.urls import reverse
 
 from clients.intake_services import INTAKE_LINK_LIFETIME, intake_invitation_token
 from clients.models import IntakeInvitation
-from massageclinic.models import Location, clinic_policy
+from massageclinic.models import ClinicPolicy, Location, clinic_policy
 from sessions.messaging.ics import calendar_part, visit_calendar
+from sessions.messaging.ids import message_domain, message_id_for
 from sessions.messaging.links import Action, visit_link_url
 from sessions.messaging.outbox import front_desk_address
 from sessions.models import Appointment, OutboundMessage, Place, VisitScreening
@@ -48,22 +50,6 @@ WHAT_TO_BRING_AT_HOME = [
 _VISIT_KINDS = (Kind.CONFIRMATION, Kind.REMINDER, Kind.SECOND_REMINDER, Kind.RESCHEDULE)
 # Messages about a visit that no longer takes place: no confirm or cancel links.
 _NOTICE_KINDS = (Kind.CANCELLATION, Kind.SAFETY_RESCHEDULE)
-
-
-def message_domain() -> str:
-    """The domain of Message-IDs and calendar UIDs: the sender's own."""
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return address.rpartition("@")[2] or "clinic.invalid"
-
-
-def message_id_for(row: OutboundMessage) -> str:
-    """The same Message-ID on every attempt of one row.
-
-    A worker killed after the SMTP server accepted a message, but before the row was
-    marked sent, sends it again once the row is reclaimed; the second copy has the
-    same Message-ID, which mail programs treat as the same message.
-    """
-    return f"<clinic-message-{row.pk}@{message_domain()}>"
 
 
 def long_date(local: datetime) -> str:
@@ -221,6 +207,24 @@ def _location_of(row: OutboundMessage) -> Location | None:
     return Location.objects.filter(is_active=True).order_by("name").first()
 
 
+class RenderBatch:
+    """What every message of one batch shares, looked up once: the clinic's policy
+    (name, late-cancel window), the sender and the domain."""
+
+    @cached_property
+    def policy(self) -> ClinicPolicy:
+        return clinic_policy()
+
+    @cached_property
+    def sender(self) -> str:
+        _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+        return formataddr((self.policy.clinic_name, address))
+
+    @cached_property
+    def domain(self) -> str:
+        return message_domain()
+
+
 @dataclass
 class Rendered:
     subject: str
@@ -230,13 +234,18 @@ class Rendered:
 
 
 def _calendar(
-    appointments: list[Appointment], *, method: str, clinic_name: str, now: datetime
+    appointments: list[Appointment],
+    *,
+    method: str,
+    clinic_name: str,
+    now: datetime,
 ) -> MIMEBase:
     content = visit_calendar(
         appointments=appointments,
         method=method,
         clinic_name=clinic_name,
         domain=message_domain(),
+        organizer_email=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
         place_of=place_of,
         now=now,
     )
@@ -244,9 +253,12 @@ def _calendar(
     return calendar_part(content, method=method, filename=filename)
 
 
-def render_message(row: OutboundMessage, now: datetime) -> Rendered:
+def render_message(
+    row: OutboundMessage, now: datetime, batch: RenderBatch | None = None
+) -> Rendered:
     """Subject, both parts and the calendar attachment of a row, as of `now`."""
-    policy = clinic_policy()
+    batch = batch or RenderBatch()
+    policy = batch.policy
     clinic_name = policy.clinic_name
     location = _location_of(row)
     client = row.client
@@ -402,14 +414,19 @@ def sender() -> str:
 
 
 def email_for(
-    row: OutboundMessage, now: datetime, *, connection=None
+    row: OutboundMessage,
+    now: datetime,
+    *,
+    connection=None,
+    batch: RenderBatch | None = None,
 ) -> EmailMultiAlternatives:
     """The email itself, with the row's fixed Message-ID."""
-    rendered = render_message(row, now)
+    batch = batch or RenderBatch()
+    rendered = render_message(row, now, batch)
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=sender(),
+        from_email=batch.sender,
         to=[recipient_of(row)],
         headers={
             "Message-ID": row.message_id or message_id_for(row),

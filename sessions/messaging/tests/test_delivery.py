@@ -622,8 +622,9 @@ def test_a_worker_killed_half_way_loses_nothing_and_doubles_nothing(
         concurrency=4,
     )
     try:
-        # Ten minutes on, the sweep reclaims what the dead worker left `sending`.
-        tick(now + timedelta(minutes=11), batch_size=25)
+        # Within two minutes, the sweep reclaims what the dead worker left `sending`:
+        # it renews its lease no more, and the lease lapses after one minute.
+        tick(now + timedelta(minutes=2), batch_size=25)
     finally:
         second.stop()
 

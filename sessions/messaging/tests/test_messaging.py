@@ -690,6 +690,7 @@ def test_a_claimed_row_is_not_claimed_again(clinic, patient, desk):
 
 
 def test_rows_left_sending_by_a_dead_worker_are_reclaimed(clinic, patient, desk):
+    _with_history(patient)  # no intake request: the visit's own two rows
     visit = _book(clinic, patient, desk)
     rows = OutboundMessage.objects.filter(appointment=visit)
     claimed, claimed_at = messages_claim(
