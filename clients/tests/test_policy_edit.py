@@ -24,7 +24,7 @@ from clients.tests.factories import (
 from massageclinic.audit import AuditContext
 from massageclinic.billing import TechniqueMinutes
 from massageclinic.models import AuditEvent
-from sessions.scheduling.booking import current_authorization
+from sessions.scheduling.paperwork import current_authorization
 from sessions.tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ desk that lost becomes the same conflict message, never an error page.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -14,8 +15,8 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from clients.models import Authorization, Client, Referral
-from clients.safety import modality_safety, refusal_sentence
+from clients.models import Authorization, Client, Contraindication, Referral
+from clients.safety import flags_in_force, modality_safety, refusal_sentence
 from massageclinic.lengths import length_problem
 from massageclinic.models import Location, Room, clinic_policy
 from sessions.messaging.outbox import (
@@ -26,6 +27,7 @@ from sessions.messaging.outbox import (
 from sessions.models import (
     Appointment,
     AppointmentEvent,
+    AppointmentSeries,
     Place,
     TreatmentPlan,
     WaitlistEntry,
@@ -34,8 +36,10 @@ from sessions.scheduling.documented import (
     STATUSES_AFTER_DOCUMENTING,
     documented_visit_problem,
 )
+from sessions.scheduling.paperwork import ClientPaperwork
 from sessions.scheduling.rules import (
     ProposedVisit,
+    ScheduleSnapshot,
     conflict_message,
     conflicting_visits,
     scheduling_problems,
@@ -68,75 +72,6 @@ class Confirmation:
     acknowledged: list[str] = field(default_factory=list)
 
 
-# --- authorization -----------------------------------------------------------------
-
-
-def current_referral(client: Client, on: date) -> Referral | None:
-    """The referral a visit on `on` falls under: the latest one written by then."""
-    return (
-        client.referrals.filter(referred_on__lte=on)
-        .select_related("provider")
-        .order_by("-referred_on", "-pk")
-        .first()
-    )
-
-
-def current_authorization(client: Client, on: date) -> Authorization | None:
-    """The insurer's authorization covering `on`, else the latest one started by then."""
-    authorizations = Authorization.objects.filter(
-        policy__client=client, policy__is_active=True, valid_from__lte=on
-    ).select_related("policy__payer")
-    return (
-        authorizations.filter(valid_to__gte=on).order_by("valid_to", "pk").first()
-        or authorizations.order_by("-valid_to", "-pk").first()
-    )
-
-
-def _visit_number(queryset, exclude: int | None) -> int:
-    booked = queryset.exclude(status__in=Appointment.NON_BLOCKING_STATUSES)
-    if exclude is not None:
-        booked = booked.exclude(pk=exclude)
-    return booked.count() + 1
-
-
-def authorization_warnings(
-    *,
-    on: date,
-    referral: Referral | None,
-    authorization: Authorization | None,
-    exclude: int | None = None,
-) -> list[str]:
-    """Sentences with the numbers when a visit is past expiry or beyond what is authorized."""
-    warnings = []
-    if referral is not None:
-        if on > referral.expires_on:
-            warnings.append(
-                f"The referral from {referral.provider.name} expired on "
-                f"{referral.expires_on:%d %b %Y}."
-            )
-        number = _visit_number(referral.appointments.all(), exclude)
-        if number > referral.visits_authorized:
-            warnings.append(
-                f"This would be visit {number} of {referral.visits_authorized} "
-                f"prescribed by the referral."
-            )
-    if authorization is not None:
-        if not authorization.valid_from <= on <= authorization.valid_to:
-            warnings.append(
-                f"Authorization {authorization.number} is valid "
-                f"{authorization.valid_from:%d %b} to {authorization.valid_to:%d %b %Y}."
-            )
-        if authorization.visits_authorized is not None:
-            number = _visit_number(authorization.appointments.all(), exclude)
-            if number > authorization.visits_authorized:
-                warnings.append(
-                    f"This would be visit {number} of {authorization.visits_authorized} "
-                    f"authorized ({authorization.policy.payer.name}, "
-                    f"authorization {authorization.number})."
-                )
-    return warnings
-
-
 # --- booking -----------------------------------------------------------------------
 
 
@@ -164,15 +99,45 @@ def _raise_problems(problems: list[str]) -> None:
         raise ValidationError(problems)
 
 
-def _check_safety(visit: ProposedVisit) -> list[str]:
+def _check_safety(
+    visit: ProposedVisit, flags: list[Contraindication] | None = None
+) -> list[str]:
+    """The safety reasons to acknowledge; ValidationError when the technique is ruled
+    out. `flags` (from `flags_in_force`) spares a load per visit of a batch."""
     # Booking and moving always name the client (only an opening search has none).
     assert visit.client is not None
     verdict = modality_safety(
-        client=visit.client, modality=visit.modality, on=visit.local_start.date()
+        client=visit.client,
+        modality=visit.modality,
+        on=visit.local_start.date(),
+        flags=flags,
     )
     if verdict.blocked:
-        raise ValidationError(refusal_sentence(verdict, therapist=visit.therapist))
+        raise ValidationError(
+            refusal_sentence(verdict, flags=flags, therapist=visit.therapist)
+        )
     return verdict.reasons
+
+
+def _conflict_error(
+    visits: Sequence[ProposedVisit], exclude: list[int]
+) -> ValidationError:
+    """The sentence for a race lost to another desk (the database's exclusion
+    constraint refused the insert): who holds the time now, read afresh."""
+    for visit in visits:
+        conflicts = conflicting_visits(visit, exclude=exclude)
+        if conflicts:
+            return ValidationError(
+                [conflict_message(kind, other, visit) for kind, other in conflicts]
+            )
+    return ValidationError(
+        "Someone booked this time a moment ago. Choose another time."
+    )
+
+
+def _overlap_refused(error: IntegrityError) -> bool:
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
+    return constraint in OVERLAP_CONSTRAINTS
 
 
 def _save_or_conflict(appointment: Appointment, visit: ProposedVisit) -> None:
@@ -181,20 +146,23 @@ def _save_or_conflict(appointment: Appointment, visit: ProposedVisit) -> None:
         with transaction.atomic():
             appointment.save()
     except IntegrityError as error:
-        constraint = getattr(
-            getattr(error.__cause__, "diag", None), "constraint_name", ""
-        )
-        if constraint not in OVERLAP_CONSTRAINTS:
+        if not _overlap_refused(error):
             raise
         exclude = [appointment.pk] if appointment.pk else []
-        conflicts = conflicting_visits(visit, exclude=exclude)
-        if conflicts:
-            raise ValidationError(
-                [conflict_message(kind, other, visit) for kind, other in conflicts]
-            ) from None
-        raise ValidationError(
-            "Someone booked this time a moment ago. Choose another time."
-        ) from None
+        raise _conflict_error([visit], exclude) from None
+
+
+def _insert_or_conflict(
+    appointments: list[Appointment], visits: Sequence[ProposedVisit]
+) -> None:
+    """Insert a batch in one statement; a lost race becomes the conflict sentence."""
+    try:
+        with transaction.atomic():
+            Appointment.objects.bulk_create(appointments)
+    except IntegrityError as error:
+        if not _overlap_refused(error):
+            raise
+        raise _conflict_error(visits, []) from None
 
 
 def _confirmations_needed(
@@ -206,6 +174,183 @@ def _confirmations_needed(
     )
     if missing_safety or missing_override:
         raise BookingNeedsConfirmation(safety=safety, authorization=authorization)
+
+
+@dataclass(frozen=True)
+class BookingTerms:
+    """What every visit of one booking shares besides its time and place."""
+
+    booked_by: User
+    confirmation: Confirmation = field(default_factory=Confirmation)
+    plan: TreatmentPlan | None = None
+    referral: Referral | None = None
+    authorization: Authorization | None = None
+    series: AppointmentSeries | None = None
+
+
+def _snapshot_for(visits: Sequence[ProposedVisit]) -> ScheduleSnapshot:
+    """Hours, time off and visits of everyone the batch involves, loaded once."""
+    return ScheduleSnapshot(
+        therapists=list({v.therapist.pk: v.therapist for v in visits}.values()),
+        rooms=list({v.room.pk: v.room for v in visits if v.room}.values()),
+        clients=list({v.client.pk: v.client for v in visits if v.client}.values()),
+        start=min(v.busy[0] for v in visits),
+        end=max(v.busy[1] for v in visits),
+    )
+
+
+def _as_loaded(record, loaded):
+    """The loaded copy of `record` (with its count and related rows), if there is one."""
+    if record is None:
+        return None
+    return next((known for known in loaded if known.pk == record.pk), record)
+
+
+def _new_appointment(
+    visit: ProposedVisit,
+    terms: BookingTerms,
+    *,
+    referral: Referral | None,
+    authorization: Authorization | None,
+    safety: list[str],
+    override: str,
+) -> Appointment:
+    assert visit.client is not None
+    busy_from, busy_until = visit.busy
+    return Appointment(
+        client=visit.client,
+        therapist=visit.therapist,
+        modality=visit.modality,
+        location=visit.location,
+        place=visit.place,
+        room=visit.room if visit.place == Place.ROOM else None,
+        visit_address=_visit_address(visit.client, visit.place),
+        starts_at=visit.starts_at,
+        ends_at=visit.ends_at,
+        therapist_busy_from=busy_from,
+        therapist_busy_until=busy_until,
+        plan=terms.plan,
+        series=terms.series,
+        referral=referral,
+        authorization=authorization,
+        booked_by=terms.booked_by,
+        safety_acknowledgement="\n".join(safety),
+        authorization_override_reason=override,
+    )
+
+
+def _booking_events(
+    appointment: Appointment,
+    terms: BookingTerms,
+    now: datetime,
+    safety: list[str],
+    warnings: list[str],
+) -> list[AppointmentEvent]:
+    def event(kind: str, summary: str, details: dict | None = None):
+        return AppointmentEvent(
+            appointment=appointment,
+            at=now,
+            by=terms.booked_by,
+            kind=kind,
+            summary=summary[:250],
+            details=details or {},
+        )
+
+    events = [
+        event(
+            AppointmentEvent.Kind.BOOKED,
+            f"Booked {appointment.modality.name} with {appointment.therapist.full_name}",
+        )
+    ]
+    if safety:
+        events.append(
+            event(
+                AppointmentEvent.Kind.SAFETY_ACKNOWLEDGED,
+                "Safety alerts acknowledged: " + "; ".join(safety),
+                {"alerts": safety},
+            )
+        )
+    if warnings:
+        events.append(
+            event(
+                AppointmentEvent.Kind.AUTHORIZATION_OVERRIDDEN,
+                "Authorization overridden: "
+                + terms.confirmation.authorization_override_reason,
+                {"warnings": warnings},
+            )
+        )
+    return events
+
+
+def visits_book(
+    visits: Sequence[ProposedVisit],
+    *,
+    terms: BookingTerms,
+    now: datetime,
+    name_visit: Callable[[int, ProposedVisit], str] | None = None,
+) -> list[Appointment]:
+    """Book every visit of one client, or none: one visit from the booking form, or a
+    whole series. Each visit is judged by the same rules in order (the scheduling
+    rules, safety, the referral and authorization), against one load of the
+    schedule, flags and paperwork that counts the batch's earlier visits too; then
+    all are inserted, with their history, in one statement each.
+
+    A refusal raises ValidationError (each sentence prefixed with `name_visit` of
+    the visit, when given); warnings not yet acknowledged raise
+    BookingNeedsConfirmation. The database's exclusion constraints still referee a
+    race with another desk. Call inside a transaction.
+    """
+    client = visits[0].client
+    assert client is not None and all(v.client == client for v in visits)
+    source = _snapshot_for(visits)
+    paperwork = ClientPaperwork.load(client)
+    flags = flags_in_force(client, min(v.local_start.date() for v in visits))
+    plan_referral = (
+        terms.plan.referral if terms.plan and terms.plan.referral_id else None
+    )
+    chosen_referral = _as_loaded(terms.referral or plan_referral, paperwork.referrals)
+    chosen_authorization = _as_loaded(terms.authorization, paperwork.authorizations)
+    confirmation = terms.confirmation
+    appointments, history = [], []
+    for index, visit in enumerate(visits):
+        try:
+            _raise_problems(scheduling_problems(visit, now=now, source=source))
+            safety = _check_safety(visit, flags)
+        except ValidationError as error:
+            if name_visit is None:
+                raise
+            prefix = name_visit(index, visit)
+            raise ValidationError([f"{prefix}: {m}" for m in error.messages]) from None
+        day = visit.local_start.date()
+        referral = chosen_referral or paperwork.referral_on(day)
+        authorization = chosen_authorization or paperwork.authorization_on(day)
+        warnings = paperwork.warnings_for(day, referral, authorization)
+        _confirmations_needed(confirmation, safety, warnings)
+        override = (
+            confirmation.authorization_override_reason.strip()[:250] if warnings else ""
+        )
+        appointment = _new_appointment(
+            visit,
+            terms,
+            referral=referral,
+            authorization=authorization,
+            safety=safety,
+            override=override,
+        )
+        source.add(appointment)  # the batch's later visits are checked against it
+        appointments.append(appointment)
+        history.append((appointment, safety, warnings))
+    _insert_or_conflict(appointments, visits)
+    AppointmentEvent.objects.bulk_create(
+        [
+            event
+            for appointment, safety, warnings in history
+            for event in _booking_events(appointment, terms, now, safety, warnings)
+        ]
+    )
+    for appointment in appointments:
+        messages_visit_booked(appointment=appointment, now=now)
+    return appointments
 
 
 @transaction.atomic
@@ -225,7 +370,7 @@ def appointment_book(
     plan: TreatmentPlan | None = None,
     referral: Referral | None = None,
     authorization: Authorization | None = None,
-    series=None,
+    series: AppointmentSeries | None = None,
 ) -> Appointment:
     """Book one visit, or raise ValidationError with every reason it cannot be booked.
 
@@ -233,7 +378,6 @@ def appointment_book(
     BookingNeedsConfirmation until the person acknowledges them (and gives a reason
     for overriding the authorization); both are recorded with the visit.
     """
-    confirmation = confirmation or Confirmation()
     visit = ProposedVisit.lasting(
         duration_minutes,
         client=client,
@@ -244,71 +388,15 @@ def appointment_book(
         place=place,
         room=room,
     )
-    starts_at, ends_at = visit.starts_at, visit.ends_at
-    _raise_problems(scheduling_problems(visit, now=now))
-    safety = _check_safety(visit)
-    day = visit.local_start.date()
-    referral = referral or (plan.referral if plan and plan.referral_id else None)
-    referral = referral or current_referral(client, day)
-    authorization = authorization or current_authorization(client, day)
-    auth_warnings = authorization_warnings(
-        on=day, referral=referral, authorization=authorization
-    )
-    _confirmations_needed(confirmation, safety, auth_warnings)
-
-    busy_from, busy_until = visit.busy
-    appointment = Appointment(
-        client=client,
-        therapist=therapist,
-        modality=modality,
-        location=location,
-        place=place,
-        room=room if place == Place.ROOM else None,
-        visit_address=_visit_address(client, place),
-        starts_at=starts_at,
-        ends_at=ends_at,
-        therapist_busy_from=busy_from,
-        therapist_busy_until=busy_until,
+    terms = BookingTerms(
+        booked_by=booked_by,
+        confirmation=confirmation or Confirmation(),
         plan=plan,
-        series=series,
         referral=referral,
         authorization=authorization,
-        booked_by=booked_by,
-        safety_acknowledgement="\n".join(safety),
-        authorization_override_reason=(
-            confirmation.authorization_override_reason.strip()[:250]
-            if auth_warnings
-            else ""
-        ),
+        series=series,
     )
-    _save_or_conflict(appointment, visit)
-    _record(
-        appointment,
-        kind=AppointmentEvent.Kind.BOOKED,
-        by=booked_by,
-        now=now,
-        summary=f"Booked {modality.name} with {therapist.full_name}",
-    )
-    if safety:
-        _record(
-            appointment,
-            kind=AppointmentEvent.Kind.SAFETY_ACKNOWLEDGED,
-            by=booked_by,
-            now=now,
-            summary="Safety alerts acknowledged: " + "; ".join(safety),
-            details={"alerts": safety},
-        )
-    if auth_warnings:
-        _record(
-            appointment,
-            kind=AppointmentEvent.Kind.AUTHORIZATION_OVERRIDDEN,
-            by=booked_by,
-            now=now,
-            summary="Authorization overridden: "
-            + confirmation.authorization_override_reason,
-            details={"warnings": auth_warnings},
-        )
-    messages_visit_booked(appointment=appointment, now=now)
+    (appointment,) = visits_book([visit], terms=terms, now=now)
     return appointment
 
 

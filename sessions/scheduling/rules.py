@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 
 from django.db.models import Q, QuerySet
 
@@ -129,8 +130,10 @@ class ProposedVisit:
     def local_end(self) -> datetime:
         return self.ends_at.astimezone(self.location.zone)
 
-    @property
+    @cached_property
     def busy(self) -> Span:
+        # Cached: a home visit's travel reads the clinic policy, and the rules ask
+        # for the busy span several times per check.
         return busy_span(self.starts_at, self.ends_at, self.place)
 
 
@@ -239,6 +242,14 @@ class ScheduleSnapshot(LiveSchedule):
                 self._by_room[v.room_id].append(v)
             self._by_client[v.client_id].append(v)
 
+    def add(self, visit: Appointment) -> None:
+        """Count a visit being booked in the same batch (not saved yet), so the
+        batch's later visits are checked against it too."""
+        self._by_therapist[visit.therapist_id].append(visit)
+        if visit.room_id:
+            self._by_room[visit.room_id].append(visit)
+        self._by_client[visit.client_id].append(visit)
+
     def _within(self, start: datetime, end: datetime) -> bool:
         return self.start <= start and end <= self.end
 
@@ -278,11 +289,12 @@ class ScheduleSnapshot(LiveSchedule):
     ) -> list[Appointment]:
         if not self._covers(visit, start, end):
             return super().visits_near(visit, start, end)
-        found = {v.pk: v for v in self._by_therapist[visit.therapist.pk]}
+        # Keyed by identity: visits added for a batch have no primary key yet.
+        found = {id(v): v for v in self._by_therapist[visit.therapist.pk]}
         if visit.client is not None:
-            found.update((v.pk, v) for v in self._by_client[visit.client.pk])
+            found.update((id(v), v) for v in self._by_client[visit.client.pk])
         if visit.room is not None:
-            found.update((v.pk, v) for v in self._by_room[visit.room.pk])
+            found.update((id(v), v) for v in self._by_room[visit.room.pk])
         return sorted(
             (
                 v

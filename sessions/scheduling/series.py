@@ -29,14 +29,14 @@ from sessions.messaging.outbox import (
 from sessions.models import Appointment, AppointmentSeries, Place, TreatmentPlan
 from sessions.scheduling.booking import (
     BookingNeedsConfirmation,
+    BookingTerms,
     Confirmation,
-    appointment_book,
     appointment_cancel,
     appointment_reschedule,
-    current_authorization,
-    current_referral,
+    visits_book,
 )
 from sessions.scheduling.documented import documented_visit_problem
+from sessions.scheduling.paperwork import current_authorization, current_referral
 from sessions.scheduling.rules import (
     LiveSchedule,
     ProposedVisit,
@@ -301,7 +301,7 @@ def series_book(
         time_zone=proposed.location.time_zone,
         created_by=created_by,
     )
-    booked = 0
+    numbers, visits = [], []
     for number, day in enumerate(expand(rule), start=1):
         choice = choices.get(number, KEEP)
         if choice == SKIP:
@@ -313,37 +313,27 @@ def series_book(
                     f"Visit {number}: choose the alternative time again."
                 )
             starts_at = alternatives[number]
-        try:
-            appointment_book(
-                client=proposed.client,
-                therapist=proposed.therapist,
-                modality=proposed.modality,
-                location=proposed.location,
-                starts_at=starts_at,
-                duration_minutes=proposed.duration_minutes,
-                booked_by=created_by,
-                now=now,
-                place=proposed.place,
-                room=proposed.room,
-                confirmation=confirmation,
-                plan=proposed.plan,
-                referral=series.referral,
-                series=series,
-            )
-        except BookingNeedsConfirmation:
-            raise
-        except ValidationError as error:
-            local = starts_at.astimezone(proposed.location.zone)
-            raise ValidationError(
-                [
-                    f"Visit {number} ({local:%a %d %b %H:%M}): {m}"
-                    for m in error.messages
-                ]
-                + ["Nothing was booked."]
-            ) from None
-        booked += 1
-    if booked == 0:
+        numbers.append(number)
+        visits.append(proposed.visit_at(starts_at))
+    if not visits:
         raise ValidationError("Every visit was skipped: nothing to book.")
+
+    def name_visit(index: int, visit: ProposedVisit) -> str:
+        return f"Visit {numbers[index]} ({visit.local_start:%a %d %b %H:%M})"
+
+    terms = BookingTerms(
+        booked_by=created_by,
+        confirmation=confirmation or Confirmation(),
+        plan=proposed.plan,
+        referral=series.referral,
+        series=series,
+    )
+    try:
+        visits_book(visits, terms=terms, now=now, name_visit=name_visit)
+    except BookingNeedsConfirmation:
+        raise
+    except ValidationError as error:
+        raise ValidationError([*error.messages, "Nothing was booked."]) from None
     messages_series_booked(series=series, now=now)
     return series
 

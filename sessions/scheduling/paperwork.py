@@ -1,0 +1,162 @@
+"""Which referral and insurer's authorization a visit falls under, and the warnings
+when it falls past their end or beyond the visits they allow.
+
+Booking one visit and booking a whole series ask the same functions: the choice
+(`referral_on`, `authorization_on`) and the warnings (`authorization_warnings`) are
+pure functions of what `ClientPaperwork` loads once, in two queries, with the
+number of visits already booked against each referral and authorization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q
+
+from clients.models import Authorization, Client, Referral
+from sessions.models import Appointment
+
+_BLOCKING = ~Q(appointments__status__in=Appointment.NON_BLOCKING_STATUSES)
+
+
+def referral_on(referrals: Iterable[Referral], on: date) -> Referral | None:
+    """The referral a visit on `on` falls under: the latest one written by then."""
+    written = [r for r in referrals if r.referred_on <= on]
+    return max(written, key=lambda r: (r.referred_on, r.pk), default=None)
+
+
+def authorization_on(
+    authorizations: Iterable[Authorization], on: date
+) -> Authorization | None:
+    """The authorization covering `on` (the one ending first), else the latest one
+    started by then. Only authorizations of active policies count."""
+    started = [a for a in authorizations if a.policy.is_active and a.valid_from <= on]
+    covering = [a for a in started if a.valid_to >= on]
+    if covering:
+        return min(covering, key=lambda a: (a.valid_to, a.pk))
+    return max(started, key=lambda a: (a.valid_to, a.pk), default=None)
+
+
+def current_referral(client: Client, on: date) -> Referral | None:
+    """`referral_on` the client's referrals (one query)."""
+    return referral_on(
+        client.referrals.filter(referred_on__lte=on).select_related("provider"), on
+    )
+
+
+def current_authorization(client: Client, on: date) -> Authorization | None:
+    """`authorization_on` the client's authorizations (one query)."""
+    return authorization_on(
+        Authorization.objects.filter(
+            policy__client=client, policy__is_active=True, valid_from__lte=on
+        ).select_related("policy__payer"),
+        on,
+    )
+
+
+def authorization_warnings(
+    *,
+    on: date,
+    referral: Referral | None,
+    authorization: Authorization | None,
+    referral_number: int = 0,
+    authorization_number: int = 0,
+) -> list[str]:
+    """Sentences with the numbers when a visit is past expiry or beyond what is
+    authorized; `*_number` is the visit's number under each (booked before it + 1)."""
+    warnings = []
+    if referral is not None:
+        if on > referral.expires_on:
+            warnings.append(
+                f"The referral from {referral.provider.name} expired on "
+                f"{referral.expires_on:%d %b %Y}."
+            )
+        if referral_number > referral.visits_authorized:
+            warnings.append(
+                f"This would be visit {referral_number} of {referral.visits_authorized} "
+                f"prescribed by the referral."
+            )
+    if authorization is not None:
+        if not authorization.valid_from <= on <= authorization.valid_to:
+            warnings.append(
+                f"Authorization {authorization.number} is valid "
+                f"{authorization.valid_from:%d %b} to {authorization.valid_to:%d %b %Y}."
+            )
+        allowed = authorization.visits_authorized
+        if allowed is not None and authorization_number > allowed:
+            warnings.append(
+                f"This would be visit {authorization_number} of {allowed} "
+                f"authorized ({authorization.policy.payer.name}, "
+                f"authorization {authorization.number})."
+            )
+    return warnings
+
+
+@dataclass
+class ClientPaperwork:
+    """A client's referrals and active authorizations, each with `booked` (its
+    blocking visits), loaded once; then numbers each new visit booked against them."""
+
+    referrals: list[Referral]
+    authorizations: list[Authorization]
+    _counted: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, client: Client) -> ClientPaperwork:
+        return cls(
+            referrals=list(
+                client.referrals.select_related("provider").annotate(
+                    booked=Count("appointments", filter=_BLOCKING)
+                )
+            ),
+            authorizations=list(
+                Authorization.objects.filter(policy__client=client)
+                .select_related("policy__payer")
+                .annotate(booked=Count("appointments", filter=_BLOCKING))
+            ),
+        )
+
+    def referral_on(self, on: date) -> Referral | None:
+        return referral_on(self.referrals, on)
+
+    def authorization_on(self, on: date) -> Authorization | None:
+        return authorization_on(self.authorizations, on)
+
+    def _booked(self, record: Referral | Authorization) -> int:
+        loaded: list = (
+            self.referrals if isinstance(record, Referral) else self.authorizations
+        )
+        for known in loaded:
+            if known.pk == record.pk:
+                return known.booked
+        # Not the client's (a caller's mistake the database would not stop): count it.
+        return record.appointments.filter(
+            ~Q(status__in=Appointment.NON_BLOCKING_STATUSES)
+        ).count()
+
+    def next_number(self, record: Referral | Authorization | None) -> int:
+        """The number the next visit booked under `record` would have."""
+        if record is None:
+            return 0
+        key = (type(record).__name__, record.pk)
+        if key not in self._counted:
+            self._counted[key] = self._booked(record)
+        self._counted[key] += 1
+        return self._counted[key]
+
+    def warnings_for(
+        self,
+        on: date,
+        referral: Referral | None,
+        authorization: Authorization | None,
+    ) -> list[str]:
+        """`authorization_warnings` for the next visit on `on`, counting it booked."""
+        return authorization_warnings(
+            on=on,
+            referral=referral,
+            authorization=authorization,
+            referral_number=self.next_number(referral),
+            authorization_number=self.next_number(authorization),
+        )
