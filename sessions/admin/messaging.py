@@ -148,6 +148,9 @@ class OutboundMessageAdmin(ClinicalRecordAdmin):
 
     @admin.display(description="last error")
     def short_error(self, obj: OutboundMessage) -> str:
+        if obj.last_error and obj.status == OutboundMessage.Status.SENT:
+            # Kept as history: the message went out after this error.
+            return f"(before it was sent) {obj.last_error[:40]}"
         return obj.last_error[:60]
 
     @admin.action(description="Retry selected failed messages", permissions=["change"])

@@ -169,3 +169,41 @@ def test_the_page_reads_a_fixed_number_of_queries(
 def test_every_filter_answers(client, manager, visits, show):
     client.force_login(manager)
     assert client.get(URL, {"show": show}).status_code == 200
+
+
+def test_a_sent_message_shows_its_old_error_as_history(client, front_desk, visits):
+    mine, _ = visits
+    _message(
+        mine,
+        status=Status.SENT,
+        sent_at=datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+        attempts=2,
+        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    client.force_login(front_desk)
+
+    page = client.get(URL, {"show": "sent"}).content.decode()
+
+    assert (
+        "Sent after an earlier attempt failed (SMTPServerDisconnected: Connection "
+        "unexpectedly closed)" in page
+    )
+    assert 'class="text-danger"' not in page
+
+
+def test_the_admin_list_marks_a_sent_messages_error_as_earlier(visits):
+    from django.contrib import admin
+
+    from sessions.admin.messaging import OutboundMessageAdmin
+
+    mine, _ = visits
+    sent = _message(
+        mine,
+        status=Status.SENT,
+        sent_at=datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+        last_error="SMTP down",
+    )
+    failed = _message(mine, status=Status.FAILED, last_error="SMTP down")
+    listing = OutboundMessageAdmin(OutboundMessage, admin.site)
+    assert listing.short_error(sent) == "(before it was sent) SMTP down"
+    assert listing.short_error(failed) == "SMTP down"

@@ -94,3 +94,37 @@ def test_the_front_desk_retries_a_failed_message(
     assert (failed_message.status, failed_message.attempts) == ("pending", 0)
     handed = redis.Redis.from_url(settings.REDIS_URL).llen(private_queue)
     assert handed == 1  # one task, for a worker to send it now
+
+
+def test_a_sent_message_reads_its_old_error_as_history(page, screenshot, front_desk):
+    location = LocationFactory(time_zone="America/New_York")
+    starts_at = timezone.now() + timedelta(days=3)
+    visit = AppointmentFactory(
+        location=location,
+        client=ClientFactory(first_name="Grace", last_name="Okafor"),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+    )
+    OutboundMessage.objects.create(
+        kind=OutboundMessage.Kind.REMINDER,
+        appointment=visit,
+        client=visit.client,
+        to_email=visit.client.email,
+        send_at=timezone.now() - timedelta(hours=1),
+        sent_at=timezone.now() - timedelta(minutes=50),
+        status=OutboundMessage.Status.SENT,
+        attempts=2,
+        last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    page.goto("/messages/?show=sent")
+    page.get_by_label("Username").fill("frontdesk")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    row = page.get_by_role("row", name=re.compile("Grace Okafor"))
+    expect(row).to_contain_text("Sent")
+    expect(row).to_contain_text(
+        "Sent after an earlier attempt failed (SMTPServerDisconnected"
+    )
+    expect(row.locator(".text-danger")).to_have_count(0)
+    screenshot("outbox-sent-with-earlier-error")
