@@ -413,10 +413,11 @@ def test_one_live_row_per_visit_and_kind_but_history_may_repeat(clinic, patient,
         OutboundMessage.objects.create(**fields)
 
 
-def test_the_minute_sweep_is_installed_by_the_migration():
+def test_the_sweep_every_five_seconds_is_installed_by_the_migrations():
     sweep = PeriodicTask.objects.get(name="Send due client messages")
     assert sweep.task == "sessions.tasks.dispatch_messages"
-    assert (sweep.interval.every, sweep.interval.period) == (1, "minutes")
+    assert (sweep.interval.every, sweep.interval.period) == (5, "seconds")
+    assert sweep.expire_seconds == 10
     assert sweep.enabled
 
 
