@@ -20,6 +20,8 @@ LONGEST_TRAVEL = timedelta(hours=2)
 TRAVEL_RULE = "Travel time is 0 minutes to 2 hours."
 # The furthest a visit's therapist busy span reaches before or after its start.
 LONGEST_REACH_BACK = LONGEST_VISIT + LONGEST_TRAVEL
+# The longest a therapist is busy for one visit: travel, the visit, travel.
+LONGEST_BUSY = LONGEST_VISIT + 2 * LONGEST_TRAVEL
 
 
 def length_problem(length: timedelta) -> str | None:

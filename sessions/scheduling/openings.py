@@ -98,6 +98,15 @@ def _opening_at(
     return None
 
 
+FIRST_CHUNK_DAYS = 2
+
+
+def _chunks(days: int) -> list[tuple[int, int]]:
+    """(first day offset, number of days) of each read of the schedule."""
+    first = min(days, FIRST_CHUNK_DAYS)
+    return [(0, first)] + ([(first, days - first)] if days > first else [])
+
+
 def find_openings(
     *,
     modality: Modality,
@@ -127,50 +136,59 @@ def find_openings(
     if not therapists or not rooms:
         return []
     window_start = first_candidate(now)
-    window_end = local_datetime(first_day + timedelta(days=days), time(0), location)
-    source = ScheduleSnapshot(
-        therapists=therapists,
-        rooms=rooms,
-        clients=[client] if client else [],
-        start=window_start,
-        end=window_end,
-    )
     flags = (
         flags_in_force_for_clients([client.pk], first_day).get(client.pk, [])
         if client
         else []
     )
     openings: list[Opening] = []
-    for offset in range(days):
-        day = first_day + timedelta(days=offset)
-        if weekdays and day.weekday() not in weekdays:
-            continue
-        if client and _blocked(client, modality, day, flags):
-            continue  # booking would refuse every slot of the day for safety
-        day_openings = []
-        for person in therapists:
-            for block_start, block_end in working_spans(person, location, day, source):
-                start = block_start
-                while visit_end(start, duration_minutes) <= block_end:
-                    if start >= window_start and _in_window(
-                        start, zone, earliest, latest
-                    ):
-                        visit = ProposedVisit.lasting(
-                            duration_minutes,
-                            client=client,
-                            therapist=person,
-                            modality=modality,
-                            location=location,
-                            starts_at=start,
-                        )
-                        opening = _opening_at(visit, rooms, now, source)
-                        if opening:
-                            day_openings.append(opening)
-                    start += STEP
-        day_openings.sort(key=lambda o: (o.starts_at, o.therapist.full_name))
-        openings.extend(day_openings)
-        if len(openings) >= limit:
-            break
+    for chunk_first, chunk_days in _chunks(days):
+        # The schedule is read a few days at a time, so a page filled by the first
+        # days never loads the weeks after them.
+        chunk_start = local_datetime(
+            first_day + timedelta(days=chunk_first), time(0), location
+        )
+        source = ScheduleSnapshot(
+            therapists=therapists,
+            rooms=rooms,
+            clients=[client] if client else [],
+            start=max(window_start, chunk_start),
+            end=local_datetime(
+                first_day + timedelta(days=chunk_first + chunk_days), time(0), location
+            ),
+        )
+        for offset in range(chunk_first, chunk_first + chunk_days):
+            day = first_day + timedelta(days=offset)
+            if weekdays and day.weekday() not in weekdays:
+                continue
+            if client and _blocked(client, modality, day, flags):
+                continue  # booking would refuse every slot of the day for safety
+            day_openings = []
+            for person in therapists:
+                for block_start, block_end in working_spans(
+                    person, location, day, source
+                ):
+                    start = block_start
+                    while visit_end(start, duration_minutes) <= block_end:
+                        if start >= window_start and _in_window(
+                            start, zone, earliest, latest
+                        ):
+                            visit = ProposedVisit.lasting(
+                                duration_minutes,
+                                client=client,
+                                therapist=person,
+                                modality=modality,
+                                location=location,
+                                starts_at=start,
+                            )
+                            opening = _opening_at(visit, rooms, now, source)
+                            if opening:
+                                day_openings.append(opening)
+                        start += STEP
+            day_openings.sort(key=lambda o: (o.starts_at, o.therapist.full_name))
+            openings.extend(day_openings)
+            if len(openings) >= limit:
+                return openings[:limit]
     return openings[:limit]
 
 

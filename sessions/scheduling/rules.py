@@ -22,6 +22,7 @@ wall-clock hours and for display.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from functools import cached_property
 from django.db.models import Q, QuerySet
 
 from clients.models import Client
-from massageclinic.lengths import STEP, length_problem
+from massageclinic.lengths import LONGEST_BUSY, STEP, length_problem
 from massageclinic.models import Location, Room, clinic_policy
 from sessions.models import Appointment, Place
 from therapists.models import Modality, Therapist, TimeOff, Training, WorkingHours
@@ -184,6 +185,28 @@ class LiveSchedule:
         )
 
 
+class Timeline:
+    """One therapist's, room's or client's visits, sorted by the start of their busy
+    span, so the visits touching a window are found by bisection: no busy span is
+    longer than LONGEST_BUSY (check constraints), so none starting before
+    `start - LONGEST_BUSY` can reach the window."""
+
+    def __init__(self) -> None:
+        self._visits: list[Appointment] = []
+        self._starts: list[datetime] = []
+
+    def add(self, visit: Appointment) -> None:
+        at = bisect_right(self._starts, visit.therapist_busy_from)
+        self._starts.insert(at, visit.therapist_busy_from)
+        self._visits.insert(at, visit)
+
+    def touching(self, start: datetime, end: datetime) -> list[Appointment]:
+        """Visits whose busy span overlaps [start, end)."""
+        first = bisect_right(self._starts, start - LONGEST_BUSY)
+        last = bisect_left(self._starts, end)
+        return [v for v in self._visits[first:last] if v.therapist_busy_until > start]
+
+
 class ScheduleSnapshot(LiveSchedule):
     """The same reads for some therapists, rooms and clients over a window, loaded once.
 
@@ -233,22 +256,19 @@ class ScheduleSnapshot(LiveSchedule):
             .select_related("client", "therapist__user", "room", "location")
             .order_by("starts_at")
         )
-        self._by_therapist: dict[int, list[Appointment]] = defaultdict(list)
-        self._by_room: dict[int, list[Appointment]] = defaultdict(list)
-        self._by_client: dict[int, list[Appointment]] = defaultdict(list)
+        self._by_therapist: dict[int, Timeline] = defaultdict(Timeline)
+        self._by_room: dict[int, Timeline] = defaultdict(Timeline)
+        self._by_client: dict[int, Timeline] = defaultdict(Timeline)
         for v in visits:
-            self._by_therapist[v.therapist_id].append(v)
-            if v.room_id:
-                self._by_room[v.room_id].append(v)
-            self._by_client[v.client_id].append(v)
+            self.add(v)
 
     def add(self, visit: Appointment) -> None:
         """Count a visit being booked in the same batch (not saved yet), so the
         batch's later visits are checked against it too."""
-        self._by_therapist[visit.therapist_id].append(visit)
+        self._by_therapist[visit.therapist_id].add(visit)
         if visit.room_id:
-            self._by_room[visit.room_id].append(visit)
-        self._by_client[visit.client_id].append(visit)
+            self._by_room[visit.room_id].add(visit)
+        self._by_client[visit.client_id].add(visit)
 
     def _within(self, start: datetime, end: datetime) -> bool:
         return self.start <= start and end <= self.end
@@ -290,19 +310,20 @@ class ScheduleSnapshot(LiveSchedule):
         if not self._covers(visit, start, end):
             return super().visits_near(visit, start, end)
         # Keyed by identity: visits added for a batch have no primary key yet.
-        found = {id(v): v for v in self._by_therapist[visit.therapist.pk]}
+        found = {
+            id(v): v
+            for v in self._by_therapist[visit.therapist.pk].touching(start, end)
+        }
         if visit.client is not None:
-            found.update((id(v), v) for v in self._by_client[visit.client.pk])
+            found.update(
+                (id(v), v)
+                for v in self._by_client[visit.client.pk].touching(start, end)
+            )
         if visit.room is not None:
-            found.update((id(v), v) for v in self._by_room[visit.room.pk])
-        return sorted(
-            (
-                v
-                for v in found.values()
-                if v.therapist_busy_from < end and v.therapist_busy_until > start
-            ),
-            key=lambda v: v.starts_at,
-        )
+            found.update(
+                (id(v), v) for v in self._by_room[visit.room.pk].touching(start, end)
+            )
+        return sorted(found.values(), key=lambda v: v.starts_at)
 
 
 LIVE = LiveSchedule()
