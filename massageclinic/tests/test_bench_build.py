@@ -13,12 +13,15 @@ import time_machine
 from django.core.management import call_command
 from django.db import transaction
 
-from benchmarks.build import RESERVED_HOUR, BenchClinic, Built, Size
+from benchmarks.build import DRAFT_DAYS, RESERVED_HOUR, BenchClinic, Built, Size
 from massageclinic.clock import local_datetime
 from sessions.models import Appointment, OutboundMessage, SessionNote
 from therapists.models import WorkingHours
 
 NOW = datetime(2026, 11, 27, 20, 0, tzinfo=UTC)  # Friday, 15:00 in New York
+# Marked, so that pytest-django sets up the test database before the module's data.
+pytestmark = pytest.mark.django_db
+
 SMALL = Size(
     clients=300,
     past_visits=300,
@@ -97,8 +100,14 @@ def test_the_series_hour_stays_free_and_fresh_clients_have_nothing(built):
     assert all(not c.referrals.exists() for c in fresh)
 
 
-def test_recent_visits_have_notes_and_coming_ones_have_reminders(built):
+def test_completed_visits_have_notes_and_coming_ones_have_reminders(built):
     notes = SessionNote.objects.filter(appointment__room__in=built.rooms.values())
+    documented = _bench_visits(built).filter(
+        status=Appointment.Status.COMPLETED,
+        starts_at__lt=NOW - timedelta(days=DRAFT_DAYS),
+    )
+    assert documented.exists()
+    assert not documented.filter(note__isnull=True).exists()
     assert notes.filter(signed_at__isnull=False).exists()
     assert notes.filter(signed_at__isnull=True).exists()
     open_coming = _bench_visits(built).filter(
