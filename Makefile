@@ -51,6 +51,8 @@ $(STAMP_JS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# A busy practice built in bulk in its own database, measured; results go to
+# docs/benchmarks.md. BENCH_SCALE=0.1 for a tenth of the rows (docs/benchmarks.md).
 bench: setup
 	$(PY) -m massageclinic.devstack bench
 
