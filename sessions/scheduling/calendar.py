@@ -1,28 +1,49 @@
 """The calendar grids: a day per location (a column per therapist) and a week per
 therapist or room (a column per day), in 15-minute rows, in the location's zone.
 
-Each grid is built from a fixed number of queries whatever the number of visits.
+Each grid is built from a fixed number of queries whatever the number of visits, and
+everything a page shows is formatted here once (a label per row, per column and per
+visit), so the template draws a few thousand cells without a filter or a URL per cell:
+an empty cell is a bare `<td>`, and the grid's script makes the free ones bookable
+from the table's booking URL, the column's `query` and the row's `query`.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from clients.models import Authorization, Referral
 from clients.safety import Alert, alerts_for_clients
 from massageclinic.clock import local_datetime, local_day_span
-from massageclinic.lengths import STEP
+from massageclinic.lengths import LONGEST_VISIT, STEP
 from massageclinic.models import Location, Room
-from sessions.models import Appointment
+from sessions.models import Appointment, Place
 from sessions.scheduling.rules import quarter_hours
-from therapists.models import Therapist, TimeOff, WorkingHours
+from therapists.models import Modality, Therapist, TimeOff, WorkingHours
 from therapists.rules import block_span
 
 NEAR_END_DAYS = 14
+
+# A row's wall-clock key: the local time and, for the second pass of the repeated
+# autumn hour, fold 1. The week grid lines its days up by this key.
+WallKey = tuple[time, int]
+
+
+def clock(moment: datetime, *, meridiem: bool = True) -> str:
+    """A local time as the grid writes it: 9:15 AM (Django's "g:i A")."""
+    hour = moment.hour % 12 or 12
+    text = f"{hour}:{moment.minute:02d}"
+    if meridiem:
+        text += " AM" if moment.hour < 12 else " PM"
+    return text
 
 
 @dataclass
@@ -33,6 +54,16 @@ class Block:
     rows: int
     alerts: list[Alert] = field(default_factory=list)
     paperwork: list[str] = field(default_factory=list)
+    # Written once here so the template does no per-visit filter or URL work.
+    url: str = ""
+    time_label: str = ""
+    where: str = ""
+    therapist_name: str = ""
+    status_label: str = ""
+
+    @property
+    def shown_alerts(self) -> list[Alert]:
+        return [alert for alert in self.alerts if not alert.cleared]
 
 
 @dataclass
@@ -40,7 +71,6 @@ class Cell:
     starts_at: datetime
     kind: str  # "free", "past", "off", "block", "covered"
     block: Block | None = None
-    column: Column | None = None
 
 
 @dataclass
@@ -50,6 +80,51 @@ class Column:
     room: Room | None
     day: date
     cells: list[Cell] = field(default_factory=list)
+    # The booking link's part for this column (therapist, or the day in a week grid)
+    # and the name a screen reader hears for its slots ("Tara Hands on Tue 1 Dec").
+    query: str = ""
+    label: str = ""
+    keys: list[WallKey] = field(default_factory=list)
+
+
+# An empty cell as sent: a free one bare (the grid's script finds and links those),
+# an off or past one with its class only; covered cells are not sent at all.
+_EMPTY_CELL = {
+    "free": "<td></td>",
+    "past": '<td class="past"></td>',
+    "off": '<td class="off"></td>',
+}
+
+
+@dataclass
+class Row:
+    """One 15-minute row: its label written once, and the cells that start in it."""
+
+    moment: datetime
+    label: str
+    shown: bool  # on the hour and half hour the label is visible, else for readers
+    hour: bool
+    fold: int
+    query: str  # the booking link's time part
+    cells: list[Cell]
+
+    @property
+    def items(self) -> list[tuple[Block | None, str]]:
+        """The row as the template draws it: each visit, and each run of empty cells
+        between them as one piece of fixed markup (no person's data in it)."""
+        items: list[tuple[Block | None, str]] = []
+        run: list[str] = []
+        for cell in self.cells:
+            if cell.block is None:
+                run.append(_EMPTY_CELL[cell.kind])
+                continue
+            if run:
+                items.append((None, mark_safe("".join(run))))  # noqa: S308
+                run = []
+            items.append((cell.block, ""))
+        if run:
+            items.append((None, mark_safe("".join(run))))  # noqa: S308
+        return items
 
 
 @dataclass
@@ -58,6 +133,8 @@ class Grid:
     times: list[datetime]
     columns: list[Column]
     cancelled: list[Appointment]
+    rows: list[Row] = field(default_factory=list)
+    book_query: str = ""  # the booking link's fixed part (location, who)
 
     @property
     def zone_changes(self) -> bool:
@@ -65,26 +142,14 @@ class Grid:
         zone = self.location.zone
         return len({t.astimezone(zone).utcoffset() for t in self.times}) > 1
 
-    def _zone_label(self, moment: datetime) -> str:
-        # Django's "T" format leaves an ambiguous wall time unnamed; the repeated
-        # autumn hour is exactly where the desk needs the name.
-        return moment.astimezone(self.location.zone).tzname() or ""
 
-    @property
-    def rows(self) -> list[tuple[datetime, str, int, list[Cell]]]:
-        """(moment, zone name on a day the clocks change, 1 for the second time of a
-        repeated wall time, the row's cells)."""
-        labelled = self.zone_changes
-        zone = self.location.zone
-        return [
-            (
-                t,
-                self._zone_label(t) if labelled else "",
-                t.astimezone(zone).fold,
-                [c.cells[i] for c in self.columns],
-            )
-            for i, t in enumerate(self.times)
-        ]
+def _day_label(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _wall_key(moment: datetime, location: Location) -> WallKey:
+    local = moment.astimezone(location.zone)
+    return local.time().replace(tzinfo=None), local.fold
 
 
 def _slots(location: Location, day: date) -> list[datetime]:
@@ -100,13 +165,13 @@ def _slots(location: Location, day: date) -> list[datetime]:
 
 
 def _floor_to_slot(moment: datetime, slots: list[datetime]) -> int | None:
-    for index in range(len(slots) - 1, -1, -1):
-        if slots[index] <= moment:
-            return index
-    return None
+    index = bisect_right(slots, moment) - 1
+    return index if index >= 0 else None
 
 
-def _paperwork_notes(visits: list[Appointment]) -> dict[int, list[str]]:
+def _paperwork_notes(
+    visits: list[Appointment], location: Location
+) -> dict[int, list[str]]:
     """Per visit: the referral or authorization near its end (two queries in all)."""
     referral_ids = {v.referral_id for v in visits if v.referral_id}
     auth_ids = {v.authorization_id for v in visits if v.authorization_id}
@@ -125,7 +190,7 @@ def _paperwork_notes(visits: list[Appointment]) -> dict[int, list[str]]:
     }
     notes: dict[int, list[str]] = defaultdict(list)
     for visit in visits:
-        day = visit.starts_at.astimezone(visit.location.zone).date()
+        day = visit.starts_at.astimezone(location.zone).date()
         referral = (
             referrals.get(visit.referral_id) if visit.referral_id is not None else None
         )
@@ -154,26 +219,95 @@ def _paperwork_notes(visits: list[Appointment]) -> dict[int, list[str]]:
     return notes
 
 
+_VISIT_FIELDS = (
+    "status",
+    "place",
+    "starts_at",
+    "ends_at",
+    "therapist_busy_from",
+    "therapist_busy_until",
+    "location",
+    "therapist",
+    "modality",
+    "room",
+    "referral",
+    "authorization",
+    "client__first_name",
+    "client__last_name",
+)
+_STATUS_LABELS = dict(Appointment.Status.choices)
+_PLACE_LABELS = dict(Place.choices)
+
+
 def _visits(filters: Q, start: datetime, end: datetime) -> list[Appointment]:
+    # The lower bound on starts_at (no visit is longer than LONGEST_VISIT) lets
+    # PostgreSQL scan an index range instead of every visit that ever ended later.
     return list(
-        Appointment.objects.filter(filters, starts_at__lt=end, ends_at__gt=start)
-        .select_related("client", "therapist__user", "modality", "room", "location")
+        Appointment.objects.filter(
+            filters,
+            starts_at__gt=start - LONGEST_VISIT,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .select_related("client")
+        # Only what the grid shows: building a thousand whole rows of client
+        # demographics would cost more than drawing them.
+        .only(*_VISIT_FIELDS)
         .order_by("starts_at")
     )
 
 
-def _blocks(visits: list[Appointment], on: date) -> dict[int, Block]:
+def _share(visits: list[Appointment], therapists: dict[int, Therapist]) -> None:
+    """Give the visits their therapist, technique and room from one load of each: a
+    few dozen rows shared by hundreds of visits instead of a copy joined to each."""
+    missing = {v.therapist_id for v in visits} - therapists.keys()
+    if missing:
+        therapists = {
+            **therapists,
+            **Therapist.objects.select_related("user").in_bulk(missing),
+        }
+    modalities = Modality.objects.only("name").in_bulk({v.modality_id for v in visits})
+    rooms = Room.objects.only("name").in_bulk(
+        {v.room_id for v in visits if v.room_id is not None}
+    )
+    for v in visits:
+        v.therapist = therapists[v.therapist_id]
+        v.modality = modalities[v.modality_id]
+        v.room = rooms[v.room_id] if v.room_id is not None else None
+
+
+def _blocks(
+    visits: list[Appointment], on: date, location: Location
+) -> dict[int, Block]:
     alerts = alerts_for_clients({v.client_id for v in visits}, on) if visits else {}
-    paperwork = _paperwork_notes(visits) if visits else {}
-    return {
-        v.pk: Block(
+    paperwork = _paperwork_notes(visits, location) if visits else {}
+    # One reverse() for the pattern, not one per visit.
+    visit_url = reverse("sessions:visit", args=[0])[:-2]
+    zone = location.zone
+    blocks = {}
+    for v in visits:
+        starts, ends = v.starts_at.astimezone(zone), v.ends_at.astimezone(zone)
+        blocks[v.pk] = Block(
             visit=v,
             rows=max(1, -(-v.duration_minutes // 15)),
             alerts=alerts.get(v.client_id, []),
             paperwork=paperwork.get(v.pk, []),
+            url=f"{visit_url}{v.pk}/",
+            time_label=f"{clock(starts, meridiem=False)}–{clock(ends)}",
+            where=v.room.name if v.room else _PLACE_LABELS[v.place],
+            therapist_name=v.therapist.full_name,
+            status_label=_STATUS_LABELS[v.status],
         )
-        for v in visits
-    }
+    return blocks
+
+
+def _slot_range(
+    slots: list[datetime], start: datetime, end: datetime, *, whole: bool
+) -> range:
+    """The indices of the slots inside [start, end) (whole) or touching it."""
+    if whole:
+        return range(bisect_left(slots, start), bisect_right(slots, end - STEP))
+    return range(bisect_right(slots, start - STEP), bisect_left(slots, end))
 
 
 def _fill(
@@ -196,20 +330,24 @@ def _fill(
         block.rows = min(block.rows, len(slots) - index)
         starts[index] = block
         covered.update(range(index + 1, index + block.rows))
+    unavailable: set[int] = set()
+    if working is not None:
+        unavailable.update(range(len(slots)))
+        for s, e in working:
+            unavailable.difference_update(_slot_range(slots, s, e, whole=True))
+    for s, e in off:
+        unavailable.update(_slot_range(slots, s, e, whole=False))
+    first_future = bisect_left(slots, now)
     for index, moment in enumerate(slots):
-        end = moment + STEP
-        outside = working is not None and not any(
-            s <= moment and end <= e for s, e in working
-        )
         if index in starts:
             kind = "block"
         elif index in covered:
             kind = "covered"
-        elif outside or any(s < end and e > moment for s, e in off):
+        elif index in unavailable:
             kind = "off"
         else:
-            kind = "free" if moment >= now else "past"
-        column.cells.append(Cell(moment, kind, starts.get(index), column))
+            kind = "free" if index >= first_future else "past"
+        column.cells.append(Cell(moment, kind, starts.get(index)))
 
 
 def _travel(visits: list[Appointment]) -> list[tuple[datetime, datetime]]:
@@ -223,8 +361,82 @@ def _travel(visits: list[Appointment]) -> list[tuple[datetime, datetime]]:
     return spans
 
 
-def _working_spans(blocks: list[WorkingHours], day: date, location: Location):
+def _working_spans(
+    blocks: list[WorkingHours], day: date, location: Location
+) -> list[tuple[datetime, datetime]]:
     return [block_span(day, b, location) for b in blocks]
+
+
+def _row_keys(location: Location, columns: list[Column]) -> list[WallKey]:
+    """Every wall time of the columns, in order: a day's own rows in its own order,
+    and a wall time only some days have (the repeated autumn hour) after the one
+    before it, so a week lines its days up by the clock."""
+    keys: list[WallKey] = []
+    known: set[WallKey] = set()
+    for column in columns:
+        previous: WallKey | None = None
+        for key in column.keys:
+            if key not in known:
+                at = keys.index(previous) + 1 if previous is not None else 0
+                while at < len(keys) and previous is None and keys[at] < key:
+                    at += 1
+                keys.insert(at, key)
+                known.add(key)
+            previous = key
+    return keys
+
+
+def _lay_rows(
+    grid: Grid, keys: list[WallKey], query_of: Callable[[time, int], str]
+) -> None:
+    """Put each column's cells on the rows: a block spans the rows between its
+    first and last slot, the cells it covers are left out, and a row the column
+    has no slot for (a wall time that day does not have) is off."""
+    zone = grid.location.zone
+    index = {key: i for i, key in enumerate(keys)}
+    placed: list[list[Cell]] = [[] for _ in keys]
+    moments: list[datetime | None] = [None] * len(keys)
+    for column in grid.columns:
+        at_row = [index[key] for key in column.keys]
+        column_cells: dict[int, Cell] = {}
+        taken: set[int] = set()
+        for own, cell in enumerate(column.cells):
+            row = at_row[own]
+            if moments[row] is None:
+                moments[row] = cell.starts_at
+            if cell.kind == "covered":
+                continue
+            if cell.block is not None:
+                last = at_row[min(own + cell.block.rows, len(at_row)) - 1]
+                cell.block.rows = last - row + 1
+                taken.update(range(row + 1, last + 1))
+            column_cells[row] = cell
+        for row in range(len(keys)):
+            if row in column_cells:
+                placed[row].append(column_cells[row])
+            elif row not in taken:
+                placed[row].append(Cell(moments[row] or grid.times[0], "off"))
+    labelled = (
+        len({m.astimezone(zone).utcoffset() for m in moments if m is not None}) > 1
+    )
+    for row, key in enumerate(keys):
+        moment = moments[row] or grid.times[0]
+        local = moment.astimezone(zone)
+        label = clock(local)
+        if labelled:
+            label += f" {local.tzname() or ''}"
+        wall, fold = key
+        grid.rows.append(
+            Row(
+                moment=moment,
+                label=label,
+                shown=wall.minute in (0, 30),
+                hour=wall.minute == 0,
+                fold=fold,
+                query=query_of(wall, fold) + ("&fold=1" if fold else ""),
+                cells=placed[row],
+            )
+        )
 
 
 def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
@@ -246,11 +458,25 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
         therapist_id__in=therapist_ids, starts_at__lt=end, ends_at__gt=start
     ).values_list("therapist_id", "starts_at", "ends_at"):
         time_off[therapist_id].append((s, e))
-    blocks = _blocks(live, day)
+    _share(visits, {t.pk: t for t in therapists})
+    blocks = _blocks(live, day, location)
+    own_visits: dict[int, list[Appointment]] = defaultdict(list)
+    for v in live:
+        own_visits[v.therapist_id].append(v)
+    keys = [_wall_key(t, location) for t in slots]
     columns = []
     for therapist in therapists:
-        column = Column(therapist.full_name, therapist, None, day)
-        own = [v for v in live if v.therapist_id == therapist.pk]
+        name = therapist.full_name
+        column = Column(
+            name,
+            therapist,
+            None,
+            day,
+            query=f"&therapist={therapist.pk}",
+            label=f"{name} on {_day_label(day)}",
+            keys=keys,
+        )
+        own = own_visits[therapist.pk]
         _fill(
             column,
             slots,
@@ -262,7 +488,11 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
         )
         columns.append(column)
     cancelled = [v for v in visits if not v.is_blocking]
-    return Grid(location, slots, columns, cancelled)
+    grid = Grid(
+        location, slots, columns, cancelled, book_query=f"?location={location.pk}"
+    )
+    _lay_rows(grid, keys, lambda wall, _fold: f"&starts={day:%Y-%m-%d}T{wall:%H:%M}")
+    return grid
 
 
 def week_grid(
@@ -295,26 +525,46 @@ def week_grid(
                 therapist=therapist, starts_at__lt=end, ends_at__gt=start
             ).values_list("starts_at", "ends_at")
         )
-    blocks = _blocks(visits, monday)
+    _share(visits, {therapist.pk: therapist} if therapist else {})
+    blocks = _blocks(visits, monday, location)
+    by_day: dict[date, list[Appointment]] = defaultdict(list)
+    for v in visits:
+        by_day[v.starts_at.astimezone(location.zone).date()].append(v)
+    name = therapist.full_name if therapist else room.name if room else ""
     columns = []
     for day in days:
-        column = Column(day.strftime("%a %d %b"), therapist, room, day)
+        slots = slots_by_day[day]
+        column = Column(
+            day.strftime("%a %d %b"),
+            therapist,
+            room,
+            day,
+            query=f"&starts={day:%Y-%m-%d}",
+            label=f"{name} on {_day_label(day)}",
+            keys=[_wall_key(t, location) for t in slots],
+        )
         working = (
             _working_spans(hours.get(day.weekday(), []), day, location)
             if therapist
             else None
         )
-        day_visits = [
-            v for v in visits if v.starts_at.astimezone(location.zone).date() == day
-        ]
+        day_visits = by_day[day]
         busy = off + _travel(day_visits) if therapist else off
-        _fill(column, slots_by_day[day], day_visits, blocks, working, busy, now)
+        _fill(column, slots, day_visits, blocks, working, busy, now)
         columns.append(column)
-    times = slots_by_day[monday]
-    # Rows are labelled by local wall time; a DST day may have one slot more or less.
-    for column in columns:
-        column.cells = column.cells[: len(times)] + [
-            Cell(times[-1], "off", None, column)
-            for _ in range(len(times) - len(column.cells))
-        ]
-    return Grid(location, times, columns, [])
+    who_query = (
+        f"&therapist={therapist.pk}"
+        if therapist
+        else f"&room={room.pk}"
+        if room
+        else ""
+    )
+    grid = Grid(
+        location,
+        slots_by_day[monday],
+        columns,
+        [],
+        book_query=f"?location={location.pk}{who_query}",
+    )
+    _lay_rows(grid, _row_keys(location, columns), lambda wall, _fold: f"T{wall:%H:%M}")
+    return grid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from html.parser import HTMLParser
 
 import pytest
 import time_machine
@@ -49,6 +50,71 @@ def _works(therapist, location, start=time(9), end=time(17), weekday=1):
         ends_at=end,
     )
     return therapist
+
+
+class _GridReader(HTMLParser):
+    """Reads a calendar grid as its script does (static/js/calendar-grid.js)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.book = ""
+        self.heads: list[dict[str, str]] = []
+        self.rows: list[tuple[dict[str, str], list[dict[str, str]]]] = []
+        self.time: list[str] = []
+        self._in_head = self._in_row_head = False
+
+    def handle_starttag(self, tag, attrs):
+        found = {k: v or "" for k, v in attrs}
+        if tag == "table" and "calendar" in found.get("class", ""):
+            self.book = found.get("data-book", "")
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "th" and self._in_head and "data-q" in found:
+            self.heads.append(found)
+        elif tag == "tr" and not self._in_head:
+            self.rows.append((found, []))
+            self.time.append("")
+        elif tag == "th" and self.rows:
+            self._in_row_head = True
+        elif tag == "td":
+            self.rows[-1][1].append(found)
+        elif self.rows and self.rows[-1][1] and tag != "td":
+            self.rows[-1][1][-1]["child"] = tag
+
+    def handle_endtag(self, tag):
+        if tag == "thead":
+            self._in_head = False
+        elif tag == "th":
+            self._in_row_head = False
+
+    def handle_data(self, data):
+        if self._in_row_head:
+            self.time[-1] += data
+
+
+def free_slots(page: str) -> dict[str, str]:
+    """Each free slot the grid's script turns into a link: its name and its URL."""
+    reader = _GridReader()
+    reader.feed(page)
+    if not reader.book:
+        return {}
+    slots: dict[str, str] = {}
+    spans = [0] * len(reader.heads)
+    for (row, cells), time_text in zip(reader.rows, reader.time, strict=True):
+        cells = iter(cells)
+        for column, head in enumerate(reader.heads):
+            if spans[column]:
+                spans[column] -= 1
+                continue
+            cell = next(cells, None)
+            if cell is None:
+                continue
+            spans[column] = int(cell.get("rowspan", "1")) - 1
+            if "class" in cell or "child" in cell:
+                continue
+            name = f"Book {head['data-label']} at {time_text.strip()}"
+            slots[name] = reader.book + head["data-q"] + row["data-q"]
+    return slots
 
 
 def _day_page(client, location, day=DAY) -> str:
@@ -109,11 +175,15 @@ def test_free_slots_link_to_the_booking_form_for_the_desk_only(
 ):
     _works(therapist, location)
     client.force_login(front_desk)
-    page = _day_page(client, location)
-    assert "Book Tara Hands on Tue 1 Dec at 10:15 AM" in page
-    assert "starts=2026-12-01T10:15" in page
+    slots = free_slots(_day_page(client, location))
+    assert slots["Book Tara Hands on Tue 1 Dec at 10:15 AM"] == (
+        f"/book/?location={location.pk}&therapist={therapist.pk}"
+        "&starts=2026-12-01T10:15"
+    )
     client.force_login(therapist.user)
-    assert "Book Tara Hands" not in _day_page(client, location)
+    page = _day_page(client, location)
+    assert free_slots(page) == {}
+    assert "data-book" not in page and "/book/" not in page
 
 
 def test_off_hours_and_time_off_are_greyed(client, front_desk, therapist, location):
@@ -126,9 +196,11 @@ def test_off_hours_and_time_off_are_greyed(client, front_desk, therapist, locati
     client.force_login(front_desk)
     page = _day_page(client, location)
     # 08:00-09:00 and 12:00-20:00 are off hours (4 + 32 cells), 10:00-11:00 time off (4)
-    assert page.count('<td class="off">') == 4 + 32 + 4
-    assert "Book Tara Hands on Tue 1 Dec at 9:00 AM" in page
-    assert "Book Tara Hands on Tue 1 Dec at 10:00 AM" not in page
+    assert page.count('<td class="off"></td>') == 4 + 32 + 4
+    slots = free_slots(page)
+    assert "Book Tara Hands on Tue 1 Dec at 9:00 AM" in slots
+    assert "Book Tara Hands on Tue 1 Dec at 10:00 AM" not in slots
+    assert len(slots) == 4 + 4  # 09:00-10:00 and 11:00-12:00
 
 
 def test_a_referral_near_its_end_is_shown_on_the_block(
