@@ -48,7 +48,7 @@ from clients.models import (
     Severity,
 )
 from massageclinic.choices import BodyRegion
-from massageclinic.clock import local_datetime
+from massageclinic.clock import local_datetime, local_day_span
 from massageclinic.models import Location, Room
 from massageclinic.roles import Role
 from sessions.demo import data, places
@@ -131,6 +131,8 @@ class Built:
     fresh_clients: list[Client]  # no visits, flags or paperwork
     seconds: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
+    day_columns: int = 0  # therapists working at the busy location that day
+    day_visits: int = 0  # visits there that day (cancelled ones included)
 
 
 def _weighted(rng: random.Random, choices) -> Callable[[], object]:
@@ -164,6 +166,22 @@ class BenchClinic:
         built.seconds = clock.perf_counter() - started
         built.counts = self._counts()
         self.say(f"Built in {built.seconds:.1f} s: {self._describe(built.counts)}")
+        start, end = local_day_span(built.measured_day, built.busy)
+        built.day_visits = Appointment.objects.filter(
+            location=built.busy, starts_at__gte=start, starts_at__lt=end
+        ).count()
+        built.day_columns = (
+            WorkingHours.objects.filter(
+                location=built.busy, weekday=built.measured_day.weekday()
+            )
+            .values("therapist")
+            .distinct()
+            .count()
+        )
+        self.say(
+            f"{built.busy.name} on {built.measured_day}: {built.day_columns} "
+            f"therapists working, {built.day_visits} visits."
+        )
         return built
 
     def _build(self) -> Built:
