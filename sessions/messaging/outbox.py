@@ -126,19 +126,30 @@ def _bump_sequence(appointment: Appointment) -> None:
     appointment.save(update_fields=["ics_sequence"])
 
 
-def _arm_reminders(
+def _reminder_times(
     appointment: Appointment, policy: ClinicPolicy, release: datetime
-) -> None:
-    leads = (
+) -> list[tuple[str, datetime | None]]:
+    """Each reminder kind with when it goes out, or None when the policy has no
+    such reminder or its time passed before `release` (the confirmation, or the
+    notice of the change, tells the client instead)."""
+    times: list[tuple[str, datetime | None]] = []
+    for kind, lead in (
         (Kind.REMINDER, policy.reminder_lead),
         (Kind.SECOND_REMINDER, policy.second_reminder_lead),
-    )
-    for kind, lead in leads:
-        row = _live(kind=kind, appointment=appointment)
+    ):
         # In UTC: a lead of 48 hours is 48 real hours, also across a DST change
         # (arithmetic on a local time would count wall-clock hours).
         send_at = appointment.starts_at.astimezone(UTC) - lead if lead else None
-        if send_at is None or send_at < release:
+        times.append((kind, send_at if send_at and send_at >= release else None))
+    return times
+
+
+def _arm_reminders(
+    appointment: Appointment, policy: ClinicPolicy, release: datetime
+) -> None:
+    for kind, send_at in _reminder_times(appointment, policy, release):
+        row = _live(kind=kind, appointment=appointment)
+        if send_at is None:
             # No such reminder in the policy, or its time has passed: the
             # confirmation (or the notice of the change) tells the client instead.
             if row is not None:
@@ -147,13 +158,7 @@ def _arm_reminders(
         if row is not None:
             _retime(row, send_at)
         else:
-            OutboundMessage.objects.create(
-                kind=kind,
-                appointment=appointment,
-                client=appointment.client,
-                to_email=appointment.client.email,
-                send_at=send_at,
-            )
+            _new_row(kind, appointment, send_at).save()
 
 
 def _request_intake(appointment: Appointment, now: datetime, release: datetime) -> None:
@@ -183,12 +188,13 @@ def _request_intake(appointment: Appointment, now: datetime, release: datetime) 
 
 
 def _intake_follows(row: OutboundMessage, appointment: Appointment, now) -> bool:
-    """A cancelled visit's unsent intake request moves to the client's next open
-    visit, if there is one; True when it did."""
+    """A cancelled visit's unsent intake request moves to the client's next visit
+    still to come (booked or confirmed, not checked in: a client already there
+    fills nothing in beforehand), if there is one; True when it did."""
     following = (
         Appointment.objects.filter(
             client_id=appointment.client_id,
-            status__in=Appointment.OPEN_STATUSES,
+            status__in=(Appointment.Status.BOOKED, Appointment.Status.CONFIRMED),
             starts_at__gt=now,
         )
         .exclude(pk=appointment.pk)
@@ -219,10 +225,10 @@ def _authorization_nears_end(authorization, days) -> bool:
     return near
 
 
-def _authorization_notice(
-    appointment: Appointment, release: datetime, policy: ClinicPolicy
-) -> None:
-    """Tell the front desk once when an authorization nears its end."""
+def _authorization_notice(visits: list[Appointment], release: datetime) -> None:
+    """Tell the front desk once when an authorization nears its end: `visits` are
+    the new ones booked under it (soonest first), the notice is tied to the first."""
+    appointment = visits[0]
     authorization = appointment.authorization
     if authorization is None:
         return
@@ -234,7 +240,7 @@ def _authorization_notice(
     if existing is not None and existing.skip_reason != _NOTICE_WITHDRAWN:
         return  # told, about to be, or stopped by someone
     if not _authorization_nears_end(
-        authorization, [appointment.local_starts_at.date()]
+        authorization, [visit.local_starts_at.date() for visit in visits]
     ):
         return
     if existing is not None:  # withdrawn when its visit was cancelled: true again
@@ -291,20 +297,43 @@ def front_desk_address(appointment: Appointment | None) -> str:
 
 
 @transaction.atomic
-def messages_visit_booked(*, appointment: Appointment, now: datetime) -> None:
-    """A new visit: its confirmation (unless a series confirms it) and reminders."""
+def messages_visits_booked(*, appointments: list[Appointment], now: datetime) -> None:
+    """New visits (one, or a series' booked as one batch), which have no rows yet:
+    each one's confirmation (unless a series confirms it) and reminders, written in
+    one insert; the intake request before the first; the desk's notice per
+    authorization nearing its end."""
     policy = clinic_policy()
     release = _release(now, policy)
-    if appointment.series_id is None:
-        _arm(
-            kind=Kind.CONFIRMATION,
-            send_at=release,
-            client=appointment.client,
-            appointment=appointment,
-        )
-    _arm_reminders(appointment, policy, release)
-    _request_intake(appointment, now, release)
-    _authorization_notice(appointment, release, policy)
+    rows = []
+    for appointment in appointments:
+        if appointment.series_id is None:
+            rows.append(_new_row(Kind.CONFIRMATION, appointment, release))
+        rows += [
+            _new_row(kind, appointment, send_at)
+            for kind, send_at in _reminder_times(appointment, policy, release)
+            if send_at is not None
+        ]
+    OutboundMessage.objects.bulk_create(rows)
+    soonest = sorted(appointments, key=lambda a: a.starts_at)
+    _request_intake(soonest[0], now, release)
+    by_authorization: dict[int, list[Appointment]] = {}
+    for appointment in soonest:
+        if appointment.authorization_id is not None:
+            by_authorization.setdefault(appointment.authorization_id, []).append(
+                appointment
+            )
+    for visits in by_authorization.values():
+        _authorization_notice(visits, release)
+
+
+def _new_row(kind: str, appointment: Appointment, send_at: datetime) -> OutboundMessage:
+    return OutboundMessage(
+        kind=kind,
+        appointment=appointment,
+        client=appointment.client,
+        to_email=appointment.client.email,
+        send_at=send_at,
+    )
 
 
 @transaction.atomic

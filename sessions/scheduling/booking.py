@@ -20,9 +20,9 @@ from clients.safety import flags_in_force, modality_safety, refusal_sentence
 from massageclinic.lengths import length_problem
 from massageclinic.models import Location, Room, clinic_policy
 from sessions.messaging.outbox import (
-    messages_visit_booked,
     messages_visit_cancelled,
     messages_visit_moved,
+    messages_visits_booked,
 )
 from sessions.models import (
     Appointment,
@@ -348,8 +348,7 @@ def visits_book(
             for event in _booking_events(appointment, terms, now, safety, warnings)
         ]
     )
-    for appointment in appointments:
-        messages_visit_booked(appointment=appointment, now=now)
+    messages_visits_booked(appointments=appointments, now=now)
     return appointments
 
 
