@@ -57,6 +57,8 @@ class Block:
     # Written once here so the template does no per-visit filter or URL work.
     url: str = ""
     time_label: str = ""
+    client_name: str = ""
+    technique: str = ""
     where: str = ""
     therapist_name: str = ""
     status_label: str = ""
@@ -294,6 +296,8 @@ def _blocks(
             paperwork=paperwork.get(v.pk, []),
             url=f"{visit_url}{v.pk}/",
             time_label=f"{clock(starts, meridiem=False)}–{clock(ends)}",
+            client_name=v.client.full_name,
+            technique=v.modality.name,
             where=v.room.name if v.room else _PLACE_LABELS[v.place],
             therapist_name=v.therapist.full_name,
             status_label=_STATUS_LABELS[v.status],
@@ -324,9 +328,13 @@ def _fill(
     covered: set[int] = set()
     for visit in visits:
         index = _floor_to_slot(visit.starts_at, slots)
+        block = blocks[visit.pk]
+        if index is None and slots and visit.ends_at > slots[0]:
+            # Begun before the first row (the evening before): shown from the top.
+            index = 0
+            block.rows = -(-(visit.ends_at - slots[0]) // STEP)
         if index is None or index in covered or index in starts:
             continue
-        block = blocks[visit.pk]
         block.rows = min(block.rows, len(slots) - index)
         starts[index] = block
         covered.update(range(index + 1, index + block.rows))

@@ -61,7 +61,7 @@ class _GridReader(HTMLParser):
         self.heads: list[dict[str, str]] = []
         self.rows: list[tuple[dict[str, str], list[dict[str, str]]]] = []
         self.time: list[str] = []
-        self._in_head = self._in_row_head = False
+        self._in_head = self._in_row_head = self._in_cell = False
 
     def handle_starttag(self, tag, attrs):
         found = {k: v or "" for k, v in attrs}
@@ -78,7 +78,8 @@ class _GridReader(HTMLParser):
             self._in_row_head = True
         elif tag == "td":
             self.rows[-1][1].append(found)
-        elif self.rows and self.rows[-1][1] and tag != "td":
+            self._in_cell = True
+        elif self._in_cell:
             self.rows[-1][1][-1]["child"] = tag
 
     def handle_endtag(self, tag):
@@ -86,6 +87,8 @@ class _GridReader(HTMLParser):
             self._in_head = False
         elif tag == "th":
             self._in_row_head = False
+        elif tag == "td":
+            self._in_cell = False
 
     def handle_data(self, data):
         if self._in_row_head:
@@ -94,11 +97,16 @@ class _GridReader(HTMLParser):
 
 def free_slots(page: str) -> dict[str, str]:
     """Each free slot the grid's script turns into a link: its name and its URL."""
+    return dict(slot_links(page))
+
+
+def slot_links(page: str) -> list[tuple[str, str]]:
+    """The links the grid's script makes, in order: (name, URL)."""
     reader = _GridReader()
     reader.feed(page)
     if not reader.book:
-        return {}
-    slots: dict[str, str] = {}
+        return []
+    slots: list[tuple[str, str]] = []
     spans = [0] * len(reader.heads)
     for (row, cells), time_text in zip(reader.rows, reader.time, strict=True):
         cells = iter(cells)
@@ -113,7 +121,7 @@ def free_slots(page: str) -> dict[str, str]:
             if "class" in cell or "child" in cell:
                 continue
             name = f"Book {head['data-label']} at {time_text.strip()}"
-            slots[name] = reader.book + head["data-q"] + row["data-q"]
+            slots.append((name, reader.book + head["data-q"] + row["data-q"]))
     return slots
 
 
