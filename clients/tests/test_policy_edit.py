@@ -24,7 +24,7 @@ from clients.tests.factories import (
 from massageclinic.audit import AuditContext
 from massageclinic.billing import TechniqueMinutes
 from massageclinic.models import AuditEvent
-from sessions.scheduling.paperwork import current_authorization
+from sessions.scheduling.paperwork import ClientPaperwork
 from sessions.tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -181,12 +181,12 @@ def test_billing_no_longer_picks_a_deactivated_policy_for_a_new_visit(patient, p
     )
     day = date(2026, 3, 25)
     assert visits_billing([_new_visit(patient, day)])[1].policy == policy
-    assert current_authorization(patient, day).policy == policy
+    assert ClientPaperwork.load(patient).authorization_on(day).policy == policy
 
     _update(policy, is_active=False)
 
     assert visits_billing([_new_visit(patient, day)])[1].policy == cigna
-    assert current_authorization(patient, day) is None
+    assert ClientPaperwork.load(patient).authorization_on(day) is None
 
 
 def test_with_its_only_policy_deactivated_a_new_visit_has_no_payer(patient, policy):

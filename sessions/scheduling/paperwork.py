@@ -39,23 +39,6 @@ def authorization_on(
     return max(started, key=lambda a: (a.valid_to, a.pk), default=None)
 
 
-def current_referral(client: Client, on: date) -> Referral | None:
-    """`referral_on` the client's referrals (one query)."""
-    return referral_on(
-        client.referrals.filter(referred_on__lte=on).select_related("provider"), on
-    )
-
-
-def current_authorization(client: Client, on: date) -> Authorization | None:
-    """`authorization_on` the client's authorizations (one query)."""
-    return authorization_on(
-        Authorization.objects.filter(
-            policy__client=client, policy__is_active=True, valid_from__lte=on
-        ).select_related("policy__payer"),
-        on,
-    )
-
-
 def authorization_warnings(
     *,
     on: date,

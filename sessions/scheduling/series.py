@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from clients.models import Client, Referral
+from clients.models import Authorization, Client, Referral
 from clients.safety import flags_in_force, modality_safety, refusal_sentence
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.clock import local_datetime
@@ -36,7 +36,7 @@ from sessions.scheduling.booking import (
     visits_book,
 )
 from sessions.scheduling.documented import documented_visit_problem
-from sessions.scheduling.paperwork import current_authorization, current_referral
+from sessions.scheduling.paperwork import ClientPaperwork
 from sessions.scheduling.rules import (
     LiveSchedule,
     ProposedVisit,
@@ -177,8 +177,9 @@ def series_preview(*, proposed: ProposedSeries, now: datetime) -> list[Occurrenc
         raise ValidationError(problems)
     referral = proposed.referral or (proposed.plan.referral if proposed.plan else None)
     first_day = proposed.rule.starts_on
-    referral = referral or current_referral(proposed.client, first_day)
-    authorization = current_authorization(proposed.client, first_day)
+    paperwork = ClientPaperwork.load(proposed.client)
+    referral = referral or paperwork.referral_on(first_day)
+    authorization = paperwork.authorization_on(first_day)
     days = list(expand(proposed.rule))
     starts = [
         local_datetime(d, proposed.rule.local_start_time, proposed.location)
@@ -218,14 +219,19 @@ def series_preview(*, proposed: ProposedSeries, now: datetime) -> list[Occurrenc
         if occurrence.problems and not verdict.blocked:
             occurrence.alternative = _alternative(proposed, starts_at, now, source)
         occurrences.append(occurrence)
-    _number_against_authorization(occurrences, referral, authorization)
+    _number_against_authorization(occurrences, referral, authorization, paperwork)
     return occurrences
 
 
-def _number_against_authorization(occurrences, referral, authorization) -> None:
-    """Flag occurrences past the referral's expiry or beyond the visits authorized."""
-    referral_booked, authorization_booked = _booked(referral), _booked(authorization)
-    for counted, occurrence in enumerate(occurrences, start=1):
+def _number_against_authorization(
+    occurrences: list[Occurrence],
+    referral: Referral | None,
+    authorization: Authorization | None,
+    paperwork: ClientPaperwork,
+) -> None:
+    """Flag occurrences past the referral's expiry or beyond the visits authorized,
+    numbered as booking numbers them (`ClientPaperwork`)."""
+    for occurrence in occurrences:
         day = occurrence.day
         warnings = []
         if referral is not None:
@@ -233,14 +239,14 @@ def _number_against_authorization(occurrences, referral, authorization) -> None:
                 warnings.append(
                     f"after the referral expires ({referral.expires_on:%d %b %Y})"
                 )
-            number = referral_booked + counted
+            number = paperwork.next_number(referral)
             if number > referral.visits_authorized:
                 warnings.append(
                     f"visit {number} of {referral.visits_authorized} prescribed"
                 )
         if authorization is not None:
             allowed = authorization.visits_authorized
-            number = authorization_booked + counted
+            number = paperwork.next_number(authorization)
             if allowed is not None and number > allowed:
                 warnings.append(f"visit {number} of {allowed} authorized")
             if day > authorization.valid_to:
@@ -249,14 +255,6 @@ def _number_against_authorization(occurrences, referral, authorization) -> None:
                     f"({authorization.valid_to:%d %b %Y})"
                 )
         occurrence.authorization = warnings
-
-
-def _booked(record) -> int:
-    if record is None:
-        return 0
-    return record.appointments.exclude(
-        status__in=Appointment.NON_BLOCKING_STATUSES
-    ).count()
 
 
 KEEP, ALTERNATIVE, SKIP = "keep", "alternative", "skip"
