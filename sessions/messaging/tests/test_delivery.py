@@ -589,8 +589,9 @@ def test_a_worker_killed_half_way_loses_nothing_and_doubles_nothing(
 ):
     """1,000 due reminders; kill -9 the worker mid-way; another one finishes.
 
-    The test's clock jumps ten minutes ahead so that the sweep reclaims the dead
-    worker's rows without waiting for real minutes to pass.
+    The test's clock jumps two minutes ahead (the bound a clinic is promised: the
+    dead worker's lease lapses one minute after its last renewal) so that the sweep
+    reclaims its rows without waiting for real minutes to pass.
     """
     now = timezone.now()
     _due_reminders(clinic, 1000, now)
