@@ -34,7 +34,7 @@ class Plan:
     @property
     def shape(self) -> str:
         """The query with its literals blanked: one plan per shape is enough."""
-        return _LITERALS.sub("?", self.sql)
+        return shape(self.sql)
 
     @property
     def scans(self) -> list[str]:
@@ -46,6 +46,22 @@ class Plan:
                 if f" on {TABLE}" in line
             }
         )
+
+
+def shape(sql: str) -> str:
+    """The query with its literals blanked, so repeats of one query count together."""
+    return _LITERALS.sub("?", sql)
+
+
+def repeated(queries: list[str], at_least: int = 3) -> list[tuple[int, str]]:
+    """The shapes of query run `at_least` times or more, most repeated first: a query
+    in a loop, which the page's or service's count grows with."""
+    counts: dict[str, int] = {}
+    for sql in queries:
+        if not sql.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            counts[shape(sql)] = counts.get(shape(sql), 0) + 1
+    found = [(n, s) for s, n in counts.items() if n >= at_least]
+    return sorted(found, key=lambda item: -item[0])
 
 
 def reads_appointments(sql: str) -> bool:
@@ -91,7 +107,7 @@ def report(all_plans: list[Plan], *, show_all: bool = False) -> list[Plan]:
     for p in all_plans:
         if p.seq_scan or show_all or p.where in HOT:
             mark = "SEQ SCAN" if p.seq_scan else "ok"
-            sql = p.sql if p.seq_scan or show_all else _short(p.sql)
+            sql = p.sql if p.seq_scan or show_all else short(p.sql)
             print(f"\n--- {p.where}: {mark}\n{sql}\n{p.plan}", flush=True)
     print(
         f"\n{len(all_plans)} queries read {TABLE}; "
@@ -101,7 +117,7 @@ def report(all_plans: list[Plan], *, show_all: bool = False) -> list[Plan]:
     return failing
 
 
-def _short(sql: str, keep: int = 400) -> str:
+def short(sql: str, keep: int = 400) -> str:
     """The FROM and WHERE of a long SELECT: its column list says little."""
     at = sql.find(" FROM ")
     tail = sql[at:] if at > 0 else sql

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.db import connection
 from django.utils import timezone
 
+from benchmarks import explain
 from benchmarks.build import Built
 from benchmarks.explain import Plan
 from benchmarks.load import Throughput
@@ -138,6 +139,15 @@ def _explain(outcome: Outcome) -> list[str]:
     return lines
 
 
+def repeats_of(results: list[Result]) -> list[str]:
+    """Queries run three times or more in one request or call, by page or service."""
+    lines = []
+    for r in results:
+        for count, sql in explain.repeated(r.sql)[:4]:
+            lines.append(f"- {r.name}: {count} x `{explain.short(sql, 160)}`")
+    return lines or ["None."]
+
+
 def markdown(outcome: Outcome) -> str:
     built = outcome.built
     sizes = ", ".join(f"{name} {n:,}" for name, n in built.counts.items())
@@ -170,6 +180,10 @@ def markdown(outcome: Outcome) -> str:
             "### EXPLAIN",
             "",
             *_explain(outcome),
+            "",
+            "### Queries repeated in one request or call",
+            "",
+            *repeats_of(outcome.results),
             "",
             "### Client messages",
             "",

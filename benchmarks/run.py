@@ -116,6 +116,10 @@ def main() -> int:
         results = measure.pages(built, repeat)
         results += measure.services(built, timezone.now(), repeat)
 
+    print("\nQueries run three times or more in one request or call:", flush=True)
+    for line in report.repeats_of(results):
+        print(f"  {line}", flush=True)
+
     print("\nEXPLAIN of the queries reading appointments:", flush=True)
     plans = [p for r in results for p in explain.plans(r.name, r.sql)]
     failing = explain.report(plans, show_all=os.environ.get("BENCH_EXPLAIN") == "all")

@@ -77,3 +77,9 @@ def test_the_minimal_view_asks_for_a_sign_in(client, front_desk):
     assert response.status_code == 200
     assert response.content == b"ok"
     assert reverse("home") == "/"  # the project's pages are there too
+
+
+def test_it_counts_a_query_run_in_a_loop_once_per_shape():
+    loop = [APPOINTMENTS + f' WHERE "id" = {n}' for n in range(5)]
+    once = ['SELECT 1 FROM "clients_client"', "SAVEPOINT s1", "SAVEPOINT s2"]
+    assert explain.repeated(loop + once) == [(5, APPOINTMENTS + ' WHERE "id" = ?')]
