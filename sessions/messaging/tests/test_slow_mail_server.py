@@ -17,6 +17,7 @@ from datetime import UTC, datetime, time, timedelta
 from email.policy import default as default_policy
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -295,4 +296,23 @@ def test_a_retry_is_spaced_from_the_failure_not_from_the_sweep(visit, settings):
     messages_send(ids=[row.pk], now=sweep, queued=timedelta(seconds=40))
     row.refresh_from_db()
     assert row.status == Status.PENDING
+    assert row.send_at == sweep + timedelta(seconds=40) + timedelta(minutes=1)
+
+
+def test_the_task_counts_its_wait_in_the_queue(visit, settings):
+    from sessions.tasks import send_messages
+
+    settings.EMAIL_BACKEND = "sessions.messaging.tests.test_messaging.RefusingBackend"
+    row = _confirmation(visit)
+    sweep = datetime(2026, 10, 12, 12, 0, tzinfo=UTC)
+    OutboundMessage.objects.filter(pk=row.pk).update(send_at=sweep)
+    wall = timezone.now().replace(microsecond=0)
+
+    with time_machine.travel(wall, tick=False):  # the worker runs 40 s after
+        send_messages(
+            [row.pk],
+            sweep.isoformat(),
+            issued=(wall - timedelta(seconds=40)).isoformat(),
+        )
+    row.refresh_from_db()
     assert row.send_at == sweep + timedelta(seconds=40) + timedelta(minutes=1)
