@@ -9,6 +9,7 @@ rule or in a task comes from here, so there is one answer to "which day is it".
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -59,9 +60,16 @@ def local_datetime(
     twice (the autumn fall-back hour) is its first occurrence, still on summer time,
     unless `fold=1` asks for the second one; `fold` changes nothing at any other time.
     """
+    return _wall_time_instant(day, at, location.zone, fold)
+
+
+@lru_cache(maxsize=8192)
+def _wall_time_instant(day: date, at: time, zone: ZoneInfo, fold: int) -> datetime:
+    # Pure (a zone's rules do not change while the process runs), and asked for the
+    # same few hours of the same days thousands of times by the opening search.
     naive = datetime.combine(day, at)
-    fold = fold if is_repeated(naive, location.zone) else 0
-    return naive.replace(tzinfo=location.zone, fold=fold).astimezone(UTC)
+    fold = fold if is_repeated(naive, zone) else 0
+    return naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)
 
 
 def is_repeated(naive: datetime, zone: ZoneInfo) -> bool:

@@ -86,19 +86,19 @@ def _opening_at(
     """The visit in the first free room, if the rules let it be booked at all."""
     if (
         shape_problems(visit, now)
-        or therapist_problems(visit, source=source)
-        or client_problems(visit, source=source)
+        or therapist_problems(visit, source=source, explain=False)
+        or client_problems(visit, source=source, explain=False)
     ):
         return None
     for room in rooms:
-        if not room_problems(replace(visit, room=room), source=source):
+        if not room_problems(replace(visit, room=room), source=source, explain=False):
             return Opening(
                 visit.therapist, visit.location, room, visit.starts_at, visit.ends_at
             )
     return None
 
 
-FIRST_CHUNK_DAYS = 2
+FIRST_CHUNK_DAYS = 1
 
 
 def _chunks(days: int) -> list[tuple[int, int]]:

@@ -224,7 +224,8 @@ class ScheduleSnapshot(LiveSchedule):
         rooms: Sequence[Room] = (),
         clients: Sequence[Client] = (),
     ) -> None:
-        self.start, self.end = start - timedelta(days=1), end + timedelta(days=1)
+        # Any check of a visit starting inside the window stays within this margin.
+        self.start, self.end = start - LONGEST_BUSY, end + LONGEST_BUSY
         self._therapist_ids = {t.pk for t in therapists}
         self._room_ids = {r.pk for r in rooms}
         self._client_ids = {c.pk for c in clients}
@@ -402,6 +403,14 @@ def conflict_message(kind: str, other: Appointment, visit: ProposedVisit) -> str
     return f"{client_name} already has a visit then: {_describe(other)}."
 
 
+def _conflict_sentence(
+    kind: str, other: Appointment, visit: ProposedVisit, explain: bool
+) -> str:
+    # explain=False: the same decision, without composing the sentence; for a caller
+    # that only asks whether (the opening search, over a thousand candidates).
+    return conflict_message(kind, other, visit) if explain else f"{kind} busy"
+
+
 def working_spans(
     therapist: Therapist, location: Location, day: date, source: LiveSchedule = LIVE
 ) -> list[Span]:
@@ -426,7 +435,11 @@ def shape_problems(visit: ProposedVisit, now: datetime) -> list[str]:
 
 
 def therapist_problems(
-    visit: ProposedVisit, *, exclude: Iterable[int] = (), source: LiveSchedule = LIVE
+    visit: ProposedVisit,
+    *,
+    exclude: Iterable[int] = (),
+    source: LiveSchedule = LIVE,
+    explain: bool = True,
 ) -> list[str]:
     """Whether the therapist can give this visit: the therapists app's rules (active,
     licence, training, hours, time off) on what `source` reads, then their other visits."""
@@ -455,7 +468,7 @@ def therapist_problems(
         ),
     ]
     return [p for p in problems if p] + [
-        conflict_message(kind, other, visit)
+        _conflict_sentence(kind, other, visit, explain)
         for kind, other in conflicting_visits(
             visit, exclude=exclude, source=source, kinds=["therapist"]
         )
@@ -463,7 +476,11 @@ def therapist_problems(
 
 
 def client_problems(
-    visit: ProposedVisit, *, exclude: Iterable[int] = (), source: LiveSchedule = LIVE
+    visit: ProposedVisit,
+    *,
+    exclude: Iterable[int] = (),
+    source: LiveSchedule = LIVE,
+    explain: bool = True,
 ) -> list[str]:
     """Whether the client can come: not archived, an address to go to, not elsewhere."""
     client = visit.client
@@ -477,7 +494,7 @@ def client_problems(
     if visit.place == Place.WORKPLACE and not client.workplace_address:
         problems.append(f"{client.full_name} has no workplace address on file.")
     problems += [
-        conflict_message(kind, other, visit)
+        _conflict_sentence(kind, other, visit, explain)
         for kind, other in conflicting_visits(
             visit, exclude=exclude, source=source, kinds=["client"]
         )
@@ -486,7 +503,11 @@ def client_problems(
 
 
 def room_problems(
-    visit: ProposedVisit, *, exclude: Iterable[int] = (), source: LiveSchedule = LIVE
+    visit: ProposedVisit,
+    *,
+    exclude: Iterable[int] = (),
+    source: LiveSchedule = LIVE,
+    explain: bool = True,
 ) -> list[str]:
     """Whether the place works: a room in use at the location and free, or no room."""
     if visit.place != Place.ROOM:
@@ -498,7 +519,7 @@ def room_problems(
     if not visit.room.is_active:
         return [f"{visit.room.name} is not in use."]
     return [
-        conflict_message(kind, other, visit)
+        _conflict_sentence(kind, other, visit, explain)
         for kind, other in conflicting_visits(
             visit, exclude=exclude, source=source, kinds=["room"]
         )
