@@ -15,8 +15,9 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
-from django.db.models import Count, Q
+from django.db.models import Count, ForeignKey, Q
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
@@ -55,6 +56,7 @@ class Block:
     alerts: list[Alert] = field(default_factory=list)
     paperwork: list[str] = field(default_factory=list)
     # Written once here so the template does no per-visit filter or URL work.
+    status: str = ""
     url: str = ""
     time_label: str = ""
     client_name: str = ""
@@ -66,6 +68,11 @@ class Block:
     @property
     def shown_alerts(self) -> list[Alert]:
         return [alert for alert in self.alerts if not alert.cleared]
+
+    @property
+    def has_notes(self) -> bool:
+        """Anything under the visit's link: an alert in force or a paperwork note."""
+        return bool(self.paperwork) or any(not a.cleared for a in self.alerts)
 
 
 @dataclass
@@ -272,10 +279,16 @@ def _share(visits: list[Appointment], therapists: dict[int, Therapist]) -> None:
     rooms = Room.objects.only("name").in_bulk(
         {v.room_id for v in visits if v.room_id is not None}
     )
+    # Straight into each visit's relation cache: the descriptors' checks cost more
+    # than the rest of the grid at a thousand visits.
+    therapist, modality, room = (
+        cast(ForeignKey, Appointment._meta.get_field(name))
+        for name in ("therapist", "modality", "room")
+    )
     for v in visits:
-        v.therapist = therapists[v.therapist_id]
-        v.modality = modalities[v.modality_id]
-        v.room = rooms[v.room_id] if v.room_id is not None else None
+        therapist.set_cached_value(v, therapists[v.therapist_id])
+        modality.set_cached_value(v, modalities[v.modality_id])
+        room.set_cached_value(v, rooms[v.room_id] if v.room_id is not None else None)
 
 
 def _blocks(
@@ -294,6 +307,7 @@ def _blocks(
             rows=max(1, -(-v.duration_minutes // 15)),
             alerts=alerts.get(v.client_id, []),
             paperwork=paperwork.get(v.pk, []),
+            status=v.status,
             url=f"{visit_url}{v.pk}/",
             time_label=f"{clock(starts, meridiem=False)}–{clock(ends)}",
             client_name=v.client.full_name,

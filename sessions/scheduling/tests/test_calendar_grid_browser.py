@@ -147,6 +147,8 @@ def test_a_therapist_sees_the_schedule_with_nothing_to_book(
     expect(grid.get_by_role("link", name="Grace Okafor")).to_be_visible()
     expect(grid.get_by_role("rowheader", name="9:15 AM")).to_have_count(1)
     expect(grid.locator("a.slot-link")).to_have_count(0)
+    # Off cells are sent empty; a screen reader still hears why (8-9 and 17-18).
+    expect(grid.get_by_role("cell", name="not available")).to_have_count(2 * 2 * 4)
     screenshot("grid-day-therapist")
     page.goto(f"/calendar/week/?therapist={therapist.pk}&date={tomorrow:%Y-%m-%d}")
     week = page.get_by_role("table", name="Visits by day")
