@@ -9,6 +9,10 @@ EXPLAIN check (benchmarks.explain).
 
 from __future__ import annotations
 
+import cProfile
+import io
+import os
+import pstats
 import statistics
 import time as clock
 from collections.abc import Callable
@@ -40,7 +44,7 @@ class Result:
     queries: int
     html_bytes: int | None = None
     sql: list[str] = field(default_factory=list, repr=False)
-    note: str = ""
+    profile: str = field(default="", repr=False)
 
 
 def p95(times: list[float]) -> float:
@@ -48,6 +52,19 @@ def p95(times: list[float]) -> float:
     if len(times) < 20:
         return max(times)
     return statistics.quantiles(times, n=20, method="inclusive")[18]
+
+
+def profiled(name: str, call: Callable[[], object]) -> str:
+    """A cProfile of one more run of `call`, when BENCH_PROFILE names this measure
+    (comma-separated names, or "all"): the 25 functions with most cumulative time."""
+    wanted = {w.strip() for w in os.environ.get("BENCH_PROFILE", "").split(",")}
+    if name not in wanted and "all" not in wanted:
+        return ""
+    profiler = cProfile.Profile()
+    profiler.runcall(call)
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
+    return out.getvalue()
 
 
 def signed_in(username: str) -> Client:
@@ -86,6 +103,7 @@ def measure_page(name: str, client: Client, url: str, repeat: int) -> Result:
         len(queries),
         len(response.content),  # type: ignore[attr-defined]
         [q["sql"] for q in queries],
+        profiled(name, get),
     )
 
 
@@ -112,7 +130,15 @@ def measure_service(
         once()
     sql = [q["sql"] for q in queries]
     counted = [s for s in sql if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))]
-    return Result(name, statistics.median(times), p95(times), len(counted), None, sql)
+    return Result(
+        name,
+        statistics.median(times),
+        p95(times),
+        len(counted),
+        None,
+        sql,
+        profiled(name, once),
+    )
 
 
 def _busiest(queryset, field_name: str):

@@ -14,6 +14,9 @@ practice on top in bulk (benchmarks.build), and measures:
   (BENCH_LOAD_SECONDS each, 15 by default);
 - client messages, through benchmarks/messages.py when it is there.
 
+BENCH_PROFILE="day view,next 20 openings (service)" (or "all") also prints a cProfile
+of one more run of those measures.
+
 It prints everything and rewrites the results part of docs/benchmarks.md (set
 BENCH_DOCS=0 not to). It exits non-zero on a sequential scan of appointments.
 """
@@ -115,6 +118,10 @@ def main() -> int:
     with time_machine.travel(morning, tick=True):
         results = measure.pages(built, repeat)
         results += measure.services(built, timezone.now(), repeat)
+
+    for result in results:
+        if result.profile:
+            print(f"\nProfile of {result.name}:\n{result.profile}", flush=True)
 
     print("\nQueries run three times or more in one request or call:", flush=True)
     for line in report.repeats_of(results):
