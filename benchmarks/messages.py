@@ -275,7 +275,7 @@ class Clinic:
 
 def forget_queue() -> None:
     broker = redis.Redis.from_url(settings.REDIS_URL)
-    broker.delete(QUEUE, f"_kombu.binding.{QUEUE}")
+    broker.delete(QUEUE, *broker.scan_iter(match=f"_kombu.binding*.{QUEUE}"))
     for tag, payload in broker.hgetall("unacked").items():
         if QUEUE.encode() in payload:  # tasks the killed worker left unacknowledged
             broker.hdel("unacked", tag)
