@@ -10,7 +10,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from clients.tests.factories import ClientFactory
+from clients.models import Condition
+from clients.services import contraindication_add
+from clients.tests.factories import ClientFactory, ReferralFactory
+from massageclinic.audit import AuditContext
 from massageclinic.clock import local_datetime
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from massageclinic.tests.signing_in import sign_in_through_the_page
@@ -50,11 +53,20 @@ def clinic(therapist):
             for weekday in range(7)
         )
     tomorrow = timezone.now().astimezone(location.zone).date() + timedelta(days=1)
+    grace = ClientFactory(first_name="Grace", last_name="Okafor")
+    contraindication_add(
+        context=AuditContext.system("test"),
+        client=grace,
+        condition=Condition.objects.get(slug="anticoagulants"),
+        severity="modify",
+        by=UserFactory(),
+    )
     AppointmentFactory(
-        client=ClientFactory(first_name="Grace", last_name="Okafor"),
+        client=grace,
         therapist=therapist,
         location=location,
         room=room,
+        referral=ReferralFactory(client=grace, expires_on=tomorrow + timedelta(days=5)),
         starts_at=local_datetime(tomorrow, time(10), location),
         ends_at=local_datetime(tomorrow, time(11), location),
     )
@@ -73,6 +85,9 @@ def test_the_desk_books_a_free_slot_with_the_keyboard_alone(
     page.goto(f"/calendar/?location={location.pk}&date={tomorrow:%Y-%m-%d}")
     grid = page.get_by_role("table", name="Visits by therapist")
     expect(grid.get_by_role("link", name="Grace Okafor")).to_be_visible()
+    block = grid.get_by_role("cell").filter(has_text="Grace Okafor")
+    expect(block).to_contain_text("no cross-fibre friction, cupping, deep tissue")
+    expect(block).to_contain_text("referral ends")
     slots = grid.locator("a.slot-link")
     # 2 therapists x 8 working hours x 4, less Grace's hour
     expect(slots).to_have_count(2 * 8 * 4 - 4)
