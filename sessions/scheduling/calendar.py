@@ -389,7 +389,7 @@ def _working_spans(
     return [block_span(day, b, location) for b in blocks]
 
 
-def _row_keys(location: Location, columns: list[Column]) -> list[WallKey]:
+def _row_keys(columns: list[Column]) -> list[WallKey]:
     """Every wall time of the columns, in order: a day's own rows in its own order,
     and a wall time only some days have (the repeated autumn hour) after the one
     before it, so a week lines its days up by the clock."""
@@ -408,9 +408,7 @@ def _row_keys(location: Location, columns: list[Column]) -> list[WallKey]:
     return keys
 
 
-def _lay_rows(
-    grid: Grid, keys: list[WallKey], query_of: Callable[[time, int], str]
-) -> None:
+def _lay_rows(grid: Grid, keys: list[WallKey], query_of: Callable[[time], str]) -> None:
     """Put each column's cells on the rows: a block spans the rows between its
     first and last slot, the cells it covers are left out, and a row the column
     has no slot for (a wall time that day does not have) is off."""
@@ -455,7 +453,7 @@ def _lay_rows(
                 shown=wall.minute in (0, 30),
                 hour=wall.minute == 0,
                 fold=fold,
-                query=query_of(wall, fold) + ("&fold=1" if fold else ""),
+                query=query_of(wall) + ("&fold=1" if fold else ""),
                 cells=placed[row],
             )
         )
@@ -513,7 +511,7 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
     grid = Grid(
         location, slots, columns, cancelled, book_query=f"?location={location.pk}"
     )
-    _lay_rows(grid, keys, lambda wall, _fold: f"&starts={day:%Y-%m-%d}T{wall:%H:%M}")
+    _lay_rows(grid, keys, lambda wall: f"&starts={day:%Y-%m-%d}T{wall:%H:%M}")
     return grid
 
 
@@ -588,5 +586,5 @@ def week_grid(
         [],
         book_query=f"?location={location.pk}{who_query}",
     )
-    _lay_rows(grid, _row_keys(location, columns), lambda wall, _fold: f"T{wall:%H:%M}")
+    _lay_rows(grid, _row_keys(columns), lambda wall: f"T{wall:%H:%M}")
     return grid
