@@ -180,7 +180,7 @@ class Sweep(threading.Thread):
         self.every, self.expires = every, expires
         self.ticks: list[float] = []
         self.done = threading.Event()
-        self.first = threading.Event()
+        self.ticked = threading.Event()
 
     def run(self) -> None:
         next_at = time.time()
@@ -189,7 +189,7 @@ class Sweep(threading.Thread):
             celery_app.send_task(
                 "sessions.tasks.dispatch_messages", expires=self.expires
             )
-            self.first.set()
+            self.ticked.set()
             next_at += self.every
             self.done.wait(max(0.0, next_at - time.time()))
 
@@ -300,6 +300,21 @@ def wait_sent(pks: list[int], sink: Sink, timeout: float) -> bool:
     return False
 
 
+def _drain(timeout: float) -> int:
+    """Wait until no message of the database's own is due and unsent; how many
+    there were."""
+    busy = OutboundMessage.objects.filter(
+        status__in=(Status.PENDING, Status.SENDING), send_at__lte=timezone.now()
+    )
+    found = busy.count()
+    deadline = time.monotonic() + timeout
+    while found and busy.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{busy.count()} message(s) already due never went")
+        time.sleep(0.2)
+    return found
+
+
 def main() -> int:
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     job = PeriodicTask.objects.get(name=SWEEP)
@@ -314,16 +329,18 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-messages-"))
     workers: list[Worker] = []
     sweep: Sweep | None = None
-    other_due = OutboundMessage.objects.filter(
-        status=Status.PENDING, send_at__lte=timezone.now() + timedelta(minutes=3)
-    ).count()
+    other_due = 0
     try:
         alone = sink_rate(port)
         workers.append(Worker(port, workdir / "worker-1.log"))
         sweep = Sweep(every, job.expire_seconds)
         sweep.start()
-        sweep.first.wait(10)
-        # Due just after the tick: the worst case, a whole interval to wait.
+        # Messages of the database's own already due (the demo clinic's, in
+        # `make bench`) go out first, so they do not share the measured minute.
+        other_due = _drain(timeout=60)
+        sweep.ticked.clear()
+        sweep.ticked.wait(every + 5)
+        # Due just after a tick: the worst case, a whole interval to wait.
         due_at = timezone.now() + timedelta(seconds=0.2)
         pks = clinic.reminders(DUE, due_at)
         due = due_at.timestamp()
@@ -404,8 +421,8 @@ def main() -> int:
             failures.append("more resent copies than killed pool processes")
         if other_due:
             lines.append(
-                f"\n{other_due} message(s) of the database's own were due too and "
-                "went to the bench's mail server."
+                f"\n{other_due} message(s) of the database's own were due; they went "
+                "to the bench's mail server before the measured ones."
             )
     except Exception as error:  # the bench reports, never hides, what broke
         failures.append(f"{type(error).__name__}: {error}")
