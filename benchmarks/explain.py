@@ -18,6 +18,7 @@ from sessions.models import Appointment
 TABLE = Appointment._meta.db_table
 _READS = re.compile(rf'\bFROM\s+"?{TABLE}"?\b|\bJOIN\s+"?{TABLE}"?\b', re.IGNORECASE)
 _SEQ_SCAN = re.compile(rf"Seq Scan on {TABLE}\b")
+_ON_TABLE = re.compile(rf" on {TABLE}\b")
 _LITERALS = re.compile(r"'[^']*'|\b\d+\b")
 
 
@@ -43,7 +44,7 @@ class Plan:
             {
                 line.strip().split("  (")[0].lstrip("-> ").strip()
                 for line in self.plan.splitlines()
-                if f" on {TABLE}" in line
+                if _ON_TABLE.search(line)
             }
         )
 

@@ -83,3 +83,18 @@ def test_it_counts_a_query_run_in_a_loop_once_per_shape():
     loop = [APPOINTMENTS + f' WHERE "id" = {n}' for n in range(5)]
     once = ['SELECT 1 FROM "clients_client"', "SAVEPOINT s1", "SAVEPOINT s2"]
     assert explain.repeated(loop + once) == [(5, APPOINTMENTS + ' WHERE "id" = ?')]
+
+
+def test_a_seq_scan_of_the_series_table_is_not_one_of_appointments():
+    plan = explain.Plan(
+        "visit page",
+        APPOINTMENTS,
+        "Hash Join\n  ->  Index Scan using clinic_sessions_appointment_pkey on "
+        "clinic_sessions_appointment  (cost=0.29..8.31 rows=1 width=8)\n"
+        "  ->  Seq Scan on clinic_sessions_appointmentseries  (cost=0.00..1.08)",
+    )
+    assert not plan.seq_scan
+    assert plan.scans == [
+        "Index Scan using clinic_sessions_appointment_pkey on "
+        "clinic_sessions_appointment"
+    ]
