@@ -170,3 +170,27 @@ def test_a_therapist_sees_the_schedule_with_nothing_to_book(
     expect(week.get_by_role("link", name="Grace Okafor")).to_be_visible()
     expect(week.locator("a.slot-link")).to_have_count(0)
     screenshot("grid-week-therapist")
+
+
+def test_without_javascript_the_desk_still_reads_the_day_and_books_elsewhere(
+    browser, live_server, settings, front_desk, clinic
+):
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    location, _ben, tomorrow = clinic
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 800},
+        java_script_enabled=False,
+    )
+    page = context.new_page()
+    try:
+        sign_in_through_the_page(page, front_desk.username)
+        page.goto(f"/calendar/?location={location.pk}&date={tomorrow:%Y-%m-%d}")
+        grid = page.get_by_role("table", name="Visits by therapist")
+        expect(grid.get_by_role("link", name="Grace Okafor")).to_be_visible()
+        expect(grid.get_by_role("rowheader", name="10:00 AM")).to_have_count(1)
+        expect(grid.locator("a.slot-link")).to_have_count(0)
+        page.get_by_role("link", name="Book a visit").click()
+        expect(page.get_by_role("heading", name="Book a visit")).to_be_visible()
+    finally:
+        context.close()
