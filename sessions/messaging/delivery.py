@@ -55,7 +55,8 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, connections, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Left
 from django.utils import timezone
 
 from massageclinic.audit import AuditContext, audit_record
@@ -80,6 +81,9 @@ OUTCOME_UNKNOWN = (
     "confirmed it ({error}). It was not sent again, since the client most likely "
     "has it; retry only if they did not get it."
 )
+
+
+GONE_OUT_ANYWAY = "; it had already gone out"
 
 
 def backoff(attempt: int) -> timedelta:
@@ -359,7 +363,14 @@ def _sent(
         )
         if not done:
             # The desk changed the row while it was on the way out; its change
-            # stands (a cancelled visit's client, told, gets the notice).
+            # stands (a cancelled visit's client, told, gets the notice). A
+            # cancelled row says that it went out all the same, for the outbox.
+            OutboundMessage.objects.filter(
+                pk=row.pk, status=Status.CANCELLED, sent_at__isnull=True
+            ).update(
+                sent_at=sent_at,
+                skip_reason=Left(Concat("skip_reason", Value(GONE_OUT_ANYWAY)), 120),
+            )
             logger.warning("Message %s went out as the desk changed it", row.pk)
             report.gone += 1
             return

@@ -206,6 +206,9 @@ def test_a_cancel_during_the_send_returns_at_once_and_stands(sink, visit):
     assert (report.sent, report.gone) == (0, 1)
     row.refresh_from_db()
     assert row.status == Status.CANCELLED  # the desk's change stands
+    # ...and the outbox says the confirmation went out all the same.
+    assert row.skip_reason == "the visit was cancelled; it had already gone out"
+    assert row.sent_at is not None
     # The confirmation may have reached her: she is told of the cancellation.
     notice = OutboundMessage.objects.get(appointment=visit, kind=Kind.CANCELLATION)
     assert notice.status == Status.PENDING
