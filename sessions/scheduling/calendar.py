@@ -70,6 +70,11 @@ class Block:
         return [alert for alert in self.alerts if not alert.cleared]
 
     @property
+    def rowspan(self) -> str:
+        # A string: the template would localize an int through number_format.
+        return str(self.rows)
+
+    @property
     def has_notes(self) -> bool:
         """Anything under the visit's link: an alert in force or a paperwork note."""
         return bool(self.paperwork) or any(not a.cleared for a in self.alerts)

@@ -188,6 +188,8 @@ def test_a_busy_day_sends_no_url_or_time_per_empty_cell(client, front_desk, loca
     assert slots[f"Book {tara.full_name} on Tue 1 Dec at 3:00 PM"] == (
         f"/book/?location={location.pk}&therapist={tara.pk}&starts=2026-12-01T15:00"
     )
+    week = f"/calendar/week/?location={location.pk}&amp;therapist={tara.pk}"
+    assert f'href="{week}&amp;date=2026-12-01">{tara.first_name}</a>' in page
 
 
 def test_a_block_keeps_its_time_client_technique_place_alert_paperwork_and_link(
