@@ -45,6 +45,7 @@ from massageclinic.clock import local_datetime  # noqa: E402
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 MESSAGES = BASE_DIR / "benchmarks" / "messages.py"
+MESSAGES_TIMEOUT = 1800  # seconds
 
 
 def _env_float(name: str, default: float) -> float:
@@ -85,14 +86,21 @@ def messages() -> tuple[int | None, str]:
         text = "benchmarks/messages.py is not there yet: messages not measured."
         print(text, flush=True)
         return None, text
-    done = subprocess.run(  # noqa: S603 - our own script, same interpreter
-        [sys.executable, str(MESSAGES)],
-        cwd=BASE_DIR,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    try:
+        done = subprocess.run(  # noqa: S603 - our own script, same interpreter
+            [sys.executable, str(MESSAGES)],
+            cwd=BASE_DIR,
+            env=dict(os.environ),
+            capture_output=True,
+            text=True,
+            timeout=MESSAGES_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as stopped:
+        out = stopped.stdout or b""
+        text = (out.decode() if isinstance(out, bytes) else out).strip()
+        text += f"\nStopped after {MESSAGES_TIMEOUT} s."
+        print(text, flush=True)
+        return -1, text
     text = (done.stdout + done.stderr).strip()
     print(text, flush=True)
     return done.returncode, text
