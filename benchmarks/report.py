@@ -148,6 +148,15 @@ def repeats_of(results: list[Result]) -> list[str]:
     return lines or ["None."]
 
 
+def profiles(results: list[Result]) -> list[str]:
+    """The cProfiles BENCH_PROFILE asked for, each trimmed to its table."""
+    lines = []
+    for r in (r for r in results if r.profile):
+        table = r.profile[r.profile.find("ncalls") :] if "ncalls" in r.profile else ""
+        lines += [f"### Profile: {r.name}", "", "```", table.rstrip(), "```", ""]
+    return lines
+
+
 def markdown(outcome: Outcome) -> str:
     built = outcome.built
     sizes = ", ".join(f"{name} {n:,}" for name, n in built.counts.items())
@@ -185,6 +194,7 @@ def markdown(outcome: Outcome) -> str:
             "",
             *repeats_of(outcome.results),
             "",
+            *profiles(outcome.results),
             "### Client messages",
             "",
             "benchmarks/messages.py "
