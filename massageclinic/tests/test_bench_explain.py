@@ -98,3 +98,11 @@ def test_a_seq_scan_of_the_series_table_is_not_one_of_appointments():
         "Index Scan using clinic_sessions_appointment_pkey on "
         "clinic_sessions_appointment"
     ]
+
+
+def test_a_profile_is_taken_only_of_the_measures_named(monkeypatch):
+    from benchmarks.measure import profiled
+
+    monkeypatch.setenv("BENCH_PROFILE", "day view, outbox")
+    assert "ncalls" in profiled("outbox", lambda: sorted(range(10)))
+    assert profiled("waitlist", lambda: sorted(range(10))) == ""
