@@ -22,9 +22,10 @@ import hashlib
 import random
 import time as clock
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -53,6 +54,7 @@ from sessions.models import (
 from therapists.models import Modality, Therapist, TimeOff, WorkingHours
 
 Status = Appointment.Status
+T = TypeVar("T")
 THIRD_LOCATION = {
     "name": "Harbor Point Clinic",
     "address_line1": "88 Harbor Point Road",
@@ -114,7 +116,7 @@ class Built:
     day_visits: int = 0  # visits there that day (cancelled ones included)
 
 
-def _weighted(rng: random.Random, choices) -> Callable[[], object]:
+def _weighted(rng: random.Random, choices: Sequence[tuple[T, int]]) -> Callable[[], T]:
     values = [v for v, _ in choices]
     weights = [w for _, w in choices]
     return lambda: rng.choices(values, weights)[0]
@@ -231,7 +233,7 @@ class BenchClinic(People):
         hours,
         reserved_ids: set[int],
         ahead: bool,
-    ) -> Iterator[tuple[date, Therapist, int, list]]:
+    ) -> Iterator[tuple[date, Therapist, int]]:
         """(day, therapist, hour) triples: `total` spread evenly over `days`."""
         if not days or not total:
             return

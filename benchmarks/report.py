@@ -96,7 +96,7 @@ def table(outcome: Outcome) -> str:
         "|---|---:|---:|---:|---:|---|---|",
     ]
     for r in outcome.results:
-        target, met = TARGETS.get(r.name, ("", None))  # type: ignore[arg-type]
+        target, met = TARGETS.get(r.name, ("", None))
         size = f"{r.html_bytes / KB:.1f}" if r.html_bytes else ""
         rows.append(
             f"| {r.name} | {r.median_ms:.1f} | {r.p95_ms:.1f} | {r.queries} | {size} "
