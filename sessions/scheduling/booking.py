@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -17,7 +17,6 @@ from django.db import IntegrityError, transaction
 
 from clients.models import Authorization, Client, Contraindication, Referral
 from clients.safety import flags_in_force, modality_safety, refusal_sentence
-from massageclinic.lengths import length_problem
 from massageclinic.models import Location, Room, clinic_policy
 from sessions.messaging.outbox import (
     messages_visit_cancelled,
@@ -30,7 +29,6 @@ from sessions.models import (
     AppointmentSeries,
     Place,
     TreatmentPlan,
-    WaitlistEntry,
 )
 from sessions.scheduling.documented import (
     STATUSES_AFTER_DOCUMENTING,
@@ -619,76 +617,3 @@ def appointment_cancel(
     )
     messages_visit_cancelled(appointment=appointment, now=now, for_safety=for_safety)
     return appointment
-
-
-# --- waitlist ------------------------------------------------------------------------
-
-
-def waitlist_entry_problems(
-    *,
-    wanted_from: date | None,
-    wanted_until: date | None,
-    earliest_time: time | None,
-    latest_time: time | None,
-    duration_minutes: int | None,
-) -> dict[str, str]:
-    """What is wrong with a waitlist wish, by field (the form and the service ask)."""
-    problems = {}
-    if wanted_from and wanted_until and wanted_until < wanted_from:
-        problems["wanted_until"] = "The last date is before the first one."
-    if earliest_time and latest_time and latest_time <= earliest_time:
-        problems["latest_time"] = "'Not after' must be later than 'not before'."
-    if duration_minutes is not None and (
-        wrong := length_problem(timedelta(minutes=duration_minutes))
-    ):
-        problems["duration_minutes"] = wrong
-    return problems
-
-
-@transaction.atomic
-def waitlist_add(*, entry: WaitlistEntry, by: User) -> WaitlistEntry:
-    """Put a client on the waitlist with what would suit them."""
-    problems = waitlist_entry_problems(
-        wanted_from=entry.wanted_from,
-        wanted_until=entry.wanted_until,
-        earliest_time=entry.earliest_time,
-        latest_time=entry.latest_time,
-        duration_minutes=entry.duration_minutes,
-    )
-    if problems:
-        raise ValidationError(list(problems.values()))
-    entry.created_by = by
-    entry.save()
-    return entry
-
-
-@transaction.atomic
-def waitlist_close(
-    *,
-    entry: WaitlistEntry,
-    now: datetime,
-    appointment: Appointment | None = None,
-) -> WaitlistEntry:
-    """Close a waitlist entry: taken off by hand, or booked as `appointment`.
-
-    When booking, call it in the booking's transaction: if it raises, the visit is
-    not booked either.
-    """
-    locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-    if locked.closed_at is not None:
-        if appointment is None:
-            raise ValidationError("This waitlist entry is already closed.")
-        raise ValidationError(
-            f"{appointment.client.full_name}'s waitlist entry was closed a moment ago "
-            "(booked by someone else?). Check the calendar before booking again."
-        )
-    if appointment is not None and locked.client_id != appointment.client_id:
-        raise ValidationError(
-            "The waitlist entry is for another client. Book that client, or start a "
-            "new booking without the waitlist."
-        )
-    locked.closed_at = now
-    locked.booked_appointment = appointment
-    locked.save(update_fields=["closed_at", "booked_appointment"])
-    entry.closed_at, entry.booked_appointment = now, appointment
-    return locked

@@ -68,7 +68,7 @@ def test_therapists_do_not_manage_the_waitlist(client, therapist):
 
 
 def test_the_page_and_the_service_refuse_a_wish_with_the_same_sentences():
-    from sessions.scheduling.booking import waitlist_entry_problems
+    from sessions.scheduling.waitlist import waitlist_entry_problems
 
     problems = waitlist_entry_problems(
         wanted_from=date(2026, 12, 10),

@@ -35,7 +35,6 @@ from sessions.scheduling.booking import (
     BookingNeedsConfirmation,
     Confirmation,
     appointment_book,
-    waitlist_close,
 )
 from sessions.scheduling.forms.booking import (
     DEFAULT_LENGTH,
@@ -43,6 +42,7 @@ from sessions.scheduling.forms.booking import (
     BookingState,
     QuickClientForm,
 )
+from sessions.scheduling.waitlist import waitlist_close
 
 SEARCH_RESULTS = 10
 MIN_SEARCH_LENGTH = 2

@@ -16,7 +16,7 @@ from massageclinic.clock import local_today
 from massageclinic.models import Location
 from sessions.access import require_booking_rights
 from sessions.models import WaitlistEntry
-from sessions.scheduling.booking import (
+from sessions.scheduling.waitlist import (
     waitlist_add,
     waitlist_close,
     waitlist_entry_problems,
