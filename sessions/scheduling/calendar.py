@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from clients.models import Authorization, Referral
 from clients.safety import Alert, alerts_for_clients
 from massageclinic.clock import local_datetime, local_day_span
-from massageclinic.lengths import LONGEST_VISIT, STEP
+from massageclinic.lengths import STEP
 from massageclinic.models import Location, Room
 from sessions.models import Appointment, Place
 from sessions.scheduling.rules import quarter_hours
@@ -254,15 +254,11 @@ _PLACE_LABELS = dict(Place.choices)
 
 
 def _visits(filters: Q, start: datetime, end: datetime) -> list[Appointment]:
-    # The lower bound on starts_at (no visit is longer than LONGEST_VISIT) lets
-    # PostgreSQL scan an index range instead of every visit that ever ended later.
+    # Bounded on both sides of starts_at (`overlapping`), so PostgreSQL scans an index
+    # range instead of every visit that ever ended later.
     return list(
-        Appointment.objects.filter(
-            filters,
-            starts_at__gt=start - LONGEST_VISIT,
-            starts_at__lt=end,
-            ends_at__gt=start,
-        )
+        Appointment.objects.overlapping(start, end)
+        .filter(filters)
         .select_related("client")
         # Only what the grid shows: building a thousand whole rows of client
         # demographics would cost more than drawing them.
