@@ -18,6 +18,7 @@ import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -47,6 +48,9 @@ class Result:
     profile: str = field(default="", repr=False)
 
 
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
 def p95(times: list[float]) -> float:
     """The 95th percentile (the worst of fewer than 20 samples)."""
     if len(times) < 20:
@@ -64,7 +68,7 @@ def profiled(name: str, call: Callable[[], object]) -> str:
     profiler.runcall(call)
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
-    return out.getvalue()
+    return out.getvalue().replace(f"{BASE_DIR}/", "")
 
 
 def signed_in(username: str) -> Client:

@@ -101,7 +101,9 @@ def messages() -> tuple[int | None, str]:
         text += f"\nStopped after {MESSAGES_TIMEOUT} s."
         print(text, flush=True)
         return -1, text
-    text = (done.stdout + done.stderr).strip()
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    # django-axes announces itself on every start: noise in a report.
+    text = "\n".join(line for line in lines if not line.startswith("AXES: "))
     print(text, flush=True)
     return done.returncode, text
 
