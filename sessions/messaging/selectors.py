@@ -87,7 +87,9 @@ def outbox_for(*, user, show: str) -> Outbox:
     visible = messages_visible_to(user)
     rows = list(
         visible.filter(status__in=SHOWN[show])
-        .select_related(
+        # Fetched by id for the page's rows only: joined to the whole message list
+        # before its LIMIT, they made PostgreSQL hash every visit and client.
+        .prefetch_related(
             "client",
             "appointment__location",
             "series__location",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.tests.factories import ClientFactory
@@ -207,3 +209,28 @@ def test_the_admin_list_marks_a_sent_messages_error_as_earlier(visits):
     listing = OutboundMessageAdmin(OutboundMessage, admin.site)
     assert listing.short_error(sent) == "(before it was sent) SMTP down"
     assert listing.short_error(failed) == "SMTP down"
+
+
+def test_the_page_reads_its_rows_visits_by_id_not_by_joining_every_visit(
+    client, front_desk, visits
+):
+    """Joined before the LIMIT, the visits (and clients) of every message were hashed
+    whole: a sequential scan of the visit table at a busy practice's size."""
+    mine, _ = visits
+    _message(mine, status=Status.PENDING)
+    client.force_login(front_desk)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(URL)
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "clinic_sessions_reminder" in q["sql"]
+    ]
+    assert reads and not any(
+        'JOIN "clinic_sessions_appointment"' in sql for sql in reads
+    )
+    assert any(
+        'FROM "clinic_sessions_appointment" WHERE ("clinic_sessions_appointment"."id") IN'
+        in q["sql"]
+        for q in queries.captured_queries
+    )
