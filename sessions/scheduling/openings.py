@@ -23,6 +23,7 @@ from sessions.scheduling.rules import (
     ProposedVisit,
     ScheduleSnapshot,
     client_problems,
+    conflicting_visits,
     room_problems,
     scheduling_problems,
     shape_problems,
@@ -101,6 +102,57 @@ def _opening_at(
 FIRST_CHUNK_DAYS = 1
 
 
+def _after_busy(start: datetime, busy_with: list[tuple[str, Appointment]]) -> datetime:
+    """The first candidate (a whole number of steps from `start`) not inside the
+    therapist busy time found: every start before its end overlaps it too, so the
+    search need not ask the rules about each of them."""
+    until = max(other.therapist_busy_until for _, other in busy_with)
+    return start + -(-(until - start) // STEP) * STEP
+
+
+def _openings_of(
+    person: Therapist,
+    day,
+    *,
+    source: ScheduleSnapshot,
+    duration_minutes: int,
+    modality: Modality,
+    location: Location,
+    client: Client | None,
+    rooms: list[Room],
+    now: datetime,
+    window_start: datetime,
+    earliest: time | None,
+    latest: time | None,
+) -> list[Opening]:
+    """One therapist's openings on a local day, every quarter hour of their hours."""
+    found = []
+    for block_start, block_end in working_spans(person, location, day, source):
+        start = block_start
+        while visit_end(start, duration_minutes) <= block_end:
+            if start < window_start or not _in_window(
+                start, location.zone, earliest, latest
+            ):
+                start += STEP
+                continue
+            visit = ProposedVisit.lasting(
+                duration_minutes,
+                client=client,
+                therapist=person,
+                modality=modality,
+                location=location,
+                starts_at=start,
+            )
+            busy_with = conflicting_visits(visit, source=source, kinds=["therapist"])
+            if busy_with:  # the rules would refuse it: skip to after the busy time
+                start = _after_busy(start, busy_with)
+                continue
+            if opening := _opening_at(visit, rooms, now, source):
+                found.append(opening)
+            start += STEP
+    return found
+
+
 def _chunks(days: int) -> list[tuple[int, int]]:
     """(first day offset, number of days) of each read of the schedule."""
     first = min(days, FIRST_CHUNK_DAYS)
@@ -165,26 +217,20 @@ def find_openings(
                 continue  # booking would refuse every slot of the day for safety
             day_openings = []
             for person in therapists:
-                for block_start, block_end in working_spans(
-                    person, location, day, source
-                ):
-                    start = block_start
-                    while visit_end(start, duration_minutes) <= block_end:
-                        if start >= window_start and _in_window(
-                            start, zone, earliest, latest
-                        ):
-                            visit = ProposedVisit.lasting(
-                                duration_minutes,
-                                client=client,
-                                therapist=person,
-                                modality=modality,
-                                location=location,
-                                starts_at=start,
-                            )
-                            opening = _opening_at(visit, rooms, now, source)
-                            if opening:
-                                day_openings.append(opening)
-                        start += STEP
+                day_openings += _openings_of(
+                    person,
+                    day,
+                    source=source,
+                    duration_minutes=duration_minutes,
+                    modality=modality,
+                    location=location,
+                    client=client,
+                    rooms=rooms,
+                    now=now,
+                    window_start=window_start,
+                    earliest=earliest,
+                    latest=latest,
+                )
             day_openings.sort(key=lambda o: (o.starts_at, o.therapist.full_name))
             openings.extend(day_openings)
             if len(openings) >= limit:
