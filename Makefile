@@ -27,7 +27,9 @@ TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billi
 	$(addprefix sessions/treatment/,notes.py signature.py plans.py billing.py progress.py charts.py \
 		superbill.py note_selectors.py selectors.py) \
 	$(addprefix sessions/messaging/,outbox.py delivery.py selectors.py queue.py \
-		render.py links.py ics.py ids.py smtp.py)
+		render.py links.py ics.py ids.py smtp.py) \
+	$(addprefix benchmarks/,build.py people.py measure.py explain.py load.py report.py run.py \
+		bench_settings.py bench_urls.py)
 
 .PHONY: run test setup bench lint typecheck format clean
 

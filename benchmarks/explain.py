@@ -96,6 +96,7 @@ HOT = {
     "day view",
     "next openings (HTTP)",
     "one booking (service)",
+    "one booking, new client (service)",
     "24-visit weekly series (service)",
     "next 20 openings (service)",
 }

@@ -28,6 +28,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from benchmarks.build import RESERVED_HOUR, Built
+from clients.models import MedicalHistory
 from massageclinic.clock import local_datetime
 from massageclinic.tests.signing_in import mark_second_factor_given
 from sessions.models import Appointment, SessionNote
@@ -200,6 +201,20 @@ def pages(built: Built, repeat: int) -> list[Result]:
     return results
 
 
+def _give_intake(client, now: datetime) -> None:
+    MedicalHistory.objects.get_or_create(
+        client=client,
+        version=1,
+        defaults={
+            "submitted_at": now,
+            "chief_complaint": "Low back pain",
+            "pain_level": 4,
+            "consent_name": client.full_name,
+            "consent_signed_at": now,
+        },
+    )
+
+
 def services(built: Built, now: datetime, repeat: int) -> list[Result]:
     busy, day = built.busy, built.measured_day
     swedish = Modality.objects.get(slug="swedish")
@@ -208,18 +223,26 @@ def services(built: Built, now: datetime, repeat: int) -> list[Result]:
     single, series_client = built.fresh_clients[0], built.fresh_clients[1]
     booker, series_therapist = built.reserved[1], built.reserved[0]
 
-    def book():
-        return appointment_book(
-            client=single,
-            therapist=booker,
-            modality=swedish,
-            location=busy,
-            starts_at=at_five,
-            duration_minutes=60,
-            booked_by=desk,
-            now=now,
-            room=built.rooms[booker.pk],
-        )
+    def book_for(client):
+        def book():
+            return appointment_book(
+                client=client,
+                therapist=booker,
+                modality=swedish,
+                location=busy,
+                starts_at=at_five,
+                duration_minutes=60,
+                booked_by=desk,
+                now=now,
+                room=built.rooms[booker.pk],
+            )
+
+        return book
+
+    # The everyday booking is for a client who has filled in the intake form; a new
+    # client's first booking also writes the intake request (its link and email).
+    returning = built.fresh_clients[2]
+    _give_intake(returning, now)
 
     proposed = ProposedSeries(
         client=series_client,
@@ -257,7 +280,8 @@ def services(built: Built, now: datetime, repeat: int) -> list[Result]:
 
     results = []
     for name, call, check in (
-        ("one booking (service)", book, lambda outcome: None),
+        ("one booking (service)", book_for(returning), lambda outcome: None),
+        ("one booking, new client (service)", book_for(single), lambda outcome: None),
         ("24-visit weekly series (service)", series, twenty_four),
         ("next 20 openings (service)", openings, twenty),
     ):
