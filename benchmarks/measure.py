@@ -35,7 +35,7 @@ from sessions.models import Appointment, SessionNote
 from sessions.scheduling.booking import appointment_book
 from sessions.scheduling.openings import find_openings
 from sessions.scheduling.series import ProposedSeries, SeriesRule, series_book
-from therapists.models import Modality
+from therapists.models import Modality, Therapist
 
 
 @dataclass
@@ -221,7 +221,10 @@ def services(built: Built, now: datetime, repeat: int) -> list[Result]:
     desk = get_user_model().objects.get(username="frontdesk")
     at_five = local_datetime(day, time(RESERVED_HOUR), busy)
     single, series_client = built.fresh_clients[0], built.fresh_clients[1]
-    booker, series_therapist = built.reserved[1], built.reserved[0]
+    # Loaded as the booking and series forms load them (with the therapist's user).
+    as_the_form_loads = Therapist.objects.select_related("user")
+    booker = as_the_form_loads.get(pk=built.reserved[1].pk)
+    series_therapist = as_the_form_loads.get(pk=built.reserved[0].pk)
 
     def book_for(client):
         def book():

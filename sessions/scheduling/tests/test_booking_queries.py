@@ -24,6 +24,7 @@ from sessions.scheduling.series import series_book
 from sessions.scheduling.tests.test_series import NOW, _request, _setup
 from sessions.scheduling.tests.test_series_batch import _weekly
 from sessions.tests.factories import AppointmentFactory
+from therapists.models import Therapist
 from therapists.tests.factories import modality
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +73,8 @@ def clinic():
 
 def test_one_booking_costs_at_most_twelve_statements(clinic):
     location, therapist, room = clinic
+    # Fetched as the booking form fetches it, not the factory's cached object.
+    therapist = Therapist.objects.select_related("user").get(pk=therapist.pk)
     client, swedish, desk = _returning_client(), modality("swedish"), UserFactory()
     with CaptureQueriesContext(connection) as queries:
         appointment_book(
