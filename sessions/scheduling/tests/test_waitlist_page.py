@@ -98,3 +98,46 @@ def test_the_page_and_the_service_refuse_a_wish_with_the_same_sentences():
             latest_time=None,
             duration_minutes=minutes,
         )
+
+
+def test_the_page_does_not_send_the_whole_client_register(client, front_desk):
+    """The client is found with the booking form's search, not picked from a list of
+    every client (20,000 at a busy practice made the page a megabyte)."""
+    for n in range(25):
+        ClientFactory(first_name=f"Listed{n}")
+    client.force_login(front_desk)
+    page = client.get(reverse("sessions:waitlist")).content.decode()
+    assert 'name="q"' in page and "Find a client" in page
+    assert '<select name="client"' not in page and "Listed" not in page
+
+
+def test_without_javascript_the_desk_searches_chooses_and_adds(client, front_desk):
+    wanda, location = (
+        ClientFactory(first_name="Wanda", last_name="Waits"),
+        (LocationFactory()),
+    )
+    client.force_login(front_desk)
+    url = reverse("sessions:waitlist")
+    typed = _data("", location.pk, note="Mornings only")
+    searched = client.post(url, {**typed, "action": "find_client", "q": "Waits"})
+    page = searched.content.decode()
+    assert searched.status_code == 200 and not WaitlistEntry.objects.exists()
+    assert f'name="pick_client" value="{wanda.pk}"' in page
+    assert "Mornings only" in page  # what was typed stays
+    chosen = client.post(url, {**typed, "pick_client": wanda.pk})
+    page = chosen.content.decode()
+    assert chosen.status_code == 200 and not WaitlistEntry.objects.exists()
+    assert f'<input type="hidden" name="client" value="{wanda.pk}">' in page
+    added = client.post(url, _data(wanda.pk, location.pk, note="Mornings only"))
+    assert added.status_code == 302
+    assert WaitlistEntry.objects.get().client == wanda
+
+
+def test_adding_without_a_client_says_to_find_one(client, front_desk):
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("sessions:waitlist"), _data("", LocationFactory().pk)
+    )
+    assert response.status_code == 400
+    assert "Find the client and choose them." in response.content.decode()
+    assert not WaitlistEntry.objects.exists()

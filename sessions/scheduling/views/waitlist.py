@@ -16,6 +16,11 @@ from massageclinic.clock import local_today
 from massageclinic.models import Location
 from sessions.access import require_booking_rights
 from sessions.models import WaitlistEntry
+from sessions.scheduling.views.booking import (
+    client_context,
+    client_or_none,
+    search_clients,
+)
 from sessions.scheduling.waitlist import (
     waitlist_add,
     waitlist_close,
@@ -57,6 +62,9 @@ class WaitlistForm(forms.ModelForm):
             "wanted_until": "Until",
         }
         widgets = {
+            # Chosen with the booking form's client search (`_book_client.html`):
+            # a select of every client would send the whole register with the page.
+            "client": forms.HiddenInput,
             "earliest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "latest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "wanted_from": forms.DateInput(attrs={"type": "date"}),
@@ -66,6 +74,9 @@ class WaitlistForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["client"].queryset = Client.objects.filter(archived_at__isnull=True)
+        self.fields["client"].error_messages["required"] = (
+            "Find the client and choose them."
+        )
         self.fields["location"].queryset = Location.objects.filter(is_active=True)
         self.fields["modality"].queryset = Modality.objects.filter(is_active=True)
         self.fields["therapist"].queryset = Therapist.objects.filter(
@@ -90,10 +101,36 @@ class WaitlistForm(forms.ModelForm):
         return cleaned
 
 
+# The client search's own buttons, when the page works without JavaScript: they
+# submit the form to search or choose, never to add.
+PICKER_ACTIONS = ("find_client", "change_client")
+
+
+def _picked_client(data) -> Client | None:
+    raw = data.get("pick_client") or data.get("client")
+    client = client_or_none(raw) if data.get("action") != "change_client" else None
+    return client if client is not None and not client.is_archived else None
+
+
 def waitlist(request: HttpRequest) -> HttpResponse:
     require_booking_rights(request.user)
-    form = WaitlistForm(request.POST or None, initial={"wanted_from": local_today()})
-    if request.method == "POST" and form.is_valid():
+    data = request.POST if request.method == "POST" else request.GET
+    picking = request.method == "POST" and (
+        data.get("action") in PICKER_ACTIONS or "pick_client" in data
+    )
+    client = _picked_client(data)
+    if picking:
+        values = data.copy()
+        values["client"] = str(client.pk) if client else ""
+        initial: dict = values.dict()
+        initial["weekdays"] = values.getlist("weekdays")
+        form = WaitlistForm(initial=initial)
+    else:
+        form = WaitlistForm(
+            request.POST or None,
+            initial={"wanted_from": local_today(), "client": client},
+        )
+    if request.method == "POST" and not picking and form.is_valid():
         try:
             waitlist_add(entry=form.save(commit=False), by=request.user)
         except ValidationError as error:
@@ -101,6 +138,7 @@ def waitlist(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Added to the waitlist.")
             return redirect("sessions:waitlist")
+    query = data.get("q", "") if data.get("action") == "find_client" else ""
     entries = (
         WaitlistEntry.objects.filter(closed_at__isnull=True)
         .select_related("client", "modality", "therapist__user", "location")
@@ -109,8 +147,19 @@ def waitlist(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sessions/waitlist.html",
-        {"form": form, "entries": entries},
-        status=400 if request.method == "POST" else 200,
+        {
+            "form": form,
+            "entries": entries,
+            **client_context(
+                data,
+                client=client,
+                mode="waitlist",
+                query=query,
+                results=search_clients(request, query) if query else None,
+                errors=form.errors.get("client", []) if form.is_bound else [],
+            ),
+        },
+        status=400 if request.method == "POST" and not picking else 200,
     )
 
 
