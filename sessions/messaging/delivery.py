@@ -426,11 +426,14 @@ def _outcome_unknown(
 ) -> None:
     """Handed over, never confirmed: the clinic would rather not send it twice."""
     message = OUTCOME_UNKNOWN.format(error=error)[:1000]
+    handed_over = timezone.now()
     done = _this_claim(row, claimed_at).update(
         status=Status.FAILED,
         last_error=message,
         claimed_at=None,
-        updated_at=timezone.now(),
+        # When it was handed over: the client may have it (`outbox.possibly_told`).
+        sent_at=handed_over,
+        updated_at=handed_over,
     )
     if done:
         report.unknown += 1

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from clients.intake_services import intake_invitation_create
 from massageclinic.models import ClinicPolicy, clinic_policy
@@ -63,10 +64,17 @@ def _live(**lookup) -> OutboundMessage | None:
     )
 
 
+def _may_have_reached_the_client(row: OutboundMessage) -> bool:
+    """On its way out now, or handed to the mail server already (`sent_at` is set
+    when it was sent, when a send outlived its cancel, and when the server took the
+    whole message but never confirmed it)."""
+    return row.status in (Status.SENT, Status.SENDING) or row.sent_at is not None
+
+
 def _retime(row: OutboundMessage, send_at: datetime) -> None:
-    if row.status == Status.SENDING and row.message_id:
-        # On its way out right now: what the client may get from this send and
-        # the corrected message must read as two messages.
+    if row.message_id and _may_have_reached_the_client(row):
+        # What the client may have from an earlier send and the corrected message
+        # must read as two messages.
         row.message_id = superseding_message_id(row, send_at)
     row.status = Status.PENDING
     row.send_at = send_at
@@ -391,20 +399,21 @@ def messages_visit_moved(*, appointment: Appointment, now: datetime) -> None:
 
 
 # Sent, or on its way out at this moment: it may have reached the client.
-_TOLD = (Status.SENT, Status.SENDING)
+# The rows `_may_have_reached_the_client`, as a query.
+_TOLD = Q(status__in=(Status.SENT, Status.SENDING)) | Q(sent_at__isnull=False)
 
 
 def _client_knows(appointment: Appointment) -> bool:
     """Whether any message about this visit has reached (or may have reached) them."""
-    told = appointment.reminders.filter(kind__in=_ANNOUNCING, status__in=_TOLD)
+    told = appointment.reminders.filter(_TOLD, kind__in=_ANNOUNCING)
     if told.exists():
         return True
     return bool(
         appointment.series_id
         and OutboundMessage.objects.filter(
+            _TOLD,
             series_id=appointment.series_id,
             kind__in=(Kind.SERIES_CONFIRMATION, Kind.RESCHEDULE),
-            status__in=_TOLD,
         ).exists()
     )
 

@@ -247,6 +247,7 @@ def test_a_message_stored_but_confirmed_too_late_is_not_sent_again(
     row.refresh_from_db()
     assert row.status == Status.FAILED and row.attempts == 1
     assert row.last_error.startswith("Outcome unknown")
+    assert row.sent_at is not None  # handed over: it may have reached the client
 
     # Later sweeps leave it alone: the server most likely delivered it.
     sink.release.set()

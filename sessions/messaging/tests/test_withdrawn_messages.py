@@ -149,3 +149,46 @@ def test_the_calendar_names_the_clinic_as_organizer(clinic, patient, desk):
     assert calendar["method"] == "CANCEL"
     (event,) = calendar.walk("VEVENT")
     assert str(event["organizer"]) == "mailto:no-reply@localhost"
+
+
+def _confirmation_of_unknown_outcome(visit) -> OutboundMessage:
+    """The mail server took the whole confirmation and never confirmed it."""
+    row = OutboundMessage.objects.get(appointment=visit, kind=Kind.CONFIRMATION)
+    OutboundMessage.objects.filter(pk=row.pk).update(
+        status=Status.FAILED,
+        message_id="<clinic-unknown@example.org>",
+        last_error="Outcome unknown: ...",
+        sent_at=NOW + GRACE,
+    )
+    row.refresh_from_db()
+    return row
+
+
+def test_a_moved_visit_whose_confirmation_may_have_arrived_is_told_under_a_new_id(
+    clinic, patient, desk
+):
+    from sessions.scheduling.booking import appointment_reschedule
+
+    visit = _book(clinic, patient, desk)
+    first = _confirmation_of_unknown_outcome(visit)
+    appointment_reschedule(
+        appointment=visit,
+        by=desk,
+        now=NOW + timedelta(minutes=10),
+        starts_at=VISIT + timedelta(hours=2),
+    )
+    again = OutboundMessage.objects.get(pk=first.pk)
+    assert again.status == Status.PENDING
+    # The client may hold the first: the corrected one must not read as its copy.
+    assert again.message_id != first.message_id
+
+
+def test_a_cancelled_visit_whose_confirmation_may_have_arrived_gets_a_notice(
+    clinic, patient, desk
+):
+    visit = _book(clinic, patient, desk)
+    _confirmation_of_unknown_outcome(visit)
+    _cancel(visit, desk, minutes=10)
+    assert OutboundMessage.objects.filter(
+        appointment=visit, kind=Kind.CANCELLATION
+    ).exists()
