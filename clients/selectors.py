@@ -161,7 +161,9 @@ class _DigitsOnly(Func):
 
 
 def _search(clients: QuerySet[Client], query: str) -> QuerySet[Client]:
-    query = query.strip()
+    # A NUL cannot be in any name, phone or email, and PostgreSQL refuses it in a
+    # query string: typed or pasted into a search box, it is ignored.
+    query = query.replace("\x00", "").strip()
     if not query:
         return clients
     born = parse_date_of_birth(query)

@@ -31,5 +31,13 @@ def length_problem(length: timedelta) -> str | None:
     return None
 
 
+def minutes_problem(minutes: int) -> str | None:
+    """`length_problem` for a number of minutes as typed (any integer, however large:
+    a timedelta of 10**30 minutes would overflow before the rule could say no)."""
+    if not 0 < minutes <= LONGEST_VISIT // timedelta(minutes=1):
+        return LENGTH_RULE
+    return length_problem(timedelta(minutes=minutes))
+
+
 def valid_minutes(minutes: int | None) -> bool:
-    return minutes is not None and length_problem(timedelta(minutes=minutes)) is None
+    return minutes is not None and minutes_problem(minutes) is None

@@ -10,7 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from massageclinic.admin import ClinicPolicyForm
-from massageclinic.lengths import LENGTH_RULE, length_problem, valid_minutes
+from massageclinic.lengths import (
+    LENGTH_RULE,
+    length_problem,
+    minutes_problem,
+    valid_minutes,
+)
 from massageclinic.models import ClinicPolicy, clinic_policy
 
 
@@ -19,6 +24,12 @@ def test_a_length_is_valid_exactly_in_quarter_hours_from_15_to_240(minutes):
     expected = minutes % 15 == 0 and 15 <= minutes <= 240
     assert valid_minutes(minutes) is expected
     assert (length_problem(timedelta(minutes=minutes)) is None) is expected
+
+
+@given(st.integers(min_value=-(10**40), max_value=10**40))
+def test_typed_minutes_of_any_size_get_the_rule_never_an_overflow(minutes):
+    expected = minutes % 15 == 0 and 15 <= minutes <= 240
+    assert (minutes_problem(minutes) is None) is expected
 
 
 def test_a_second_too_many_is_not_a_quarter_hour():

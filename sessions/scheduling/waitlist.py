@@ -6,13 +6,13 @@ and the safety decision, as booking asks them).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from massageclinic.lengths import length_problem
+from massageclinic.lengths import minutes_problem
 from sessions.models import Appointment, WaitlistEntry
 
 
@@ -30,9 +30,7 @@ def waitlist_entry_problems(
         problems["wanted_until"] = "The last date is before the first one."
     if earliest_time and latest_time and latest_time <= earliest_time:
         problems["latest_time"] = "'Not after' must be later than 'not before'."
-    if duration_minutes is not None and (
-        wrong := length_problem(timedelta(minutes=duration_minutes))
-    ):
+    if duration_minutes is not None and (wrong := minutes_problem(duration_minutes)):
         problems["duration_minutes"] = wrong
     return problems
 

@@ -51,6 +51,7 @@ def test_the_desk_adds_and_removes_an_entry(client, front_desk):
         ({"latest_time": "08:00"}, "must be later than"),
         ({"duration_minutes": 50}, "in steps of 15 minutes"),
         ({"client": "99999"}, "Select a valid choice"),
+        ({"duration_minutes": "9" * 30}, "A visit lasts 15 minutes to 4 hours"),
     ],
 )
 def test_bad_input_is_a_message_and_adds_nothing(client, front_desk, changes, message):
@@ -141,3 +142,14 @@ def test_adding_without_a_client_says_to_find_one(client, front_desk):
     assert response.status_code == 400
     assert "Find the client and choose them." in response.content.decode()
     assert not WaitlistEntry.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["\x00abc", "ab\x00", "\x00\x00"])
+def test_a_nul_in_the_client_search_is_ignored_not_an_error(client, front_desk, query):
+    ClientFactory(first_name="Abcde")
+    client.force_login(front_desk)
+    data = {**_data("", LocationFactory().pk), "action": "find_client", "q": query}
+    assert client.post(reverse("sessions:waitlist"), data).status_code == 200
+    assert (
+        client.get(reverse("sessions:client_search"), {"q": query}).status_code == 200
+    )

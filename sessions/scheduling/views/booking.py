@@ -107,7 +107,7 @@ def client_context(
 
 def search_clients(request: HttpRequest, query: str) -> list[Client] | None:
     """Up to 10 non-archived clients by name, phone, email or date of birth."""
-    query = query.strip()[:100]
+    query = query.replace("\x00", "").strip()[:100]
     if len(query) < MIN_SEARCH_LENGTH:
         return None
     now = timezone.now()
