@@ -43,7 +43,8 @@ def test_the_desk_finds_the_client_and_adds_them_to_the_waitlist(
     page.get_by_label("Until").fill("2027-12-31")
     page.get_by_label("Note").fill("Mornings only")
     screenshot("waitlist-2-client-chosen")
-    page.get_by_role("button", name="Add", exact=True).click()
+    # Enter adds once a client is chosen, also after htmx swapped the client in.
+    page.get_by_label("Note").press("Enter")
 
     expect(page.get_by_text("Added to the waitlist.")).to_be_visible()
     expect(page.get_by_role("link", name="Wanda Waits")).to_be_visible()
