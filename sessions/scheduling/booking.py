@@ -118,15 +118,22 @@ def _check_safety(
 
 
 def _conflict_error(
-    visits: Sequence[ProposedVisit], exclude: list[int]
+    visits: Sequence[ProposedVisit],
+    exclude: list[int],
+    name_visit: Callable[[int, ProposedVisit], str] | None = None,
 ) -> ValidationError:
     """The sentence for a race lost to another desk (the database's exclusion
-    constraint refused the insert): who holds the time now, read afresh."""
-    for visit in visits:
+    constraint refused the insert): who holds the time now, read afresh, prefixed
+    with `name_visit` of the visit when given (a series names its visit)."""
+    for index, visit in enumerate(visits):
         conflicts = conflicting_visits(visit, exclude=exclude)
         if conflicts:
+            prefix = f"{name_visit(index, visit)}: " if name_visit else ""
             return ValidationError(
-                [conflict_message(kind, other, visit) for kind, other in conflicts]
+                [
+                    prefix + conflict_message(kind, other, visit)
+                    for kind, other in conflicts
+                ]
             )
     return ValidationError(
         "Someone booked this time a moment ago. Choose another time."
@@ -151,7 +158,9 @@ def _save_or_conflict(appointment: Appointment, visit: ProposedVisit) -> None:
 
 
 def _insert_or_conflict(
-    appointments: list[Appointment], visits: Sequence[ProposedVisit]
+    appointments: list[Appointment],
+    visits: Sequence[ProposedVisit],
+    name_visit: Callable[[int, ProposedVisit], str] | None = None,
 ) -> None:
     """Insert a batch in one statement; a lost race becomes the conflict sentence."""
     try:
@@ -160,7 +169,7 @@ def _insert_or_conflict(
     except IntegrityError as error:
         if not _overlap_refused(error):
             raise
-        raise _conflict_error(visits, []) from None
+        raise _conflict_error(visits, [], name_visit) from None
 
 
 def _confirmations_needed(
@@ -338,7 +347,7 @@ def visits_book(
         source.add(appointment)  # the batch's later visits are checked against it
         appointments.append(appointment)
         history.append((appointment, safety, warnings))
-    _insert_or_conflict(appointments, visits)
+    _insert_or_conflict(appointments, visits, name_visit)
     AppointmentEvent.objects.bulk_create(
         [
             event

@@ -111,7 +111,7 @@ def test_a_race_lost_at_insert_is_a_sentence_and_nothing_is_booked(monkeypatch):
     request = _request(location, therapist, room, _weekly(3))
     real_insert = booking._insert_or_conflict
 
-    def other_desk_first(appointments, visits):
+    def other_desk_first(appointments, visits, name_visit=None):
         # Another connection's booking, committed before ours; here the same
         # transaction stands in for it (the constraint sees both the same way).
         Appointment.objects.create(
@@ -125,7 +125,7 @@ def test_a_race_lost_at_insert_is_a_sentence_and_nothing_is_booked(monkeypatch):
             ends_at=datetime(2026, 3, 17, 15, 0, tzinfo=UTC),
             booked_by=UserFactory(),
         )
-        real_insert(appointments, visits)
+        real_insert(appointments, visits, name_visit)
 
     monkeypatch.setattr(booking, "_insert_or_conflict", other_desk_first)
     with pytest.raises(ValidationError) as excinfo:
@@ -136,7 +136,11 @@ def test_a_race_lost_at_insert_is_a_sentence_and_nothing_is_booked(monkeypatch):
             created_by=UserFactory(),
             now=NOW,
         )
-    assert "is already booked then" in excinfo.value.messages[0]
+    first = excinfo.value.messages[0]
+    assert (
+        first.startswith("Visit 3 (Tue 17 Mar 10:00): ")
+        and "is already booked then" in first
+    )
     assert excinfo.value.messages[-1] == "Nothing was booked."
     assert not AppointmentSeries.objects.exists()
     # The stand-in for the other desk shared our transaction, so it went too.
