@@ -11,6 +11,10 @@ from datetime import datetime
 from celery import current_app
 
 SEND_MESSAGES = "sessions.tasks.send_messages"
+# A hand-over not taken by a worker within this long is dropped by the broker: its
+# rows are still pending in the table, and the sweep (every 5 s) hands them over
+# again, so a backlog while the workers are down does not pile up copies in Redis.
+SEND_TASK_EXPIRES = 60
 
 
 def enqueue_send(ids: list[int], now: datetime, issued: datetime | None = None) -> None:
@@ -22,4 +26,5 @@ def enqueue_send(ids: list[int], now: datetime, issued: datetime | None = None) 
         SEND_MESSAGES,
         args=[list(ids), now.isoformat()],
         kwargs={"issued": (issued or now).isoformat()},
+        expires=SEND_TASK_EXPIRES,
     )
