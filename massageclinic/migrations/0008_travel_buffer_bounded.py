@@ -5,6 +5,22 @@ import datetime
 import django.core.validators
 from django.db import migrations, models
 
+LONGEST_TRAVEL = datetime.timedelta(hours=2)
+
+
+def travel_buffer_within_bounds(apps, schema_editor):
+    """Say what to change, instead of a bare constraint error, on a clinic whose
+    travel buffer is outside what this version allows."""
+    policy = apps.get_model("clinic", "ClinicPolicy").objects.filter(pk=1).first()
+    if policy is not None and not (
+        datetime.timedelta(0) <= policy.travel_buffer <= LONGEST_TRAVEL
+    ):
+        raise RuntimeError(
+            f"The clinic policy's travel buffer is {policy.travel_buffer}; this "
+            "version allows 0 minutes to 2 hours. Set it to 2 hours or less in the "
+            "admin (Clinic policy), then run the migrations again."
+        )
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -12,6 +28,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(travel_buffer_within_bounds, migrations.RunPython.noop),
         migrations.AlterField(
             model_name="clinicpolicy",
             name="travel_buffer",

@@ -6,6 +6,33 @@ import django.db.models.expressions
 from django.conf import settings
 from django.db import migrations, models
 
+LONGEST_VISIT = datetime.timedelta(hours=4)
+LONGEST_TRAVEL = datetime.timedelta(hours=2)
+
+
+def visits_within_bounds(apps, schema_editor):
+    """Say which visits break the new bounds, instead of a bare constraint error.
+
+    Booking never allowed a visit over 4 hours; travel over 2 hours is only possible
+    with a travel buffer that long (migration clinic 0008 asks to shorten it first).
+    """
+    from django.db.models import F, Q
+
+    appointment = apps.get_model("clinic_sessions", "Appointment")
+    beyond = appointment.objects.filter(
+        Q(ends_at__gt=F("starts_at") + LONGEST_VISIT)
+        | Q(therapist_busy_from__lt=F("starts_at") - LONGEST_TRAVEL)
+        | Q(therapist_busy_until__gt=F("ends_at") + LONGEST_TRAVEL)
+    )
+    ids = list(beyond.order_by("pk").values_list("pk", flat=True)[:20])
+    if ids:
+        raise RuntimeError(
+            f"{beyond.count()} visit(s) last over 4 hours or block over 2 hours of "
+            f"travel either side (ids {', '.join(map(str, ids))}...). This version "
+            "allows neither: shorten those visits' times or travel (therapist busy "
+            "from/until) in the database, then run the migrations again."
+        )
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -17,6 +44,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(visits_within_bounds, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="appointment",
             index=models.Index(
