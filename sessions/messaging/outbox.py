@@ -27,7 +27,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from clients.intake_services import intake_invitation_create
 from massageclinic.models import ClinicPolicy, clinic_policy
@@ -177,9 +177,16 @@ def _request_intake(appointment: Appointment, now: datetime, release: datetime) 
     client = appointment.client
     if client.is_archived or client.histories.exists():
         return
+    # A link whose email was withdrawn before it went out does not count; one that
+    # went out anyway (`sent_at` set) does.
+    withdrawn_unsent = OutboundMessage.objects.filter(
+        intake_invitation=OuterRef("pk"),
+        status=Status.CANCELLED,
+        sent_at__isnull=True,
+    )
     if (
         client.intake_invitations.filter(used_at__isnull=True, expires_at__gt=now)
-        .exclude(messages__status=Status.CANCELLED)  # never sent: it does not count
+        .exclude(Exists(withdrawn_unsent))
         .exists()
     ):
         return

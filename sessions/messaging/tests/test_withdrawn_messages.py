@@ -78,6 +78,15 @@ def test_booking_again_after_a_withdrawn_intake_form_sends_a_fresh_one(
     assert sum("intake form" in m.subject for m in mailoutbox) == 1
 
 
+def test_an_intake_form_that_went_out_anyway_is_not_sent_again(clinic, patient, desk):
+    """Cancelled while it was being sent, the email went out all the same: the client
+    has a working link, so booking again makes no second one."""
+    _cancel(_book(clinic, patient, desk), desk)
+    OutboundMessage.objects.filter(kind=Kind.INTAKE_REQUEST).update(sent_at=NOW + GRACE)
+    _book(clinic, patient, desk, starts_at=VISIT + timedelta(days=1))
+    assert OutboundMessage.objects.filter(kind=Kind.INTAKE_REQUEST).count() == 1
+
+
 @pytest.fixture
 def authorization(patient):
     payer = Payer.objects.create(name="Empire Health")
