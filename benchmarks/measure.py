@@ -134,7 +134,15 @@ def measure_service(
     with CaptureQueriesContext(connection) as queries:
         once()
     sql = [q["sql"] for q in queries]
-    counted = [s for s in sql if not s.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK"))]
+    # The bench's own transaction (BEGIN ... ROLLBACK) and the atomic blocks'
+    # savepoints are not the service's statements.
+    counted = [
+        s
+        for s in sql
+        if not s.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"))
+    ]
+    if name in os.environ.get("BENCH_SQL", "").split(","):
+        print(f"--- the statements of {name}:", *counted, sep="\n  ")
     return Result(
         name,
         statistics.median(times),
