@@ -7,6 +7,9 @@ what booking accepts, and their query count does not grow with the candidates.
 
 from __future__ import annotations
 
+import heapq
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 
@@ -110,47 +113,65 @@ def _after_busy(start: datetime, busy_with: list[tuple[str, Appointment]]) -> da
     return start + -(-(until - start) // STEP) * STEP
 
 
-def _openings_of(
-    person: Therapist,
-    day,
-    *,
-    source: ScheduleSnapshot,
-    duration_minutes: int,
-    modality: Modality,
-    location: Location,
-    client: Client | None,
-    rooms: list[Room],
-    now: datetime,
-    window_start: datetime,
-    earliest: time | None,
-    latest: time | None,
-) -> list[Opening]:
-    """One therapist's openings on a local day, every quarter hour of their hours."""
-    found = []
-    for block_start, block_end in working_spans(person, location, day, source):
-        start = block_start
-        while visit_end(start, duration_minutes) <= block_end:
-            if start < window_start or not _in_window(
-                start, location.zone, earliest, latest
-            ):
-                start += STEP
-                continue
-            visit = ProposedVisit.lasting(
-                duration_minutes,
-                client=client,
-                therapist=person,
-                modality=modality,
-                location=location,
-                starts_at=start,
-            )
-            busy_with = conflicting_visits(visit, source=source, kinds=["therapist"])
-            if busy_with:  # the rules would refuse it: skip to after the busy time
-                start = _after_busy(start, busy_with)
-                continue
-            if opening := _opening_at(visit, rooms, now, source):
-                found.append(opening)
+@dataclass(frozen=True)
+class _Search:
+    """What one search asks of every therapist's day."""
+
+    source: ScheduleSnapshot
+    duration_minutes: int
+    modality: Modality
+    location: Location
+    client: Client | None
+    rooms: list[Room]
+    now: datetime
+    window_start: datetime
+    earliest: time | None
+    latest: time | None
+
+    def wanted(self, start: datetime) -> bool:
+        return start >= self.window_start and _in_window(
+            start, self.location.zone, self.earliest, self.latest
+        )
+
+
+def _openings_in_block(
+    person: Therapist, block: tuple[datetime, datetime], search: _Search
+) -> Iterator[Opening]:
+    """Openings in one block of the therapist's hours, every quarter hour, in order."""
+    start, block_end = block
+    while visit_end(start, search.duration_minutes) <= block_end:
+        if not search.wanted(start):
             start += STEP
-    return found
+            continue
+        visit = ProposedVisit.lasting(
+            search.duration_minutes,
+            client=search.client,
+            therapist=person,
+            modality=search.modality,
+            location=search.location,
+            starts_at=start,
+        )
+        busy_with = conflicting_visits(visit, source=search.source, kinds=["therapist"])
+        if busy_with:  # the rules would refuse it: skip to after the busy time
+            start = _after_busy(start, busy_with)
+            continue
+        if opening := _opening_at(visit, search.rooms, search.now, search.source):
+            yield opening
+        start += STEP
+
+
+def _openings_of(person: Therapist, day, search: _Search) -> Iterator[Opening]:
+    """One therapist's openings on a local day, earliest first, each start once
+    (blocks of hours may overlap), and worked out only as far as they are asked for."""
+    blocks = working_spans(person, search.location, day, search.source)
+    last = None
+    for opening in heapq.merge(
+        *(_openings_in_block(person, block, search) for block in blocks),
+        key=lambda o: o.starts_at,
+    ):
+        if opening.starts_at != last:
+            last = opening.starts_at
+            yield opening
 
 
 def _chunks(days: int) -> list[tuple[int, int]]:
@@ -209,33 +230,35 @@ def find_openings(
                 first_day + timedelta(days=chunk_first + chunk_days), time(0), location
             ),
         )
+        search = _Search(
+            source=source,
+            duration_minutes=duration_minutes,
+            modality=modality,
+            location=location,
+            client=client,
+            rooms=rooms,
+            now=now,
+            window_start=window_start,
+            earliest=earliest,
+            latest=latest,
+        )
         for offset in range(chunk_first, chunk_first + chunk_days):
             day = first_day + timedelta(days=offset)
             if weekdays and day.weekday() not in weekdays:
                 continue
             if client and _blocked(client, modality, day, flags):
                 continue  # booking would refuse every slot of the day for safety
-            day_openings = []
-            for person in therapists:
-                day_openings += _openings_of(
-                    person,
-                    day,
-                    source=source,
-                    duration_minutes=duration_minutes,
-                    modality=modality,
-                    location=location,
-                    client=client,
-                    rooms=rooms,
-                    now=now,
-                    window_start=window_start,
-                    earliest=earliest,
-                    latest=latest,
-                )
-            day_openings.sort(key=lambda o: (o.starts_at, o.therapist.full_name))
-            openings.extend(day_openings)
+            # Each therapist's openings come earliest first, so merging them gives
+            # the day in order, and the search stops asking the rules once the page
+            # is full instead of working out every therapist's whole day.
+            day_openings = heapq.merge(
+                *(_openings_of(person, day, search) for person in therapists),
+                key=lambda o: (o.starts_at, o.therapist.full_name),
+            )
+            openings.extend(itertools.islice(day_openings, limit - len(openings)))
             if len(openings) >= limit:
-                return openings[:limit]
-    return openings[:limit]
+                return openings
+    return openings
 
 
 def _waitlist_candidates(appointment: Appointment) -> list[WaitlistEntry]:

@@ -5,6 +5,7 @@ visits near it by bisection (`Timeline`) instead of scanning every visit."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from massageclinic.lengths import LONGEST_TRAVEL, LONGEST_VISIT, STEP
 from massageclinic.tests.factories import LocationFactory, RoomFactory
+from sessions.scheduling import openings as search
 from sessions.scheduling.openings import find_openings
 from sessions.scheduling.rules import Timeline
 from sessions.scheduling.tests.test_openings import NOW, _therapist
@@ -89,3 +91,26 @@ def test_the_search_reads_the_later_weeks_only_when_the_page_is_not_full(limit, 
     # 09:00-12:00 offers nine 60-minute starts a weekday, 15 weekdays in 21 days.
     assert len(openings) == min(limit, 9 * 15)
     assert _appointment_reads(queries) == reads
+
+
+@pytest.mark.django_db
+def test_a_page_filled_at_the_first_hour_asks_the_rules_about_few_starts():
+    """Ten therapists free all day and a page of three: the search works out each
+    therapist's first opening and the few after, not every quarter hour of the day."""
+    location = LocationFactory(time_zone="America/New_York")
+    RoomFactory(location=location)
+    for n in range(10):
+        _therapist(location, f"t{n}", hours=(time(9), time(17)))
+    asked = mock.Mock(wraps=search._opening_at)
+    with mock.patch.object(search, "_opening_at", asked):
+        openings = find_openings(
+            modality=modality("swedish"),
+            duration_minutes=60,
+            location=location,
+            now=NOW,
+            limit=3,
+        )
+    assert len(openings) == 3
+    assert {o.starts_at for o in openings} == {openings[0].starts_at}
+    # One first start per therapist, and a next one for the few already taken.
+    assert asked.call_count <= 10 + 3

@@ -56,6 +56,7 @@ schedule = st.fixed_dictionaries(
         "now_back": st.integers(min_value=0, max_value=30 * 24),  # 5-minute steps
         "travel": st.sampled_from([0, 15, 30, 45]),
         "duration": st.sampled_from([15, 30, 45, 60, 90, 120]),
+        "limit": st.integers(min_value=1, max_value=6),  # a short page of openings
         "rooms": st.lists(st.booleans(), min_size=1, max_size=2),  # in use?
         "archived": st.booleans() | st.just(False),
         "therapists": st.lists(
@@ -212,6 +213,22 @@ def _check(spec: dict) -> None:
         limit=100_000,
     )
     offered = {(o.therapist.pk, o.starts_at) for o in openings}
+    # Earliest first, each therapist's start once (blocks of hours may overlap), and a
+    # short page is the head of the long one: the search stops early, never differently.
+    assert len(offered) == len(openings)
+    assert openings == sorted(
+        openings, key=lambda o: (o.starts_at, o.therapist.full_name)
+    )
+    short = find_openings(
+        modality=modality("swedish"),
+        duration_minutes=minutes,
+        location=location,
+        now=now,
+        client=world["client"],
+        days=SEARCH_DAYS,
+        limit=spec["limit"],
+    )
+    assert short == openings[: spec["limit"]]
     end = local_datetime(first_day + timedelta(days=SEARCH_DAYS), time(0), location)
     source = ScheduleSnapshot(
         therapists=world["therapists"],
