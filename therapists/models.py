@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import (
+    ArrayField,
+    DateTimeRangeField,
+    RangeOperators,
+)
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 
 from massageclinic.models import Location
 from massageclinic.validators import validate_cpt, validate_hex_colour, validate_npi
@@ -135,6 +140,18 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+class WallClockRange(Func):
+    """tsrange over one fixed day from two wall-clock times: the half-open span of a
+    block of weekly hours, so the database can refuse two overlapping blocks
+    (back-to-back 09:00-12:00, 12:00-17:00 do not overlap). date + time and tsrange
+    are immutable, as an exclusion constraint needs."""
+
+    function = "TSRANGE"
+    arg_joiner = ", DATE '2000-01-03' + "
+    template = "%(function)s(DATE '2000-01-03' + %(expressions)s)"
+    output_field = DateTimeRangeField()
+
+
 class WorkingHours(models.Model):
     """One block of a therapist's weekly pattern, in the location's local time."""
 
@@ -163,6 +180,19 @@ class WorkingHours(models.Model):
             models.UniqueConstraint(
                 fields=["therapist", "weekday", "starts_at"],
                 name="working_hours_unique_start",
+            ),
+            # A therapist is in one place at a time: no two blocks of the same
+            # weekday overlap, whatever their locations.
+            ExclusionConstraint(
+                name="working_hours_no_overlap",
+                expressions=[
+                    ("therapist", RangeOperators.EQUAL),
+                    ("weekday", RangeOperators.EQUAL),
+                    (WallClockRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message=(
+                    "These hours overlap other hours of the same therapist that day."
+                ),
             ),
         ]
 
