@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Lower
 
 from massageclinic.choices import BodyRegion, Pressure
 from massageclinic.models import BillingUnitRule, Location
@@ -61,6 +62,15 @@ class Client(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The phone's digits, kept by the database: "(518) 555-0101" and
+    # "+1 518.555.0101" narrow to the same rows when looking for duplicates.
+    phone_digits = models.GeneratedField(
+        expression=Func(
+            F("phone"), Value(r"\D"), Value(""), Value("g"), function="REGEXP_REPLACE"
+        ),
+        output_field=models.CharField(max_length=30),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -68,6 +78,9 @@ class Client(models.Model):
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["email"]),
             models.Index(fields=["phone"]),
+            models.Index(fields=["date_of_birth"], name="client_birth_date"),
+            models.Index(fields=["phone_digits"], name="client_phone_digits"),
+            models.Index(Lower("email"), name="client_email_lower"),
         ]
 
     def __str__(self) -> str:
@@ -731,3 +744,63 @@ class Authorization(models.Model):
 
     def __str__(self) -> str:
         return f"Auth {self.number} ({self.valid_from} to {self.valid_to})"
+
+
+class ClientMerge(models.Model):
+    """One record folded into another: which rows moved, so it can be undone.
+
+    Until a manager confirms it, undoing moves exactly the rows listed in `moved`
+    back and restores the duplicate as it was. `moved` maps "app_label.Model.field"
+    to the primary keys of the rows whose `field` pointed at the duplicate.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Merged (can be undone)"
+        CONFIRMED = "confirmed", "Confirmed"
+        UNDONE = "undone", "Undone"
+
+    kept = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    duplicate = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
+    moved = models.JSONField(default=dict, blank=True)
+    duplicate_archived_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the duplicate had been archived before the merge, if it was.",
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_at = models.DateTimeField()
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who confirmed or undid the merge.",
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kept=F("duplicate")),
+                name="client_merge_two_records",
+            ),
+            models.UniqueConstraint(
+                fields=["duplicate"],
+                condition=~Q(status="undone"),
+                name="client_merge_once_per_duplicate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Client #{self.duplicate_id} merged into #{self.kept_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
