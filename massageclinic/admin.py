@@ -501,7 +501,14 @@ class ClinicPolicyAdmin(ClinicModelAdmin):
         (None, {"fields": ["clinic_name"]}),
         (
             "Booking and cancelling",
-            {"fields": ["session_lengths", "late_cancel_window", "travel_buffer"]},
+            {
+                "fields": [
+                    "session_lengths",
+                    "late_cancel_window",
+                    "travel_buffer",
+                    "check_in_opens",
+                ]
+            },
         ),
         (
             "Messages",

@@ -15,6 +15,11 @@ from django.utils import timezone
 from massageclinic.lengths import LONGEST_TRAVEL, TRAVEL_RULE
 from massageclinic.validators import validate_time_zone
 
+# How early the desk may check a client in, at most: a check-in the evening before
+# would be a mistake, not an early arrival.
+LONGEST_CHECK_IN_LEAD = timedelta(hours=12)
+CHECK_IN_RULE = "Check-in opens 0 minutes to 12 hours before a visit."
+
 
 class Location(models.Model):
     name = models.CharField(max_length=120, unique=True)
@@ -121,6 +126,15 @@ class ClinicPolicy(models.Model):
         ],
         help_text="Blocked on the therapist's time before and after a home or workplace visit.",
     )
+    check_in_opens = models.DurationField(
+        default=timedelta(hours=2),
+        validators=[
+            MinValueValidator(timedelta(0), message=CHECK_IN_RULE),
+            MaxValueValidator(LONGEST_CHECK_IN_LEAD, message=CHECK_IN_RULE),
+        ],
+        help_text="The desk can check a client in from this long before the visit "
+        "starts (a no-show only once it has started). From 0 minutes to 12 hours.",
+    )
     billing_unit_rule = models.CharField(
         max_length=20,
         choices=BillingUnitRule.choices,
@@ -159,6 +173,12 @@ class ClinicPolicy(models.Model):
         verbose_name_plural = "clinic policy"
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="clinic_policy_single_row"),
+            models.CheckConstraint(
+                condition=Q(check_in_opens__gte=timedelta(0))
+                & Q(check_in_opens__lte=LONGEST_CHECK_IN_LEAD),
+                name="clinic_policy_check_in_opens_bounded",
+                violation_error_message=CHECK_IN_RULE,
+            ),
             models.CheckConstraint(
                 condition=Q(travel_buffer__gte=timedelta(0))
                 & Q(travel_buffer__lte=LONGEST_TRAVEL),

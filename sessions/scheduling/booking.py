@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -30,6 +30,7 @@ from sessions.models import (
     Place,
     TreatmentPlan,
 )
+from sessions.scheduling.arrival import check_in_time_problem, no_show_time_problem
 from sessions.scheduling.documented import (
     STATUSES_AFTER_DOCUMENTING,
     documented_visit_problem,
@@ -528,16 +529,6 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-NOT_ON_THE_DAY = (
-    "This visit has not started yet: check in or mark a no-show on the day."
-)
-
-
-def is_on_the_day(appointment: Appointment, now: datetime) -> bool:
-    """Close enough to the visit to check the client in (or mark a no-show)."""
-    return appointment.starts_at - now <= timedelta(hours=2)
-
-
 @transaction.atomic
 def appointment_set_status(
     *, appointment: Appointment, status: str, by: User | None, now: datetime
@@ -556,11 +547,14 @@ def appointment_set_status(
             f"A {appointment.get_status_display().lower()} visit cannot be marked "
             f"{Appointment.Status(status).label.lower()}."
         )
-    if status in {
-        Appointment.Status.CHECKED_IN,
-        Appointment.Status.NO_SHOW,
-    } and not is_on_the_day(appointment, now):
-        raise ValidationError(NOT_ON_THE_DAY)
+    if status == Appointment.Status.CHECKED_IN and (
+        too_early := check_in_time_problem(appointment, now)
+    ):
+        raise ValidationError(too_early, code="too_early")
+    if status == Appointment.Status.NO_SHOW and (
+        too_early := no_show_time_problem(appointment, now)
+    ):
+        raise ValidationError(too_early, code="too_early")
     if status == Appointment.Status.COMPLETED and appointment.starts_at > now:
         raise ValidationError("A visit can be completed only once it has started.")
     before = appointment.get_status_display()

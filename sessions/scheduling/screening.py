@@ -43,12 +43,8 @@ from massageclinic.models import AuditEvent
 from sessions.messaging.links import Action, visit_link_visit
 from sessions.models import Appointment, AppointmentEvent, VisitScreening
 from sessions.models.screening import MAX_PREGNANCY_WEEKS
-from sessions.scheduling.booking import (
-    NOT_ON_THE_DAY,
-    appointment_cancel,
-    appointment_set_status,
-    is_on_the_day,
-)
+from sessions.scheduling.arrival import check_in_time_problem
+from sessions.scheduling.booking import appointment_cancel, appointment_set_status
 from sessions.scheduling.documented import documented_visit_problem
 
 Channel = VisitScreening.Channel
@@ -467,8 +463,10 @@ def screening_check_in(
 ) -> VisitScreening:
     """The desk's check-in: the answers first, then the check-in, unless the
     answers rescheduled the visit for safety. Either both happen or neither."""
-    if appointment.status in CHECK_IN_FROM and not is_on_the_day(appointment, now):
-        raise ValidationError(NOT_ON_THE_DAY)
+    if appointment.status in CHECK_IN_FROM and (
+        too_early := check_in_time_problem(appointment, now)
+    ):
+        raise ValidationError(too_early, code="too_early")
     screening = screening_record(
         appointment=appointment,
         answers=answers,

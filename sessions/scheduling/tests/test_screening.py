@@ -178,7 +178,7 @@ def test_a_check_in_undone_by_mistake_may_be_redone_without_asking_again(
 
 
 def test_a_check_in_days_ahead_records_nothing(visit, front_desk):
-    with pytest.raises(ValidationError, match="has not started yet"):
+    with pytest.raises(ValidationError, match="Check-in for this visit opens at"):
         screening_check_in(
             appointment=visit,
             answers=ScreeningAnswers(unwell=True),

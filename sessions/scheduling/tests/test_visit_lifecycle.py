@@ -111,7 +111,7 @@ def test_a_second_click_changes_nothing(visit, desk):
 
 
 def test_check_in_days_ahead_is_refused(visit, desk):
-    with pytest.raises(ValidationError, match="has not started yet"):
+    with pytest.raises(ValidationError, match="Check-in for this visit opens at"):
         appointment_set_status(appointment=visit, status="checked_in", by=desk, now=NOW)
 
 

@@ -189,3 +189,23 @@ def test_the_visits_therapist_gets_a_link_to_write_the_note(
     client.force_login(front_desk)
     page = client.get(_url("visit", visit)).content.decode()
     assert "Write the note" not in page and "not written yet" in page
+
+
+@pytest.mark.parametrize(
+    ("before_start", "check_in", "no_show"),
+    [
+        (timedelta(hours=3), False, False),  # too early for either
+        (timedelta(minutes=90), True, False),  # check-in open, not yet a no-show
+        (timedelta(0), True, True),  # started: both
+    ],
+)
+def test_the_buttons_follow_the_time_of_the_visit(
+    client, front_desk, visit, before_start, check_in, no_show
+):
+    with time_machine.travel(visit.starts_at - before_start, tick=False):
+        client.force_login(front_desk)
+        page = client.get(_url("visit", visit)).content.decode()
+    assert ("Check in…" in page) is check_in
+    assert ('value="no_show"' in page) is no_show
+    waits = "Check-in for this visit opens at 8:00 AM on Tue 1 Dec"
+    assert (waits in page) is not check_in

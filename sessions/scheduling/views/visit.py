@@ -26,6 +26,7 @@ from sessions.access import (
     require_booking_rights,
 )
 from sessions.models import Appointment, AppointmentEvent, SessionNote
+from sessions.scheduling.arrival import check_in_time_problem, no_show_time_problem
 from sessions.scheduling.booking import (
     BookingNeedsConfirmation,
     Confirmation,
@@ -220,6 +221,9 @@ def _screening_context(request: HttpRequest, visit: Appointment) -> dict:
         "screening_list": [screening] if screening else [],
         "screening_detail": show_detail,
         "can_check_in": visit.status in CHECK_IN_FROM,
+        # Said beside the buttons, in the words the service would refuse with.
+        "check_in_waits": check_in_time_problem(visit, timezone.now()),
+        "no_show_waits": no_show_time_problem(visit, timezone.now()),
     }
 
 
