@@ -1,0 +1,469 @@
+"""Merge two records of one person, undo the merge, or confirm it (manager only).
+
+Every row pointing at the duplicate moves to the kept record. The rows are found
+generically from `Client._meta.related_objects`, so visits, plans, messages and the
+waitlist (the sessions app's, above this one in the app chain) move without this
+module importing them, and a model added later moves too. What the database would
+refuse (two overlapping visits, two intake version 1s, two one-to-one rows) is found
+first and explained in a sentence, with nothing changed; a lost race ends in the
+same sentence. The merge records exactly which rows moved, so that until a manager
+confirms it, undoing moves exactly those back and restores the duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Q
+
+from clients.models import Client, ClientMerge
+from massageclinic.audit import AuditContext, audit_record
+from massageclinic.clock import location_zone
+from massageclinic.models import AuditEvent
+from massageclinic.roles import Role, user_roles
+
+# What the desk calls a model's rows, where its verbose name is a database word.
+KIND_NAMES = {
+    "clinic_sessions.Appointment": "visits",
+    "clinic_sessions.AppointmentSeries": "series",
+    "clinic_sessions.OutboundMessage": "messages",
+    "clinic_sessions.WaitlistEntry": "waitlist entries",
+    "clinic_sessions.TreatmentPlan": "treatment plans",
+    "clinic_sessions.VisitScreening": "safety screenings",
+    "clinic_sessions.SessionNote": "notes",
+    "clients.MedicalHistory": "intake / history versions",
+    "clients.Contraindication": "safety flags",
+    "clients.Referral": "referrals",
+    "clients.InsurancePolicy": "insurance policies (with their authorizations)",
+    "clients.IntakeInvitation": "intake links",
+    "clients.ModificationPlan": "modification plans",
+}
+
+
+def can_merge(user: Any) -> bool:
+    return Role.MANAGER in user_roles(user)
+
+
+def _require_manager(user: Any) -> None:
+    if not can_merge(user):
+        raise PermissionDenied("Only a clinic manager can merge client records.")
+
+
+def _relations() -> Iterator[models.ForeignKey]:
+    """Every foreign key (or one-to-one) on another model that points at a client.
+
+    The merge's own rows name both clients on purpose and stay as they are.
+    """
+    for rel in Client._meta.related_objects:
+        if rel.related_model is ClientMerge:
+            continue
+        if isinstance(rel.field, models.ForeignKey):
+            yield rel.field
+
+
+def _key(fk: models.ForeignKey) -> str:
+    return f"{fk.model._meta.label}.{fk.name}"
+
+
+def _kind(model: type[models.Model]) -> str:
+    return KIND_NAMES.get(model._meta.label, str(model._meta.verbose_name_plural))
+
+
+@dataclass(frozen=True)
+class MovingKind:
+    kind: str
+    count: int
+    along: bool = False  # rows that hang on the moving rows and go with them
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    kept: Client
+    duplicate: Client
+    kinds: list[MovingKind]
+    conflicts: list[str]
+
+    @property
+    def total(self) -> int:
+        return sum(k.count for k in self.kinds if not k.along)
+
+
+def _rows_along(fk: models.ForeignKey, pks: list[int]) -> Iterator[MovingKind]:
+    """Rows pointing at the moving rows (a visit's note): they move with them."""
+    for rel in fk.model._meta.related_objects:
+        if not isinstance(rel.field, models.ForeignKey) or rel.field.model is Client:
+            continue
+        if any(f.related_model is Client for f in _fks_to_client(rel.field.model)):
+            continue  # it has its own client column and is counted there
+        if rel.field.model._meta.label not in KIND_NAMES:
+            continue  # a visit's own change history: part of the visit
+        count = rel.field.model._base_manager.filter(
+            **{f"{rel.field.name}__in": pks}
+        ).count()
+        if count:
+            yield MovingKind(_kind(rel.field.model), count, along=True)
+
+
+def _fks_to_client(model: type[models.Model]) -> list[models.ForeignKey]:
+    return [
+        f
+        for f in model._meta.get_fields()
+        if isinstance(f, models.ForeignKey) and f.related_model is Client
+    ]
+
+
+def client_merge_preview(*, kept: Client, duplicate: Client) -> MergePreview:
+    """What would move from `duplicate` to `kept`, kind by kind, and what stops it."""
+    problems = _refusals(kept, duplicate)
+    kinds: list[MovingKind] = []
+    for fk in _relations():
+        pks = list(
+            fk.model._base_manager.filter(**{fk.name: duplicate}).values_list(
+                "pk", flat=True
+            )
+        )
+        if pks:
+            kinds.append(MovingKind(_kind(fk.model), len(pks)))
+            kinds.extend(_rows_along(fk, pks))
+    if not problems:
+        problems = _conflicts(kept, duplicate)
+    return MergePreview(kept=kept, duplicate=duplicate, kinds=kinds, conflicts=problems)
+
+
+def live_merge_of(client: Client) -> ClientMerge | None:
+    """The merge (pending or confirmed) that folded this client into another."""
+    return (
+        ClientMerge.objects.filter(duplicate=client)
+        .exclude(status=ClientMerge.Status.UNDONE)
+        .select_related("kept")
+        .first()
+    )
+
+
+def pending_merges_into(client: Client) -> list[ClientMerge]:
+    return list(
+        ClientMerge.objects.filter(
+            kept=client, status=ClientMerge.Status.PENDING
+        ).select_related("duplicate")
+    )
+
+
+def _refusals(kept: Client, duplicate: Client) -> list[str]:
+    if kept.pk == duplicate.pk:
+        return ["Choose another record: a client cannot be merged into themselves."]
+    if kept.is_archived:
+        return [
+            f"{kept.full_name} (#{kept.pk}) is archived: restore them before "
+            "merging another record into theirs."
+        ]
+    problems = []
+    if ClientMerge.objects.filter(
+        Q(duplicate__in=[kept, duplicate]), ~Q(status=ClientMerge.Status.UNDONE)
+    ).exists():
+        problems.append(
+            "One of these records was already merged into another; "
+            "undo that merge first or choose the record it was merged into."
+        )
+    if ClientMerge.objects.filter(
+        kept=duplicate, status=ClientMerge.Status.PENDING
+    ).exists():
+        problems.append(
+            f"Another record was merged into {duplicate.full_name} (#{duplicate.pk}) "
+            "and is not confirmed yet: confirm or undo that merge first."
+        )
+    return problems
+
+
+# --- Conflicts the database would refuse -----------------------------------------
+
+
+def _when(moment: datetime) -> str:
+    local = moment.astimezone(location_zone())
+    return f"{local:%a %b} {local.day}, {local:%Y %H:%M}"
+
+
+def _conflicts(kept: Client, duplicate: Client) -> list[str]:
+    """A sentence for each rule the moved rows would break on the kept record."""
+    problems: list[str] = []
+    for fk in _relations():
+        model = fk.model
+        manager = model._base_manager
+        kind = _kind(model)
+        if fk.one_to_one or fk.unique:
+            if (
+                manager.filter(**{fk.name: kept}).exists()
+                and manager.filter(**{fk.name: duplicate}).exists()
+            ):
+                problems.append(
+                    f"Both records have their own {model._meta.verbose_name}, and a "
+                    "client can have only one: keep one of them before merging."
+                )
+            continue
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, models.UniqueConstraint) and constraint.fields:
+                problems.extend(
+                    _unique_conflicts(fk, constraint, kept, duplicate, kind)
+                )
+            elif isinstance(constraint, ExclusionConstraint):
+                problems.extend(_overlap_conflicts(fk, constraint, kept, duplicate))
+        for together in model._meta.unique_together:
+            if fk.name in together:
+                fake = models.UniqueConstraint(fields=together, name="together")
+                problems.extend(_unique_conflicts(fk, fake, kept, duplicate, kind))
+    return problems
+
+
+def _unique_conflicts(
+    fk: models.ForeignKey,
+    constraint: models.UniqueConstraint,
+    kept: Client,
+    duplicate: Client,
+    kind: str,
+) -> list[str]:
+    if fk.name not in constraint.fields and fk.attname not in constraint.fields:
+        return []
+    others = [f for f in constraint.fields if f not in (fk.name, fk.attname)]
+    if not others:
+        return []
+    rows = fk.model._base_manager.all()
+    if constraint.condition is not None:
+        rows = rows.filter(constraint.condition)
+    theirs = set(rows.filter(**{fk.name: duplicate}).values_list(*others))
+    clashes = sorted(
+        set(rows.filter(**{fk.name: kept}).values_list(*others)) & theirs, key=str
+    )
+    if not clashes:
+        return []
+    names = " and ".join(others)
+    values = ", ".join(" / ".join(str(v) for v in clash) for clash in clashes[:5])
+    return [
+        f"Both records have {kind} with the same {names} ({values}), and one record "
+        f"cannot hold two: {duplicate.full_name}'s would clash with "
+        f"{kept.full_name}'s. Merging such records needs the clinic's data team."
+        if fk.model._meta.label != "clients.MedicalHistory"
+        else f"Both records have intake / history version {values}; one chart "
+        "cannot hold two versions with the same number, so these records cannot "
+        "be merged here."
+    ]
+
+
+def _range_fields(expression: Any) -> tuple[str, str] | None:
+    """(start, end) of a range built from two columns, as the visits' is."""
+    sources = getattr(expression, "get_source_expressions", lambda: [])()
+    names = [s.name for s in sources if isinstance(s, F)]
+    return (names[0], names[1]) if len(sources) == 2 and len(names) == 2 else None
+
+
+def _overlap_conflicts(
+    fk: models.ForeignKey,
+    constraint: ExclusionConstraint,
+    kept: Client,
+    duplicate: Client,
+) -> list[str]:
+    """Rows of the two records that the exclusion constraint would find overlapping.
+
+    Understands the shape used here: the client column with "=", and a range of two
+    columns with "&&" (half-open, as tstzrange's default). Other shapes are left to
+    the database, whose refusal is reported by the same sentence.
+    """
+    equal: list[str] = []
+    span: tuple[str, str] | None = None
+    for expression, operator in constraint.expressions:
+        name = expression if isinstance(expression, str) else None
+        if isinstance(expression, F):
+            name = expression.name
+        if operator == "=" and name:
+            equal.append(name)
+        elif operator == "&&":
+            span = _range_fields(expression)
+    if fk.name not in equal or span is None:
+        return []
+    start, end = span
+    rows = fk.model._base_manager.all()
+    if constraint.condition is not None:
+        rows = rows.filter(constraint.condition)
+    others = [n for n in equal if n != fk.name]
+    problems = []
+    for theirs in rows.filter(**{fk.name: duplicate}).values("pk", start, end, *others):
+        clash = (
+            rows.filter(**{fk.name: kept})
+            .filter(**{f"{start}__lt": theirs[end], f"{end}__gt": theirs[start]})
+            .filter(**{n: theirs[n] for n in others})
+            .values(start)
+            .first()
+        )
+        if clash:
+            kind = _kind(fk.model).rstrip("s") or "row"
+            problems.append(
+                f"{duplicate.full_name} (#{duplicate.pk}) has a {kind} on "
+                f"{_when(theirs[start])} that overlaps {kept.full_name}'s "
+                f"{kind} on {_when(clash[start])}: one person cannot be in both. "
+                "Cancel or move one of them, then merge."
+            )
+        if len(problems) >= 5:
+            break
+    return problems
+
+
+def _integrity_sentence(error: IntegrityError) -> str:
+    cause = getattr(error, "__cause__", None)
+    name = getattr(getattr(cause, "diag", None), "constraint_name", None) or ""
+    if "overlap" in name:
+        return (
+            "The two records now have visits at overlapping times (one was booked "
+            "a moment ago): cancel or move one of them, then merge. Nothing was "
+            "changed."
+        )
+    return (
+        "The records changed while merging, and the database refused the result "
+        f"({name or 'a rule on the records'}). Nothing was changed; open the merge "
+        "again to see why."
+    )
+
+
+# --- Merge, undo, confirm -----------------------------------------------------------
+
+
+def _locked_pair(*clients: Client) -> dict[int, Client]:
+    # Always in the same order, so two merges of the same records cannot deadlock.
+    pks = sorted(c.pk for c in clients)
+    return {c.pk: c for c in Client.objects.select_for_update().filter(pk__in=pks)}
+
+
+@transaction.atomic
+def client_merge(
+    *,
+    kept: Client,
+    duplicate: Client,
+    by: User,
+    now: datetime,
+    context: AuditContext,
+) -> ClientMerge:
+    """Move every row of `duplicate` to `kept` and archive `duplicate`.
+
+    Raises ValidationError with a sentence when a rule stops it; nothing changes then.
+    """
+    _require_manager(by)
+    locked = _locked_pair(kept, duplicate)
+    kept, duplicate = locked[kept.pk], locked[duplicate.pk]
+    problems = _refusals(kept, duplicate) or _conflicts(kept, duplicate)
+    if problems:
+        raise ValidationError(problems)
+    moved: dict[str, list[int]] = {}
+    try:
+        with transaction.atomic():
+            for fk in _relations():
+                rows = fk.model._base_manager.filter(**{fk.name: duplicate})
+                pks = list(rows.values_list("pk", flat=True))
+                if pks:
+                    fk.model._base_manager.filter(pk__in=pks).update(**{fk.name: kept})
+                    moved[_key(fk)] = pks
+    except IntegrityError as error:
+        raise ValidationError(_integrity_sentence(error)) from error
+    merge = ClientMerge.objects.create(
+        kept=kept,
+        duplicate=duplicate,
+        moved=moved,
+        duplicate_archived_at=duplicate.archived_at,
+        merged_by=by,
+        merged_at=now,
+    )
+    if duplicate.archived_at is None:
+        duplicate.archived_at = now
+        duplicate.save(update_fields=["archived_at", "updated_at"])
+    total = sum(len(pks) for pks in moved.values())
+    summary = (
+        f"Merged client #{duplicate.pk} into #{kept.pk} ({total} rows moved; "
+        "can be undone until confirmed)"
+    )
+    audit_record(
+        context, AuditEvent.Action.CHANGE, merge, client_id=kept.pk, summary=summary
+    )
+    audit_record(
+        context,
+        AuditEvent.Action.CHANGE,
+        merge,
+        client_id=duplicate.pk,
+        summary=summary,
+    )
+    return merge
+
+
+def _locked_merge(merge: ClientMerge) -> ClientMerge:
+    locked = ClientMerge.objects.select_for_update().get(pk=merge.pk)
+    if locked.status != ClientMerge.Status.PENDING:
+        raise ValidationError(
+            f"This merge is already {locked.get_status_display().lower()}."
+        )
+    return locked
+
+
+@transaction.atomic
+def client_merge_undo(
+    *, merge: ClientMerge, by: User, now: datetime, context: AuditContext
+) -> ClientMerge:
+    """Move exactly the rows the merge moved back, and restore the duplicate."""
+    _require_manager(by)
+    merge = _locked_merge(merge)
+    locked = _locked_pair(merge.kept, merge.duplicate)
+    duplicate = locked[merge.duplicate_id]
+    by_key = {_key(fk): fk for fk in _relations()}
+    try:
+        with transaction.atomic():
+            for key, pks in merge.moved.items():
+                fk = by_key.get(key)
+                if fk is None:  # the model is gone: its rows went with it
+                    continue
+                fk.model._base_manager.filter(
+                    pk__in=pks, **{fk.name: merge.kept_id}
+                ).update(**{fk.name: duplicate})
+    except IntegrityError as error:
+        raise ValidationError(_integrity_sentence(error)) from error
+    duplicate.archived_at = merge.duplicate_archived_at
+    duplicate.save(update_fields=["archived_at", "updated_at"])
+    merge.status = ClientMerge.Status.UNDONE
+    merge.settled_by = by
+    merge.settled_at = now
+    merge.save(update_fields=["status", "settled_by", "settled_at"])
+    summary = f"Undid the merge of client #{merge.duplicate_id} into #{merge.kept_id}"
+    for client_id in (merge.kept_id, merge.duplicate_id):
+        audit_record(
+            context,
+            AuditEvent.Action.CHANGE,
+            merge,
+            client_id=client_id,
+            summary=summary,
+        )
+    return merge
+
+
+@transaction.atomic
+def client_merge_confirm(
+    *, merge: ClientMerge, by: User, now: datetime, context: AuditContext
+) -> ClientMerge:
+    """Make a merge final: it can no longer be undone."""
+    _require_manager(by)
+    merge = _locked_merge(merge)
+    merge.status = ClientMerge.Status.CONFIRMED
+    merge.settled_by = by
+    merge.settled_at = now
+    merge.save(update_fields=["status", "settled_by", "settled_at"])
+    summary = (
+        f"Confirmed the merge of client #{merge.duplicate_id} into #{merge.kept_id}"
+    )
+    for client_id in (merge.kept_id, merge.duplicate_id):
+        audit_record(
+            context,
+            AuditEvent.Action.CHANGE,
+            merge,
+            client_id=client_id,
+            summary=summary,
+        )
+    return merge
