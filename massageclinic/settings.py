@@ -297,6 +297,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A form sent after its token expired gets a page in the layout that says what to do.
+CSRF_FAILURE_VIEW = "massageclinic.errors.csrf_failure"
 # HTTPS only in production: a plain request is redirected, and HSTS tells browsers
 # never to try plain HTTP again (a year, the subdomains too). Behind a proxy that
 # terminates TLS, set DJANGO_PROXY_SSL_HEADER (e.g. HTTP_X_FORWARDED_PROTO=https) so
