@@ -7,6 +7,7 @@ from sessions.scheduling.views import (
     links,
     openings,
     safety_review,
+    schedules,
     series,
     visit,
     waitlist,
@@ -29,4 +30,5 @@ urlpatterns = [
     *links.urlpatterns,
     *waitlist.urlpatterns,
     *safety_review.urlpatterns,
+    *schedules.urlpatterns,
 ]
