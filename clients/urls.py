@@ -5,6 +5,7 @@ from clients.views import (
     chart,
     history_review,
     intake,
+    merge,
     modification_plans,
     referrals,
 )
@@ -18,4 +19,5 @@ urlpatterns = [
     *modification_plans.urlpatterns,
     *history_review.urlpatterns,
     *audit_log.urlpatterns,
+    *merge.urlpatterns,
 ]

@@ -122,6 +122,11 @@ class ClientForm(forms.ModelForm):
         queryset=Location.objects.filter(is_active=True),
         empty_label="No preference",
     )
+    # Shown only when registering matched existing clients (`client_duplicates`).
+    different_person = forms.BooleanField(
+        label="This is a different person: register a new record",
+        required=False,
+    )
 
     class Meta:
         model = Client
@@ -246,6 +251,17 @@ class ClientForm(forms.ModelForm):
 
     def clean_phone(self) -> str:
         return " ".join(self.cleaned_data["phone"].split())
+
+    def duplicate_fields(self) -> dict[str, Any]:
+        """The fields `client_duplicates` compares, as typed."""
+        data = self.cleaned_data
+        return {
+            "first_name": data.get("first_name", ""),
+            "last_name": data.get("last_name", ""),
+            "date_of_birth": data.get("date_of_birth"),
+            "phone": data.get("phone", ""),
+            "email": data.get("email", ""),
+        }
 
     def service_fields(self) -> dict[str, Any]:
         """The cleaned values, as keyword arguments of the client services."""

@@ -28,9 +28,11 @@ from clients.client_services import (
     client_unarchive,
     client_update,
 )
+from clients.duplicates import DuplicateMatch, client_duplicates
 from clients.forms.chart import ClientForm, ClientSearchForm
 from clients.history_reviews import can_review_history, history_reviews_open
 from clients.intake_services import client_today
+from clients.merge import can_merge, live_merge_of, pending_merges_into
 from clients.models import Client
 from clients.modification_plans import can_withdraw, modification_plans_section
 from clients.safety import client_alerts
@@ -122,6 +124,10 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["history_items"] = history_reviews_open(client_ids=[client.pk])
     context["shows_text"] = reads_health
     context["can_review"] = can_review_history(request.user, client)
+    # A merged record is always archived; only a manager can undo or confirm.
+    context["merged_into"] = live_merge_of(client) if client.is_archived else None
+    context["can_merge"] = can_merge(request.user)
+    context["merges_in"] = pending_merges_into(client) if context["can_merge"] else []
     return render(request, "clients/detail.html", context)
 
 
@@ -179,13 +185,23 @@ def _save_form(request: HttpRequest, form: ClientForm, client: Client | None):
 
 @role_required(*DESK)
 def client_new(request: HttpRequest) -> HttpResponse:
+    """Register a client; likely duplicates are offered first, and registering
+    anyway needs "This is a different person" ticked."""
     form = ClientForm(request.POST or None)
+    duplicates: list[DuplicateMatch] = []
     if request.method == "POST" and form.is_valid():
-        client = _save_form(request, form, None)
-        if client is not None:
-            messages.success(request, f"{client.full_name} is registered.")
-            return redirect("clients:detail", client.pk)
-    return render(request, "clients/edit.html", {"form": form, "client": None})
+        if not form.cleaned_data["different_person"]:
+            duplicates = client_duplicates(**form.duplicate_fields())
+        if not duplicates:
+            client = _save_form(request, form, None)
+            if client is not None:
+                messages.success(request, f"{client.full_name} is registered.")
+                return redirect("clients:detail", client.pk)
+    return render(
+        request,
+        "clients/edit.html",
+        {"form": form, "client": None, "duplicates": duplicates},
+    )
 
 
 @role_required(*DESK)
