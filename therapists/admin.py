@@ -10,17 +10,26 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from massageclinic.admin import (
     ClinicModelAdmin,
     ClinicTabularInline,
     SelectRelatedFieldListFilter,
+    ViewedHereWrittenOnItsPage,
+    ViewedHereWrittenOnItsPageInline,
+    its_page_link,
 )
+from massageclinic.audit import AuditContext
 from massageclinic.clock import location_zone
 from therapists.models import Modality, Therapist, TimeOff, Training, WorkingHours
+from therapists.schedule_services import time_off_audit, time_off_span
 from therapists.services import therapist_zone, therapist_zones
 
 # Primary keys are PostgreSQL integers: a longer number typed into a form or a URL
@@ -45,9 +54,33 @@ class TrainingInline(ClinicTabularInline):
     fields = ["modality", "certified_on"]
 
 
-class WorkingHoursInline(ClinicTabularInline):
+def _schedule_link(therapist_id: int | None, view: str = "schedule") -> SafeString:
+    """A link to the therapist's schedule page, where hours and time off are set.
+
+    The page lives in the sessions app (it lists visits); therapists sits below it,
+    so the link is found by name at run time, not imported.
+    """
+    if therapist_id is None:
+        return its_page_link(_url("schedules"), "Set hours on the Schedules page")
+    return its_page_link(
+        _url(view, therapist_id), "Change on the therapist's schedule page"
+    )
+
+
+def _url(name: str, *args: int) -> str:
+    try:
+        return reverse(f"sessions:{name}", args=args)
+    except NoReverseMatch:  # pragma: no cover - the sessions app is always installed
+        return ""
+
+
+class WorkingHoursInline(ViewedHereWrittenOnItsPageInline, ClinicTabularInline):
+    """Shown here; set on the schedule page, whose rules (no overlap at any location,
+    in the location's wall-clock time) and audit trail the admin must not go round."""
+
     model = WorkingHours
     fields = ["location", "weekday", "starts_at", "ends_at"]
+    readonly_fields = fields
 
 
 @admin.register(Therapist)
@@ -74,8 +107,9 @@ class TherapistAdmin(ClinicModelAdmin):
     autocomplete_fields = ["user"]
     str_select_related = ("user",)
     inlines = [TrainingInline, WorkingHoursInline]
+    readonly_fields = ["schedule"]
     fieldsets = [
-        (None, {"fields": ["user", "is_active", "colour", "bio"]}),
+        (None, {"fields": ["user", "is_active", "colour", "bio", "schedule"]}),
         (
             "Credentials",
             {
@@ -92,6 +126,10 @@ class TherapistAdmin(ClinicModelAdmin):
     @admin.display(description="therapist", ordering="user__last_name")
     def name(self, obj: Therapist) -> str:
         return obj.full_name
+
+    @admin.display(description="weekly hours and time off")
+    def schedule(self, obj: Therapist) -> SafeString:
+        return _schedule_link(obj.pk)
 
     @admin.display(description="colour")
     def colour_swatch(self, obj: Therapist) -> str:
@@ -117,13 +155,31 @@ class TrainingAdmin(ClinicModelAdmin):
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(ClinicModelAdmin):
-    list_display = ["therapist", "weekday", "starts_at", "ends_at", "location"]
+class WorkingHoursAdmin(ViewedHereWrittenOnItsPage, ClinicModelAdmin):
+    """Listed here in each location's wall-clock time; set on the schedule page."""
+
+    list_display = [
+        "therapist",
+        "weekday",
+        "starts_at",
+        "ends_at",
+        "location",
+        "zone",
+        "its_page",
+    ]
     list_filter = ["weekday", "location", ("therapist", TherapistListFilter)]
     list_select_related = ["therapist__user", "location"]
     search_fields = ["therapist__user__first_name", "therapist__user__last_name"]
     autocomplete_fields = ["therapist", "location"]
     ordering = ["therapist__user__first_name", "weekday", "starts_at"]
+
+    @admin.display(description="time zone (times are wall-clock there)")
+    def zone(self, obj: WorkingHours) -> str:
+        return obj.location.time_zone
+
+    @admin.display(description="change")
+    def its_page(self, obj: WorkingHours) -> SafeString:
+        return _schedule_link(obj.therapist_id)
 
 
 def _pk(raw: object) -> int | None:
@@ -133,8 +189,31 @@ def _pk(raw: object) -> int | None:
     return int(text)
 
 
+class _WallClockSplitDateTimeField(forms.SplitDateTimeField):
+    """A date and a time as typed: naive, so the time off rules read it in the
+    therapist's zone and refuse a skipped or repeated hour in their own words."""
+
+    def compress(self, data_list: list[Any]) -> datetime | None:
+        if not data_list:
+            return None
+        day, at = data_list
+        if day in self.empty_values:
+            raise ValidationError(
+                self.error_messages["invalid_date"], code="invalid_date"
+            )
+        if at in self.empty_values:
+            raise ValidationError(
+                self.error_messages["invalid_time"], code="invalid_time"
+            )
+        return datetime.combine(day, at)
+
+
 class TimeOffForm(forms.ModelForm):
-    """Reads and shows its times in the zone the admin view has switched on."""
+    """Reads and shows its times in the therapist's zone, through the time off rules
+    (therapists.schedule_services), as the schedule page does."""
+
+    starts_at = _WallClockSplitDateTimeField(widget=AdminSplitDateTime)
+    ends_at = _WallClockSplitDateTimeField(widget=AdminSplitDateTime)
 
     class Meta:
         model = TimeOff
@@ -148,14 +227,23 @@ class TimeOffForm(forms.ModelForm):
             "their working hours; the clinic's when they work in several or none)."
         )
         for name in ("starts_at", "ends_at"):
-            if name in self.fields:
-                self.fields[name].help_text = note
+            self.fields[name].help_text = note
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        therapist = cleaned.get("therapist")
         starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
-        if starts and ends and ends <= starts:
-            self.add_error("ends_at", "Time off must end after it starts.")
+        if therapist is None or starts is None or ends is None:
+            return cleaned
+        try:
+            cleaned["starts_at"], cleaned["ends_at"] = time_off_span(
+                therapist=therapist, starts=starts, ends=ends
+            )
+        except ValidationError as error:
+            # Naive wall-clock times never reach the model.
+            cleaned.pop("starts_at")
+            cleaned.pop("ends_at")
+            self.add_error(None, error)
         return cleaned
 
 
@@ -175,6 +263,14 @@ class TimeOffAdmin(ClinicModelAdmin):
     autocomplete_fields = ["therapist"]
     date_hierarchy = "starts_at"
     ordering = ["-starts_at"]
+
+    def save_model(
+        self, request: HttpRequest, obj: TimeOff, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        time_off_audit(
+            time_off=obj, context=AuditContext.from_request(request), created=not change
+        )
 
     def changeform_view(
         self,

@@ -278,17 +278,23 @@ def time_off_add(
         ends_at=ends_utc,
         reason=reason.strip()[:200],
     )
+    time_off_audit(time_off=off, context=context, created=True)
+    return off
+
+
+def time_off_audit(*, time_off: TimeOff, context: AuditContext, created: bool) -> None:
+    """The audit line of time off added or changed (the admin saves through it too)."""
+    therapist = time_off.therapist
     audit_record(
         context,
-        Action.CREATE,
-        off,
+        Action.CREATE if created else Action.CHANGE,
+        time_off,
         client_id=None,
         summary=(
             f"Time off of {therapist.full_name}: "
-            f"{_describe_off(off, therapist_zone(therapist))}"
+            f"{_describe_off(time_off, therapist_zone(therapist))}"
         ),
     )
-    return off
 
 
 @transaction.atomic

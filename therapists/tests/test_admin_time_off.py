@@ -141,3 +141,53 @@ def test_hostile_therapists_are_form_errors(staff, therapist_id):
     for object_id in [therapist_id, "abc", "99999999999999999999"]:
         url = f"/admin/therapists/timeoff/{object_id}/change/"
         assert staff.get(url).status_code in {302, 404}
+
+
+@pytest.mark.parametrize(
+    ("day", "at", "message"),
+    [
+        ("2026-03-08", "02:30", "does not exist in America/New_York"),
+        ("2026-11-01", "01:30", "happens twice in America/New_York"),
+    ],
+)
+def test_a_skipped_or_repeated_hour_gets_the_schedule_pages_sentence(
+    staff, day, at, message
+):
+    therapist = _therapist_in("America/New_York")
+
+    response = staff.post(
+        ADD, _form(therapist.pk, day=day, starts_at_1=at, ends_at_1="09:00")
+    )
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not TimeOff.objects.exists()
+
+
+def test_time_off_saved_in_the_admin_is_audited_in_local_time(staff):
+    from massageclinic.models import AuditEvent
+
+    therapist = _therapist_in("America/New_York")
+
+    staff.post(ADD, _form(therapist.pk))
+
+    event = AuditEvent.objects.get(object_type="therapists.TimeOff")
+    assert "08:00" in event.summary and "America/New_York" in event.summary
+
+
+def test_weekly_hours_are_shown_in_the_admin_and_set_on_the_schedule_page(staff):
+    therapist = _therapist_in("America/New_York")
+    block = WorkingHours.objects.get()
+
+    listing = staff.get(reverse("admin:therapists_workinghours_changelist"))
+    html = listing.content.decode()
+    assert "America/New_York" in html
+    assert reverse("sessions:schedule", args=[therapist.pk]) in html
+    assert staff.get(reverse("admin:therapists_workinghours_add")).status_code == 403
+    change = reverse("admin:therapists_workinghours_change", args=[block.pk])
+    assert staff.post(change, {"starts_at": "01:00"}).status_code == 403
+    block.refresh_from_db()
+    assert block.starts_at == time(9)
+
+    page = staff.get(reverse("admin:therapists_therapist_change", args=[therapist.pk]))
+    assert reverse("sessions:schedule", args=[therapist.pk]) in page.content.decode()
