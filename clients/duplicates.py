@@ -266,3 +266,41 @@ def mask_email(value: str) -> str:
     if not at:
         return ""
     return f"{local[:1]}•••@{domain}"
+
+
+_DATE_TYPED = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$|^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def fields_from_search(query: str) -> dict[str, str]:
+    """What a search for a client says about a new one: the new-client fields.
+
+    "Jane Doe" -> first Jane, last Doe; "Doe, Jane" -> the same; "Mary Ann Smith" ->
+    first "Mary Ann", last Smith; one word is taken as the last name (the desk
+    searches by surname). An email, a phone number (7+ digits) or a birth date
+    (YYYY-MM-DD or MM/DD/YYYY) goes into its own field.
+    """
+    query = " ".join((query or "").replace("\x00", "").split())[:100]
+    if not query:
+        return {}
+    if "@" in query and " " not in query:
+        return {"email": query.lower()}
+    match = _DATE_TYPED.match(query)
+    if match:
+        if match.group(1):
+            year, month, day = match.group(1), match.group(2), match.group(3)
+        else:
+            month, day, year = match.group(4), match.group(5), match.group(6)
+        try:
+            born = date(int(year), int(month), int(day))
+        except ValueError:
+            return {}
+        return {"date_of_birth": born.isoformat()}
+    if re.fullmatch(r"[\d\s()+.\-]+", query):
+        return {"phone": query} if len(re.sub(r"\D", "", query)) >= 7 else {}
+    if re.search(r"\d", query):
+        return {}
+    if "," in query:
+        last, _, first = query.partition(",")
+        return {"first_name": first.strip()[:80], "last_name": last.strip()[:80]}
+    *first, last = query.split(" ")
+    return {"first_name": " ".join(first)[:80], "last_name": last[:80]}

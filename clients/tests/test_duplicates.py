@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from clients.duplicates import (
     client_duplicates,
+    fields_from_search,
     mask_email,
     mask_phone,
     names_similar,
@@ -192,3 +193,35 @@ def test_it_asks_the_database_once_and_uses_the_indexes():
     assert len(queries) == 1
     sql = queries[0]["sql"]
     assert '"phone_digits" IN' in sql and "LOWER(" in sql
+
+
+# --- What the search box carries into the new-client fields --------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        ("Jane Doe", {"first_name": "Jane", "last_name": "Doe"}),
+        ("  doe,  jane ", {"first_name": "jane", "last_name": "doe"}),
+        ("Mary Ann Smith", {"first_name": "Mary Ann", "last_name": "Smith"}),
+        ("Miller", {"first_name": "", "last_name": "Miller"}),
+        ("Jane.Doe@Example.org", {"email": "jane.doe@example.org"}),
+        ("(518) 555-0101", {"phone": "(518) 555-0101"}),
+        ("03/09/1975", {"date_of_birth": "1975-03-09"}),
+        ("1975-03-09", {"date_of_birth": "1975-03-09"}),
+        ("1975-02-30", {}),
+        ("55", {}),
+        ("", {}),
+    ],
+)
+def test_the_search_is_carried_into_the_fields_it_names(query, fields):
+    assert fields_from_search(query) == fields
+
+
+@given(first=names, last=names)
+def test_a_searched_name_splits_back_into_its_parts(first, last):
+    first, last = " ".join(first.split()), "".join(last.split())
+    carried = fields_from_search(f"{first} {last}")
+    if first and last and "@" not in first + last:
+        assert carried["last_name"] == last
+        assert carried["first_name"] == first

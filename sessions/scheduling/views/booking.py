@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clients.client_services import client_create
+from clients.duplicates import client_duplicates, fields_from_search
 from clients.models import Client
 from clients.safety import client_alerts
 from clients.selectors import ListStatus, clients_for_list
@@ -121,11 +122,30 @@ def search_clients(request: HttpRequest, query: str) -> list[Client] | None:
     return list(found[:SEARCH_RESULTS])
 
 
+DIFFERENT_PERSON = f"{QuickClientForm.prefix}-different_person"
+CARRIED = f"{QuickClientForm.prefix}-carried"
+
+
 def _register_client(request: HttpRequest, quick: QuickClientForm) -> Client | None:
-    """Register the client through the chart's service; its errors go onto `quick`."""
+    """Register the client through the chart's service; its errors go onto `quick`.
+
+    Likely duplicates (`client_duplicates`, the one rule) stop it until "This is a
+    different person" is ticked; they ride on `quick.duplicates` to the partial.
+    """
     if not quick.is_valid():
         return None
     data = quick.cleaned_data
+    quick.different_person = bool(request.POST.get(DIFFERENT_PERSON))  # type: ignore[attr-defined]
+    if not quick.different_person:  # type: ignore[attr-defined]
+        quick.duplicates = client_duplicates(  # type: ignore[attr-defined]
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            phone=data["phone"],
+            email=data["email"],
+        )
+        if quick.duplicates:  # type: ignore[attr-defined]
+            return None
     try:
         client = client_create(
             by=request.user,
@@ -441,15 +461,30 @@ def client_search(request: HttpRequest) -> HttpResponse:
     """Matching clients as the person types (name, phone, email, date of birth)."""
     require_booking_rights(request.user)
     query = request.GET.get("q", "")
+    mode = request.GET.get("mode", "book")
     return render(
         request,
         "sessions/_book_client_results.html",
         {
             "query": query,
             "results": search_clients(request, query),
-            "picker_mode": request.GET.get("mode", "book"),
+            "picker_mode": mode,
+            "carry": _carried_fields(request.GET, query) if mode == "book" else None,
         },
     )
+
+
+def _carried_fields(values: QueryDict, query: str) -> QuickClientForm | None:
+    """The new-client fields filled from the search, when the person has not typed
+    into them (they are empty or hold what an earlier search put there)."""
+    names = list(QuickClientForm.base_fields)
+    current = [values.get(f"{QuickClientForm.prefix}-{n}", "") for n in names]
+    if any(current) and "|".join(current) != values.get(CARRIED, ""):
+        return None
+    carried = fields_from_search(query)
+    if not carried:
+        return None
+    return QuickClientForm(initial=carried)
 
 
 @require_GET
