@@ -149,3 +149,37 @@ def test_a_skipped_hour_is_a_sentence_on_the_page(page, therapist):
     )
     _shot(page, "6-time-off-skipped-hour")
     assert not TimeOff.objects.exists()
+
+
+def test_the_manager_takes_hours_away_and_sees_the_visit_left_outside(
+    page, therapist, manager
+):
+    manhattan = LocationFactory(name="Manhattan", time_zone="America/New_York")
+    WorkingHours.objects.create(
+        therapist=therapist,
+        location=manhattan,
+        weekday=1,
+        starts_at=time(9),
+        ends_at=time(17),
+    )
+    AppointmentFactory(
+        therapist=therapist,
+        location=manhattan,
+        room=RoomFactory(location=manhattan, name="Maple Room"),
+        client=ClientFactory(first_name="Amy", last_name="Stone"),
+        starts_at=datetime(2026, 12, 15, 15, tzinfo=UTC),
+    )
+    sign_in_through_the_page(page, "manager")
+    page.goto("/schedules/")
+    _shot(page, "7-schedules-list-manager")
+    page.get_by_role("link", name="Weekly hours of Tara Hands").click()
+    page.get_by_role("button", name=re.compile("Remove Tuesday 09:00")).click()
+
+    expect(page.get_by_text("Hours removed.")).to_be_visible()
+    row = page.get_by_role(
+        "table", name="Booked visits outside these hours"
+    ).get_by_role("row", name=re.compile("Amy Stone"))
+    expect(row).to_contain_text("does not work at Manhattan on Tuesdays")
+    expect(row.get_by_role("link", name=re.compile("Move"))).to_be_visible()
+    expect(row.get_by_role("button", name="Cancel with notice")).to_be_visible()
+    _shot(page, "8-week-editor-visit-outside-hours-manager")
