@@ -6,6 +6,7 @@ The shared pieces sit here because this app is at the bottom of the app chain
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -21,7 +22,7 @@ from django.contrib.admin.widgets import (
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, DurationField, Model, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -29,6 +30,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
 from massageclinic.audit import AuditContext, audit_record
+from massageclinic.durations import duration_from_words, duration_words
 from massageclinic.lengths import LENGTH_RULE, valid_minutes
 from massageclinic.models import AuditEvent, ClinicPolicy, Location, Room
 
@@ -198,6 +200,8 @@ class ClinicModelAdmin(HostileInputGuard, _SafeAutocompleteFields, admin.ModelAd
     def formfield_for_dbfield(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
     ) -> forms.Field | None:
+        if isinstance(db_field, DurationField):
+            kwargs.setdefault("form_class", DurationWordsField)
         return _choice_array_formfield(db_field) or super().formfield_for_dbfield(
             db_field, request, **kwargs
         )
@@ -471,6 +475,29 @@ class RoomAdmin(ClinicModelAdmin):
     str_select_related = ("location",)
 
 
+class DurationWordsField(forms.DurationField):
+    """A duration typed and shown in words ("24 hours", "2 hours 30 minutes"), not
+    as Python's "1 00:00:00"; that form is still understood."""
+
+    default_error_messages = {
+        "invalid": "Enter a duration in words, e.g. 24 hours, 2 days, 90 minutes "
+        "or 2 hours 30 minutes."
+    }
+
+    def prepare_value(self, value: Any) -> Any:
+        return duration_words(value) if isinstance(value, timedelta) else value
+
+    def to_python(self, value: Any) -> timedelta | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, timedelta):
+            return value
+        parsed = duration_from_words(str(value))
+        if parsed is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
 class ClinicPolicyForm(forms.ModelForm):
     def clean_session_lengths(self) -> list[int]:
         lengths = self.cleaned_data["session_lengths"]
@@ -492,9 +519,9 @@ class ClinicPolicyAdmin(ClinicModelAdmin):
     list_display = [
         "__str__",
         "clinic_name",
-        "late_cancel_window",
-        "reminder_lead",
-        "second_reminder_lead",
+        "late_cancel_window_in_words",
+        "reminder_lead_in_words",
+        "second_reminder_lead_in_words",
         "billing_unit_rule",
     ]
     fieldsets = [
@@ -530,6 +557,25 @@ class ClinicPolicyAdmin(ClinicModelAdmin):
         ),
     ]
 
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read only: the durations in words, as the list shows them.
+        return [
+            (
+                title,
+                {
+                    **options,
+                    "fields": [
+                        f"{name}_in_words" if name in _POLICY_DURATIONS else name
+                        for name in options["fields"]
+                    ],
+                },
+            )
+            for title, options in fieldsets
+        ]
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return (
             super().has_add_permission(request)
@@ -545,6 +591,26 @@ class ClinicPolicyAdmin(ClinicModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+_POLICY_DURATIONS = [
+    f.name for f in ClinicPolicy._meta.fields if isinstance(f, DurationField)
+]
+
+
+def _in_words(name: str) -> Any:
+    @admin.display(
+        description=capfirst(ClinicPolicy._meta.get_field(name).verbose_name),
+        ordering=name,
+    )
+    def show(admin_: ClinicPolicyAdmin, policy: ClinicPolicy) -> str:
+        return duration_words(getattr(policy, name)) or admin_.get_empty_value_display()
+
+    return show
+
+
+for _name in _POLICY_DURATIONS:
+    setattr(ClinicPolicyAdmin, f"{_name}_in_words", _in_words(_name))
 
 
 @admin.register(AuditEvent)

@@ -268,7 +268,7 @@ def render_message(
         "location": location,
         "phone": location.phone if location else "",
         "client_name": (client.preferred_name or client.first_name) if client else "",
-        "late_hours": int(policy.late_cancel_window.total_seconds() // 3600),
+        "late_window": policy.late_cancel_window,
     }
     attachments: list[MIMEBase] = []
     kind = row.kind

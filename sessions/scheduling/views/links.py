@@ -48,7 +48,7 @@ def _link_page(
             "visit": visit,
             "when": f"{long_date(local)} at {short_time(local)} ({local.tzname()})",
             "therapist": visit.therapist.first_name,
-            "late_hours": int(policy.late_cancel_window.total_seconds() // 3600),
+            "late_window": policy.late_cancel_window,
             "screen_url": _screen_url(visit),
         },
         status=status,

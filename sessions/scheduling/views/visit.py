@@ -189,9 +189,7 @@ def _detail_context(request: HttpRequest, visit: Appointment) -> dict:
         "waitlist": waitlist_matches(appointment=visit, now=timezone.now())
         if freed and can_book(request.user)
         else [],
-        "late_window_hours": int(
-            clinic_policy().late_cancel_window.total_seconds() // 3600
-        ),
+        "late_window": clinic_policy().late_cancel_window,
         "note_signed": note_signed,
         # A signed note: no cancel, move or no-show; the page says why instead.
         "documented": documented_visit_problem(visit) if note_signed else None,

@@ -26,7 +26,7 @@ def notes_to_sign_view(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "overdue": sum(1 for r in rows if r.overdue),
             "sees_everyone": Role.MANAGER in user_roles(request.user),
-            "deadline_hours": int(deadline.total_seconds() // 3600),
+            "deadline": deadline,
         },
     )
 
