@@ -183,6 +183,13 @@ RULES: dict[str, Rule] = {
     "sessions:waitlist": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT),
     "sessions:waitlist_remove": Rule(NOBODY),
     "sessions:notes_to_sign": Rule(THERAPISTS_AND_MANAGER),
+    # Schedules (issue 13): the desk reads, a therapist their own, the manager all
+    "sessions:schedules": Rule(STAFF, NO_HEALTH_TEXT),
+    "sessions:schedule": Rule(ADAS_STAFF, NO_HEALTH_TEXT),
+    "sessions:schedule_time_off": Rule(ADAS_STAFF, NO_HEALTH_TEXT),
+    "sessions:schedule_hours_remove": Rule(NOBODY),
+    "sessions:schedule_time_off_remove": Rule(NOBODY),
+    "sessions:schedule_visit_cancel": Rule(NOBODY),
     # Booking: the desk and the manager
     "sessions:book": Rule(
         DESK_AND_MANAGER,
@@ -280,6 +287,7 @@ class World:
             "messages/": "message",
             "waitlist/": "waitlist",
             "staff/": "staff",
+            "schedules/": "schedule_therapist",  # Ada's therapist's schedule
         }
         by_param = {
             "client_pk": "ada",
@@ -290,6 +298,9 @@ class World:
             "plan_pk": "modification_plan",
             "history_pk": "history",
             "user_id": "staff",
+            "block_pk": "nothing",
+            "off_pk": "nothing",
+            "visit_pk": "upcoming",
         }
         kwargs: dict[str, object] = {}
         for param in params:
@@ -468,6 +479,8 @@ def world(front_desk, therapist, other_therapist, manager, settings, tmp_path) -
         waitlist=999999,
         modification_plan=999999,
         staff=therapist.user.pk,
+        schedule_therapist=therapist.pk,
+        nothing=999999,
         **{
             "token:clients:intake_public": intake_invitation_token(invitation),
             "token:sessions:link_confirm": visit_link_token(
