@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from clients.models import Client
+from clients.models import Client, ClientMerge
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.models import AuditEvent
 
@@ -213,6 +213,20 @@ def client_unarchive(*, client: Client, by: User, context: AuditContext) -> Clie
     locked = _locked(client)
     if locked.archived_at is None:
         raise ValidationError(f"{locked.full_name} is not archived.")
+    merged = (
+        ClientMerge.objects.filter(duplicate=locked)
+        .exclude(status=ClientMerge.Status.UNDONE)
+        .first()
+    )
+    if merged is not None:
+        raise ValidationError(
+            f"This record was merged into record #{merged.kept_id}: "
+            + (
+                "undo the merge on that chart instead."
+                if merged.is_pending
+                else "the merge is confirmed, so it stays archived."
+            )
+        )
     locked.archived_at = None
     locked.save(update_fields=["archived_at", "updated_at"])
     client.archived_at = None

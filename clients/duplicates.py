@@ -212,7 +212,7 @@ def client_duplicates(
     # name and the model's own status lists are all this module needs.
     visits = Client._meta.get_field("appointments").related_model
     held = Q(appointments__starts_at__lte=now or timezone.now()) & ~Q(
-        appointments__status__in=visits.NON_BLOCKING_STATUSES
+        appointments__status__in=getattr(visits, "NON_BLOCKING_STATUSES", ())
     )
     candidates = (
         Client.objects.annotate(email_lower=Lower("email"))
@@ -302,5 +302,5 @@ def fields_from_search(query: str) -> dict[str, str]:
     if "," in query:
         last, _, first = query.partition(",")
         return {"first_name": first.strip()[:80], "last_name": last.strip()[:80]}
-    *first, last = query.split(" ")
-    return {"first_name": " ".join(first)[:80], "last_name": last[:80]}
+    *given, surname = query.split(" ")
+    return {"first_name": " ".join(given)[:80], "last_name": surname[:80]}

@@ -256,8 +256,8 @@ def _unique_conflicts(
 
 def _range_fields(expression: Any) -> tuple[str, str] | None:
     """(start, end) of a range built from two columns, as the visits' is."""
-    sources = getattr(expression, "get_source_expressions", lambda: [])()
-    names = [s.name for s in sources if isinstance(s, F)]
+    sources: list[Any] = getattr(expression, "get_source_expressions", list)()
+    names = [str(getattr(s, "name", "")) for s in sources if isinstance(s, F)]
     return (names[0], names[1]) if len(sources) == 2 and len(names) == 2 else None
 
 
@@ -278,7 +278,7 @@ def _overlap_conflicts(
     for expression, operator in constraint.expressions:
         name = expression if isinstance(expression, str) else None
         if isinstance(expression, F):
-            name = expression.name
+            name = str(getattr(expression, "name", ""))
         if operator == "=" and name:
             equal.append(name)
         elif operator == "&&":

@@ -187,3 +187,17 @@ def test_only_a_manager_merges(pair, persona, request):
     user = getattr(user, "user", user)  # the therapist fixture is the Therapist
     with pytest.raises(PermissionDenied):
         client_merge(kept=kept, duplicate=duplicate, by=user, now=NOW, context=CTX)
+
+
+def test_a_merged_record_is_restored_by_undo_not_by_unarchive(pair, manager):
+    from clients.client_services import client_unarchive
+
+    kept, duplicate = pair
+    merge = client_merge(
+        kept=kept, duplicate=duplicate, by=manager, now=NOW, context=CTX
+    )
+    with pytest.raises(ValidationError, match="undo the merge"):
+        client_unarchive(client=duplicate, by=manager, context=CTX)
+    client_merge_confirm(merge=merge, by=manager, now=NOW, context=CTX)
+    with pytest.raises(ValidationError, match="stays archived"):
+        client_unarchive(client=duplicate, by=manager, context=CTX)
