@@ -173,6 +173,12 @@ def _search(clients: QuerySet[Client], query: str) -> QuerySet[Client]:
     return clients
 
 
+def clients_matching(query: str) -> QuerySet[Client]:
+    """Clients the client list's search finds for `query` (name, email, phone or
+    date of birth), for other pages that search by client (the outbox)."""
+    return _search(Client.objects.all(), query)
+
+
 def _treated_by_therapist(therapist_id: int) -> Exists:
     return Exists(
         Client.objects.filter(pk=OuterRef("pk")).filter(

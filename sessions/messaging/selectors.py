@@ -1,18 +1,28 @@
-"""The outbox page's rows: failed and pending messages, grouped by local day."""
+"""The outbox page's rows: messages by the local day they go out, filtered, a page
+at a time."""
 
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from clients.selectors import clients_matching
+from massageclinic.clock import local_day_span
 from massageclinic.models import Location
 from massageclinic.roles import Role, user_roles
-from sessions.models import Appointment, OutboundMessage, TreatmentPlan
+from sessions.models import (
+    Appointment,
+    AppointmentSeries,
+    OutboundMessage,
+    TreatmentPlan,
+)
 
 Status = OutboundMessage.Status
 
@@ -22,8 +32,10 @@ SHOWN = {
     "pending": [Status.PENDING, Status.SENDING],
     "skipped": [Status.SKIPPED],
     "sent": [Status.SENT],
+    "cancelled": [Status.CANCELLED],
+    "all": list(Status),
 }
-LIMIT = 300
+PER_PAGE = 50
 
 
 def messages_visible_to(user) -> QuerySet[OutboundMessage]:
@@ -42,6 +54,22 @@ def messages_visible_to(user) -> QuerySet[OutboundMessage]:
         )
         return rows.filter(Q(client__isnull=False) & treats)
     return rows.none()
+
+
+@dataclass(frozen=True)
+class OutboxFilters:
+    """What the outbox shows; every field comes from the page's GET form."""
+
+    show: str = "open"
+    kind: str = ""
+    client: str = ""
+    sent_from: date | None = None
+    sent_to: date | None = None
+
+    @property
+    def narrowed(self) -> bool:
+        """Anything beyond the status pills: the page offers to clear it."""
+        return bool(self.kind or self.client or self.sent_from or self.sent_to)
 
 
 @dataclass
@@ -66,7 +94,9 @@ class Outbox:
     days: list[OutboxDay]
     failed: int
     pending: int
-    truncated: bool
+    page: Page
+    # The rows every filter lets through, on all pages.
+    matching: int
 
 
 def _zone(message: OutboundMessage, fallback: zoneinfo.ZoneInfo) -> zoneinfo.ZoneInfo:
@@ -82,11 +112,77 @@ def default_zone() -> zoneinfo.ZoneInfo:
     return location.zone if location else zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
-def outbox_for(*, user, show: str) -> Outbox:
-    """Messages by the local day they go out, in the zone of the visit's location."""
+def _sent_between(
+    first: date | None, last: date | None, locations: Iterable[Location]
+) -> Q:
+    """Messages going out from `first` to `last` (inclusive), in the local dates of
+    the location whose time the page shows for them (the visit's, the series', else
+    the outbox's default). One zone, the usual case, is a plain range on send_at."""
+    by_zone: dict[str, Location] = {}
+    for location in locations:
+        by_zone.setdefault(location.time_zone, location)
+    fallback = default_zone()
+
+    def span(location: Location | None) -> Q:
+        if location is None:
+            location = Location(time_zone=str(fallback))
+        condition = Q()
+        if first is not None:
+            condition &= Q(send_at__gte=local_day_span(first, location)[0])
+        if last is not None:
+            condition &= Q(send_at__lt=local_day_span(last, location)[1])
+        return condition
+
+    if len(by_zone) <= 1:
+        only = next(iter(by_zone.values()), None)
+        if only is None or only.time_zone == str(fallback):
+            return span(only)
+    either = Q(appointment__isnull=True, series__isnull=True) & span(
+        by_zone.get(str(fallback))
+    )
+    for zone, location in by_zone.items():
+        # By id, not joined: the page must not hash every visit (see outbox_page).
+        visit_here = Exists(
+            Appointment.objects.filter(
+                pk=OuterRef("appointment_id"), location__time_zone=zone
+            )
+        )
+        series_here = Exists(
+            AppointmentSeries.objects.filter(
+                pk=OuterRef("series_id"), location__time_zone=zone
+            )
+        )
+        where = Q(visit_here) | (Q(appointment__isnull=True) & Q(series_here))
+        either |= where & span(location)
+    return either
+
+
+def outbox_messages(*, user, filters: OutboxFilters) -> QuerySet[OutboundMessage]:
+    """The messages `user` may read that every filter lets through, in page order."""
+    rows = messages_visible_to(user).filter(status__in=SHOWN[filters.show])
+    if filters.kind:
+        rows = rows.filter(kind=filters.kind)
+    query = filters.client.replace("\x00", "").strip()
+    if query:
+        rows = rows.filter(
+            Q(client__in=clients_matching(query).values("pk"))
+            | Q(to_email__icontains=query)
+        )
+    if filters.sent_from or filters.sent_to:
+        rows = rows.filter(
+            _sent_between(filters.sent_from, filters.sent_to, Location.objects.all())
+        )
+    newest_first = filters.show in ("sent", "skipped", "cancelled", "all")
+    return rows.order_by("-send_at" if newest_first else "send_at", "pk")
+
+
+def outbox_page(*, user, filters: OutboxFilters, page: str | int | None = 1) -> Outbox:
+    """One page of the outbox, by the local day messages go out, in the zone of the
+    visit's location. A page number past the end (or not a number) gives the last
+    (or the first) page."""
     visible = messages_visible_to(user)
-    rows = list(
-        visible.filter(status__in=SHOWN[show])
+    paginator = Paginator(
+        outbox_messages(user=user, filters=filters)
         # Fetched by id for the page's rows only: joined to the whole message list
         # before its LIMIT, they made PostgreSQL hash every visit and client.
         .prefetch_related(
@@ -94,18 +190,17 @@ def outbox_for(*, user, show: str) -> Outbox:
             "appointment__location",
             "series__location",
             "authorization",
-        )
-        .order_by("-send_at" if show in ("sent", "skipped") else "send_at", "pk")[
-            : LIMIT + 1
-        ]
+        ),
+        PER_PAGE,
     )
+    shown_page = paginator.get_page(page)
     counts = visible.aggregate(
         failed=Count("pk", filter=Q(status=Status.FAILED)),
         pending=Count("pk", filter=Q(status=Status.PENDING)),
     )
     fallback = default_zone()
     shown = []
-    for message in rows[:LIMIT]:
+    for message in shown_page.object_list:
         zone = _zone(message, fallback)
         visit = message.appointment
         shown.append(
@@ -123,5 +218,6 @@ def outbox_for(*, user, show: str) -> Outbox:
         days=days,
         failed=counts["failed"],
         pending=counts["pending"],
-        truncated=len(rows) > LIMIT,
+        page=shown_page,
+        matching=paginator.count,
     )

@@ -7,39 +7,58 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from massageclinic.roles import Role, role_required, user_roles
+from sessions.messaging.forms import OutboxFilterForm
 from sessions.messaging.outbox import message_retry
-from sessions.messaging.selectors import SHOWN, messages_visible_to, outbox_for
+from sessions.messaging.selectors import messages_visible_to, outbox_page
 
 # --- the outbox -------------------------------------------------------------------------
 
 
 @role_required(Role.FRONT_DESK, Role.MANAGER, Role.THERAPIST)
 def outbox(request: HttpRequest) -> HttpResponse:
-    show = request.GET.get("show", "open")
-    if show not in SHOWN:
-        show = "open"
-    can_retry = bool(user_roles(request.user) & {Role.FRONT_DESK, Role.MANAGER})
+    form = OutboxFilterForm(request.GET)
+    form.is_valid()
+    filters = form.filters()
+    asked = request.GET.get("page", "1")
+    box = outbox_page(user=request.user, filters=filters, page=asked)
+    page_note = ""
+    if asked != str(box.page.number) and "page" in request.GET:
+        page_note = (
+            f"There is no page {asked[:20]}; this is page {box.page.number} "
+            f"of {box.page.paginator.num_pages}."
+        )
+    # The filters without the page: the page links and the pills add their own.
+    kept = request.GET.copy()
+    kept.pop("page", None)
     return render(
         request,
         "sessions/outbox.html",
         {
-            "outbox": outbox_for(user=request.user, show=show),
-            "show": show,
-            "can_retry": can_retry,
-            "filters": [
-                ("open", "Failed and pending"),
-                ("failed", "Failed"),
-                ("pending", "Pending"),
-                ("skipped", "Not sent (skipped)"),
-                ("sent", "Sent"),
-            ],
+            "outbox": box,
+            "form": form,
+            "show": filters.show,
+            "filters": filters,
+            "can_retry": bool(
+                user_roles(request.user) & {Role.FRONT_DESK, Role.MANAGER}
+            ),
+            "kept": kept.urlencode(),
+            "page_numbers": list(
+                box.page.paginator.get_elided_page_range(
+                    box.page.number, on_each_side=2, on_ends=1
+                )
+            ),
+            "ellipsis": Paginator.ELLIPSIS,
+            "page_note": page_note,
+            "clear_url": f"{reverse('sessions:outbox')}?show={filters.show}",
         },
     )
 
@@ -60,6 +79,12 @@ def outbox_retry(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             f"The {message.get_kind_display().lower()} to {who} is being sent again.",
         )
+    # Back to the same filtered page the retry was pressed on.
+    back = request.POST.get("next", "")
+    if back.startswith(reverse("sessions:outbox")) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
+        return redirect(back)
     return redirect("sessions:outbox")
 
 

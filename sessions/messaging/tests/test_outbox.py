@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -234,3 +235,229 @@ def test_the_page_reads_its_rows_visits_by_id_not_by_joining_every_visit(
         in q["sql"]
         for q in queries.captured_queries
     )
+
+
+# --- paging, search and filters (issue 13) ----------------------------------------
+
+
+def _many(visit, n, *, status=Status.PENDING, **extra):
+    """`n` reminders for `visit`'s client, each for a visit of its own."""
+    start = datetime(2026, 12, 10, 15, 0, tzinfo=UTC)
+    messages = []
+    for i in range(n):
+        other = AppointmentFactory(
+            location=visit.location,
+            client=visit.client,
+            therapist=visit.therapist,
+            starts_at=start + timedelta(days=i),
+        )
+        messages.append(_message(other, status=status, **extra))
+    return messages
+
+
+def _rows(page: str) -> int:
+    return page.count("<tr>") - page.count("<thead><tr>")
+
+
+def test_the_outbox_shows_fifty_rows_a_page_and_says_how_many_match(
+    client, front_desk, visits
+):
+    mine, _ = visits
+    _many(mine, 60)
+    client.force_login(front_desk)
+
+    first = client.get(URL).content.decode()
+    second = client.get(URL, {"page": "2"}).content.decode()
+
+    assert "60 messages match" in first and "page 1 of 2" in first
+    assert _rows(first) == 50 and _rows(second) == 10
+    assert "showing 51–60, page 2 of 2" in second
+
+
+def test_the_page_links_keep_the_filters(client, front_desk, visits):
+    mine, _ = visits
+    _many(mine, 55, status=Status.FAILED)
+    client.force_login(front_desk)
+
+    page = client.get(URL, {"client": "mina", "show": "failed"}).content.decode()
+
+    assert 'href="?client=mina&amp;show=failed&amp;page=2"' in page
+
+
+def test_the_desk_finds_a_clients_messages_by_name_or_email(client, front_desk, visits):
+    mine, theirs = visits
+    mine.client.email = "mina@example.org"
+    mine.client.save()
+    _message(mine)
+    _message(theirs)
+    client.force_login(front_desk)
+
+    by_name = client.get(URL, {"client": "Mina Mi"}).content.decode()
+    by_email = client.get(URL, {"client": "mina@example"}).content.decode()
+
+    for page in (by_name, by_email):
+        assert "Mina Mine" in page and "Theo Theirs" not in page
+        assert "1 message matches" in page
+
+
+def test_a_therapists_search_stays_within_their_own_clients(client, therapist, visits):
+    mine, theirs = visits
+    _message(mine)
+    _message(theirs)
+    client.force_login(therapist.user)
+
+    page = client.get(URL, {"client": "Theo"}).content.decode()
+
+    assert "Theo Theirs" not in page and "0 messages match" in page
+
+
+def test_the_outbox_filters_by_kind_and_by_status(client, front_desk, visits):
+    mine, _ = visits
+    sent = {"status": Status.SENT, "sent_at": mine.starts_at}
+    _message(mine, kind=OutboundMessage.Kind.CONFIRMATION, **sent)
+    _message(mine, kind=OutboundMessage.Kind.REMINDER, **sent)
+    _message(mine, kind=OutboundMessage.Kind.SECOND_REMINDER, status=Status.FAILED)
+    client.force_login(front_desk)
+
+    page = client.get(URL, {"show": "sent", "kind": "reminder"}).content.decode()
+
+    assert "1 message matches" in page
+    assert "<td>Reminder</td>" in page and "Visit confirmation</td>" not in page
+    every = client.get(URL, {"show": "all"}).content.decode()
+    assert "3 messages match" in every
+
+
+def test_the_date_range_is_in_the_visit_locations_local_dates(
+    client, front_desk, visits
+):
+    mine, _ = visits
+    # 02:30 UTC on 2 December is still 1 December in New York.
+    _message(mine, send_at=datetime(2026, 12, 2, 2, 30, tzinfo=UTC))
+    client.force_login(front_desk)
+
+    def matching(first, last):
+        page = client.get(URL, {"sent_from": first, "sent_to": last}).content
+        return re.search(r"(\d+) messages? match", page.decode()).group(1)
+
+    assert matching("2026-12-01", "2026-12-01") == "1"
+    assert matching("2026-12-02", "2026-12-02") == "0"
+    assert matching("2026-11-25", "") == "1"
+    assert matching("", "2026-11-30") == "0"
+
+
+def test_the_date_range_follows_each_location_when_they_differ(
+    client, front_desk, visits
+):
+    mine, _ = visits
+    london = AppointmentFactory(
+        location=LocationFactory(time_zone="Europe/London"),
+        starts_at=datetime(2026, 12, 5, 10, 0, tzinfo=UTC),
+    )
+    # Both at 02:30 UTC on 2 December: 1 December in New York, 2 December in London.
+    at = datetime(2026, 12, 2, 2, 30, tzinfo=UTC)
+    _message(mine, send_at=at)
+    _message(london, send_at=at)
+    client.force_login(front_desk)
+
+    first = client.get(URL, {"sent_from": "2026-12-01", "sent_to": "2026-12-01"})
+    second = client.get(URL, {"sent_from": "2026-12-02", "sent_to": "2026-12-02"})
+
+    assert "Mina Mine" in first.content.decode()
+    assert london.client.full_name not in first.content.decode()
+    assert london.client.full_name in second.content.decode()
+    assert "Mina Mine" not in second.content.decode()
+
+
+def test_an_empty_result_says_so_and_how_to_clear_the_filters(
+    client, front_desk, visits
+):
+    _message(visits[0])
+    client.force_login(front_desk)
+
+    page = client.get(URL, {"client": "nobody"}).content.decode()
+
+    assert "No message matches these filters." in page
+    assert f'href="{URL}?show=open"' in page and "Clear the filters" in page
+
+
+@pytest.mark.parametrize(
+    "params,says",
+    [
+        ({"sent_from": "2026-02-31"}, "Enter a real date"),
+        ({"sent_to": "tomorrow"}, "Enter a real date"),
+        (
+            {"sent_from": "2026-12-05", "sent_to": "2026-12-01"},
+            "The last day comes before the first",
+        ),
+        ({"show": "bogus"}, "Select a valid choice"),
+        ({"kind": "postcard"}, "Select a valid choice"),
+        ({"client": "x" * 500}, "at most 200 characters"),
+        ({"client": "a\x00b"}, "Null characters are not allowed"),
+    ],
+)
+def test_bad_filters_get_a_sentence_not_an_error_page(
+    client, front_desk, visits, params, says
+):
+    _message(visits[0])
+    client.force_login(front_desk)
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    assert says in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "asked,shown", [("abc", "1"), ("9999", "2"), ("0", "2"), ("-1", "2")]
+)
+def test_a_page_that_does_not_exist_shows_the_nearest_and_says_so(
+    client, front_desk, visits, asked, shown
+):
+    _many(visits[0], 55)
+    client.force_login(front_desk)
+    page = client.get(URL, {"page": asked}).content.decode()
+    assert f"There is no page {asked}; this is page {shown} of 2." in page
+
+
+def test_a_retry_returns_to_the_filtered_page(client, front_desk, visits):
+    mine, _ = visits
+    message = _message(mine, status=Status.FAILED)
+    client.force_login(front_desk)
+    here = f"{URL}?client=mina&show=failed"
+    response = client.post(
+        reverse("sessions:outbox_retry", args=[message.pk]), {"next": here}
+    )
+    assert response["Location"] == here
+    away = client.post(
+        reverse("sessions:outbox_retry", args=[message.pk]),
+        {"next": "https://evil.example/messages/"},
+    )
+    assert away["Location"] == URL
+
+
+@pytest.mark.parametrize("rows", [5, 120])
+def test_a_filtered_page_reads_a_fixed_number_of_queries(
+    client, front_desk, visits, django_assert_max_num_queries, rows
+):
+    mine, _ = visits
+    london = LocationFactory(time_zone="Europe/London")
+    for n in range(rows):
+        visit = AppointmentFactory(
+            location=london if n % 3 else mine.location,
+            client=mine.client if n % 2 else ClientFactory(),
+            starts_at=datetime(2026, 12, 10, 15, 0, tzinfo=UTC) + timedelta(days=n),
+        )
+        _message(visit, status=Status.FAILED if n % 2 else Status.PENDING)
+    client.force_login(front_desk)
+    client.get(URL)
+    params = {
+        "client": "Mina",
+        "show": "open",
+        "kind": "reminder",
+        "sent_from": "2026-12-01",
+        "sent_to": "2027-12-31",
+        "page": "2" if rows > 100 else "1",
+    }
+    with django_assert_max_num_queries(12):
+        response = client.get(URL, params)
+    assert response.status_code == 200
+    with django_assert_max_num_queries(12):
+        client.get(URL)

@@ -128,3 +128,61 @@ def test_a_sent_message_reads_its_old_error_as_history(page, screenshot, front_d
     )
     expect(row.locator(".text-danger")).to_have_count(0)
     screenshot("outbox-sent-with-earlier-error")
+
+
+def test_the_desk_filters_the_outbox_and_pages_through_it(page, screenshot, front_desk):
+    location = LocationFactory(time_zone="America/New_York")
+    grace = ClientFactory(first_name="Grace", last_name="Okafor")
+    henry = ClientFactory(first_name="Henry", last_name="Walsh")
+    start = timezone.now() + timedelta(days=3)
+    for n in range(70):
+        visit = AppointmentFactory(
+            location=location,
+            client=grace if n < 60 else henry,
+            starts_at=start + timedelta(days=n),
+            ends_at=start + timedelta(days=n, hours=1),
+        )
+        OutboundMessage.objects.create(
+            kind=OutboundMessage.Kind.REMINDER,
+            appointment=visit,
+            client=visit.client,
+            to_email=visit.client.email,
+            send_at=timezone.now() - timedelta(hours=1) + timedelta(days=n),
+            # Grace's: 55 failed, 5 pending.
+            status=OutboundMessage.Status.FAILED
+            if n < 55 or n >= 60
+            else OutboundMessage.Status.PENDING,
+            attempts=5,
+            last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+        )
+    page.goto("/messages/")
+    page.get_by_label("Username").fill("frontdesk")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("70 messages match")).to_be_visible()
+
+    filters = page.get_by_role("search", name="Filter messages")
+    filters.get_by_label("Client").fill("grace oka")
+    filters.get_by_label("Status").select_option(label="Failed")
+    filters.get_by_role("button", name="Filter").click()
+
+    expect(page.get_by_text("55 messages match")).to_be_visible()
+    expect(page.get_by_text("page 1 of 2")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("Henry Walsh"))).to_have_count(0)
+    expect(filters.get_by_label("Client")).to_have_value("grace oka")
+    screenshot("outbox-filtered")
+
+    page.get_by_role("navigation", name="Pages of messages").get_by_role(
+        "link", name="Page 2"
+    ).click()
+    expect(page.get_by_text("showing 51–55, page 2 of 2")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"client=grace\+oka.*show=failed.*page=2"))
+    expect(page.get_by_role("row", name=re.compile("Grace Okafor"))).to_have_count(5)
+    screenshot("outbox-page-2")
+
+    filters.get_by_label("Client").fill("nobody at all")
+    filters.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("No message matches these filters.")).to_be_visible()
+    screenshot("outbox-no-match")
+    page.get_by_role("link", name="Clear the filters").first.click()
+    expect(page.get_by_text("65 messages match")).to_be_visible()
