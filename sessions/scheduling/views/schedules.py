@@ -9,9 +9,11 @@ listed (move, cancel with the client's notice), but changes no hours.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -45,8 +47,13 @@ _TIME = {"type": "time", "step": 900}
 _DATE = {"type": "date"}
 
 
+class _LocationChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Location) -> str:
+        return f"{obj.name} ({obj.time_zone})"
+
+
 class HoursForm(forms.Form):
-    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    location = _LocationChoice(queryset=Location.objects.none())
     weekday = forms.TypedChoiceField(label="Day", choices=Weekday.choices, coerce=int)
     starts_at = forms.TimeField(
         label="From", widget=forms.TimeInput(attrs=_TIME, format="%H:%M")
@@ -57,10 +64,9 @@ class HoursForm(forms.Form):
 
     def __init__(self, *args, locations, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = locations
-        self.fields["location"].label_from_instance = lambda loc: (
-            f"{loc.name} ({loc.time_zone})"
-        )
+        field = self.fields["location"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = locations
 
 
 class TimeOffForm(forms.Form):
@@ -144,7 +150,8 @@ def schedules(request: HttpRequest) -> HttpResponse:
     if not roles:
         raise PermissionDenied("Your account has no role yet.")
     if not roles & {Role.MANAGER, Role.FRONT_DESK}:
-        own = Therapist.objects.filter(user=request.user).values_list("pk", flat=True)
+        user = cast(User, request.user)  # signed in: LoginRequiredMiddleware
+        own = Therapist.objects.filter(user=user).values_list("pk", flat=True)
         if own:
             return redirect("sessions:schedule", pk=own[0])
         raise PermissionDenied("Your role does not give access to this page.")
@@ -306,7 +313,7 @@ def schedule_visit_cancel(request: HttpRequest, pk: int, visit_pk: int) -> HttpR
     try:
         visit = appointment_cancel(
             appointment=affected.visit,
-            by=request.user,
+            by=cast(User, request.user),  # signed in: LoginRequiredMiddleware
             reason=affected.cancel_reason,
             now=timezone.now(),
         )
