@@ -229,6 +229,7 @@ def find_openings(
             end=local_datetime(
                 first_day + timedelta(days=chunk_first + chunk_days), time(0), location
             ),
+            lean=True,  # the search asks only whether (explain=False)
         )
         search = _Search(
             source=source,

@@ -185,6 +185,21 @@ class LiveSchedule:
         )
 
 
+# What the overlap checks read of another visit (conflicting_visits, Timeline).
+COMPARED_FIELDS = (
+    "id",
+    "status",
+    "therapist_id",
+    "room_id",
+    "client_id",
+    "location_id",
+    "starts_at",
+    "ends_at",
+    "therapist_busy_from",
+    "therapist_busy_until",
+)
+
+
 class Timeline:
     """One therapist's, room's or client's visits, sorted by the start of their busy
     span, so the visits touching a window are found by bisection: no busy span is
@@ -223,7 +238,11 @@ class ScheduleSnapshot(LiveSchedule):
         end: datetime,
         rooms: Sequence[Room] = (),
         clients: Sequence[Client] = (),
+        lean: bool = False,
     ) -> None:
+        """`lean`: for a caller that asks only whether a visit fits (explain=False),
+        never the sentence naming the other visit's client, therapist or room: the
+        visits are loaded with the columns the checks compare and nothing joined."""
         # Any check of a visit starting inside the window stays within this margin.
         self.start, self.end = start - LONGEST_BUSY, end + LONGEST_BUSY
         self._therapist_ids = {t.pk for t in therapists}
@@ -252,10 +271,13 @@ class ScheduleSnapshot(LiveSchedule):
             | Q(room_id__in=self._room_ids)
             | Q(client_id__in=self._client_ids)
         )
+        nearby = _blocking(
+            Appointment.objects.busy_within(self.start, self.end).filter(who)
+        ).order_by("starts_at")
         visits = list(
-            _blocking(Appointment.objects.busy_within(self.start, self.end).filter(who))
-            .select_related("client", "therapist__user", "room", "location")
-            .order_by("starts_at")
+            nearby.only(*COMPARED_FIELDS)
+            if lean
+            else nearby.select_related("client", "therapist__user", "room", "location")
         )
         self._by_therapist: dict[int, Timeline] = defaultdict(Timeline)
         self._by_room: dict[int, Timeline] = defaultdict(Timeline)
