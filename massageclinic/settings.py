@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -100,6 +101,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through the project's templates, so templates/django/forms/ can
+# replace a widget's template (the select's options are written in one loop).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database: PostgreSQL only -------------------------------------------------
 DATABASE_URL = env_url(
