@@ -456,6 +456,8 @@ def test_a_filtered_page_reads_a_fixed_number_of_queries(
         "sent_to": "2027-12-31",
         "page": "2" if rows > 100 else "1",
     }
+    # 12 at 5 rows and at 120: the session, the person, their roles, the count,
+    # the page's rows and their clients, visits, series and authorizations...
     with django_assert_max_num_queries(12):
         response = client.get(URL, params)
     assert response.status_code == 200
