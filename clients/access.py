@@ -43,6 +43,16 @@ def treats(user, client: Client) -> bool:
     return Client.objects.filter(pk=client.pk).filter(treated_by_q(user)).exists()
 
 
+def can_open_chart(user, client: Client) -> bool:
+    """The chart opens for this person (get_client_for_user would not answer 404):
+    the desk and the manager for everyone, a therapist for the clients they treat.
+    Pages link to a chart only when it opens."""
+    roles = user_roles(user)
+    if roles & {Role.FRONT_DESK, Role.MANAGER}:
+        return True
+    return Role.THERAPIST in roles and treats(user, client)
+
+
 def get_client_for_user(request: HttpRequest, pk: int) -> Client:
     """The client, if the person may see them at all; otherwise 404."""
     if not user_roles(request.user):

@@ -209,3 +209,18 @@ def test_the_buttons_follow_the_time_of_the_visit(
     assert ('value="no_show"' in page) is no_show
     waits = "Check-in for this visit opens at 8:00 AM on Tue 1 Dec"
     assert (waits in page) is not check_in
+
+
+def test_a_colleagues_visit_links_to_no_chart_that_would_not_open(
+    client, therapist, other_therapist, front_desk, visit
+):
+    chart = reverse("clients:detail", args=[visit.client_id])
+    client.force_login(other_therapist.user)
+    page = client.get(_url("visit", visit)).content.decode()
+    assert chart not in page and "a colleague's client" in page
+    assert client.get(chart).status_code == 404  # what the link would have led to
+    for reader in (therapist.user, front_desk):
+        client.force_login(reader)
+        page = client.get(_url("visit", visit)).content.decode()
+        assert chart in page
+        assert client.get(chart).status_code == 200

@@ -14,7 +14,12 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clients.access import can_read_health_data, can_read_referrals, treats
+from clients.access import (
+    can_open_chart,
+    can_read_health_data,
+    can_read_referrals,
+    treats,
+)
 from clients.safety import Alert, client_alerts, is_clearance_detail, shared_line
 from massageclinic.audit import audit
 from massageclinic.models import AuditEvent, clinic_policy
@@ -182,6 +187,7 @@ def _detail_context(request: HttpRequest, visit: Appointment) -> dict:
         **_health_context(request, visit, alerts),
         "visit": visit,
         "alerts": alerts,
+        "can_open_chart": can_open_chart(request.user, visit.client),
         "can_book": can_book(request.user),
         "can_change_status": can_change_status(request.user, visit),
         "is_open": visit.status in Appointment.OPEN_STATUSES,
