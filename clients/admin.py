@@ -23,6 +23,7 @@ from clients.client_services import client_archive, client_unarchive
 from clients.models import (
     Authorization,
     Client,
+    ClientMerge,
     Condition,
     Contraindication,
     ContraindicationRule,
@@ -705,3 +706,24 @@ class HistoryReviewAdmin(AuditedHealthRecordAdmin, _WrittenOnItsPageAdmin):
         return reverse(
             "clients:history_review", args=[obj.history.client_id, obj.history_id]
         )
+
+
+@admin.register(ClientMerge)
+class ClientMergeAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
+    """Merges are listed here; made, undone and confirmed only on the chart, by a
+    manager (clients.merge), which checks the conflicts and writes the audit rows."""
+
+    list_display = ["__str__", "status", "merged_by", "merged_at", "settled_at"]
+    list_filter = ["status"]
+    list_select_related = ["merged_by"]
+    readonly_fields = [
+        "kept",
+        "duplicate",
+        "status",
+        "moved",
+        "duplicate_archived_at",
+        "merged_by",
+        "merged_at",
+        "settled_by",
+        "settled_at",
+    ]

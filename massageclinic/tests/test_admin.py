@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from clients.models import (
     Authorization,
+    ClientMerge,
     Condition,
     Contraindication,
     HistoryReview,
@@ -70,6 +71,7 @@ ADD_DISABLED = {
     "clinic.PasswordChangeRequired",
     "clients.Authorization",
     "clients.Client",
+    "clients.ClientMerge",
     "clients.Contraindication",
     "clients.InsurancePolicy",
     "clients.IntakeInvitation",
@@ -302,6 +304,13 @@ def _make_records(created_by, n: int = 0) -> dict[str, models.Model]:
         object_id=history.pk,
     )
     PasswordChangeRequired.objects.create(user=therapist.user, set_by=created_by)
+    ClientMerge.objects.create(
+        kept=client,
+        # Sorted last, so the first client of the list is still the visit's.
+        duplicate=ClientFactory(last_name="Zzyzx"),
+        merged_by=created_by,
+        merged_at=timezone.now(),
+    )
     return {"appointment": appointment, "note": note, "history": history}
 
 
