@@ -432,8 +432,13 @@ def appointment_reschedule(
     place: str | None = None,
     room: Room | None = None,
     confirmation: Confirmation | None = None,
+    modality: Modality | None = None,
 ) -> Appointment:
-    """Move a visit (time, therapist, room); the visit keeps its history."""
+    """Move a visit (time, therapist, room, technique); the visit keeps its history.
+
+    A new technique is judged as booking judges it: the scheduling rules (the
+    therapist is trained in it) and the safety decision (`_check_safety`).
+    """
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if documented := documented_visit_problem(appointment, lock=True):
         raise ValidationError(documented, code="documented")
@@ -447,19 +452,23 @@ def appointment_reschedule(
         duration,
         client=appointment.client,
         therapist=therapist or appointment.therapist,
-        modality=appointment.modality,
+        modality=modality or appointment.modality,
         location=appointment.location,
         starts_at=starts_at,
         place=place,
         room=room or appointment.room,
     )
+    before_technique = appointment.modality
+    technique_changed = visit.modality.pk != before_technique.pk
     _raise_problems(scheduling_problems(visit, now=now, exclude=[appointment.pk]))
     safety = _check_safety(visit)
     seen = acknowledged_lines(appointment)
     new_safety = [s for s in safety if s not in seen]
     if new_safety and not (confirmation and confirmation.safety_acknowledged):
         raise BookingNeedsConfirmation(safety=new_safety, authorization=[])
-    if new_safety:  # what the desk acknowledged for the new time is kept
+    if technique_changed:  # what was acknowledged is now what the new one asks
+        appointment.safety_acknowledgement = "\n".join(safety)
+    elif new_safety:  # what the desk acknowledged for the new time is kept
         lines = [appointment.safety_acknowledgement.strip(), *new_safety]
         appointment.safety_acknowledgement = "\n".join(line for line in lines if line)
 
@@ -470,6 +479,7 @@ def appointment_reschedule(
         visit.place,
         visit.room,
     )
+    appointment.modality = visit.modality
     appointment.visit_address = _visit_address(appointment.client, visit.place)
     appointment.therapist_busy_from, appointment.therapist_busy_until = visit.busy
     if appointment.status == Appointment.Status.CONFIRMED:
@@ -478,13 +488,23 @@ def appointment_reschedule(
         )  # the client confirms the new time
     _save_or_conflict(appointment, visit)
     after = _describe_slot(appointment)
+    details: dict = {"from": before, "to": after}
+    summary = f"Moved from {before} to {after}"
+    if technique_changed:
+        details["technique"] = {
+            "from": before_technique.name,
+            "to": visit.modality.name,
+        }
+        summary += (
+            f"; technique changed from {before_technique.name} to {visit.modality.name}"
+        )
     _record(
         appointment,
         kind=AppointmentEvent.Kind.RESCHEDULED,
         by=by,
         now=now,
-        summary=f"Moved from {before} to {after}",
-        details={"from": before, "to": after},
+        summary=summary,
+        details=details,
     )
     if new_safety:
         _record(

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from massageclinic.clock import local_datetime
 from massageclinic.models import Location, Room
 from sessions.models import Appointment, Place
-from therapists.models import Therapist
+from therapists.models import Modality, Therapist
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
@@ -96,6 +96,11 @@ class RescheduleForm(LocalStartMixin):
     therapist = forms.ModelChoiceField(queryset=Therapist.objects.none())
     place = forms.ChoiceField(label="Where", choices=Place.choices)
     room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False)
+    # Left empty, the visit keeps its technique; the move service decides whether
+    # the therapist offers a new one and whether it is safe for the client.
+    modality = forms.ModelChoiceField(
+        label="Technique", queryset=Modality.objects.none(), required=False
+    )
     scope = forms.ChoiceField(label="Apply to", choices=SCOPES, initial="one")
     acknowledge_safety = forms.BooleanField(
         label="I have read the safety alerts for this visit", required=False
@@ -108,13 +113,14 @@ class RescheduleForm(LocalStartMixin):
         self.fields["duration_minutes"].choices = duration_choices(
             [*lengths, appointment.duration_minutes]
         )
-        self.fields["therapist"].queryset = (
-            Therapist.objects.filter(
-                is_active=True, trainings__modality=appointment.modality
-            )
-            .select_related("user")
-            .distinct()
-        )
+        # Every active therapist: with the technique open to change, the rules say
+        # who is trained in the one chosen (a sentence, never a missing choice).
+        self.fields["therapist"].queryset = Therapist.objects.filter(
+            is_active=True
+        ).select_related("user")
+        self.fields["modality"].queryset = Modality.objects.filter(
+            is_active=True
+        ) | Modality.objects.filter(pk=appointment.modality_id)
         self.fields["room"].queryset = Room.objects.filter(
             location=appointment.location, is_active=True
         )
@@ -125,6 +131,17 @@ class RescheduleForm(LocalStartMixin):
         cleaned = super().clean()
         if cleaned.get("place") == Place.ROOM and not cleaned.get("room"):
             self.add_error("room", "Choose a room for a visit at the clinic.")
+        technique = cleaned.get("modality")
+        if (
+            cleaned.get("scope", "one") != "one"
+            and technique is not None
+            and technique.pk != self.appointment.modality_id
+        ):
+            self.add_error(
+                "modality",
+                "Change the technique of one visit at a time here; the visit page's "
+                "safety review changes it for the following visits of a series.",
+            )
         if cleaned.get("scope") != "one" and cleaned.get("day"):
             local_day = self.appointment.starts_at.astimezone(self.location.zone).date()
             if cleaned["day"] != local_day:
