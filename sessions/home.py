@@ -13,6 +13,7 @@ from massageclinic.clock import local_today
 from massageclinic.roles import Role, user_roles
 from sessions.scheduling.safety_review import visits_needing_safety_review
 from sessions.scheduling.selectors import appointments_today
+from sessions.today import cockpit
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -45,6 +46,10 @@ def home(request: HttpRequest) -> HttpResponse:
         "sessions/home.html",
         {
             "days": days,
+            # Each visit's buttons (visit.actions) and the column beside the visits.
+            "cockpit": cockpit(user=request.user, days=days, now=now)
+            if roles
+            else None,
             "sees_everyone": sees_everyone,
             "has_role": bool(roles),
             "total": sum(len(d.appointments) for d in days),

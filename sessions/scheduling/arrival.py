@@ -7,7 +7,7 @@ button is shown exactly when the service would accept it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from massageclinic.models import clinic_policy
 from sessions.models import Appointment
@@ -18,14 +18,21 @@ def _at(moment: datetime, appointment: Appointment) -> str:
     return f"{local:%I:%M %p}".lstrip("0") + f" on {local:%a} {local.day} {local:%b}"
 
 
-def check_in_opens_at(appointment: Appointment) -> datetime:
-    """The clinic's check-in lead (ClinicPolicy.check_in_opens) before the start."""
-    return appointment.starts_at - clinic_policy().check_in_opens
+def check_in_opens_at(
+    appointment: Appointment, lead: timedelta | None = None
+) -> datetime:
+    """The clinic's check-in lead (ClinicPolicy.check_in_opens) before the start;
+    `lead` given by a page asking about many visits (the policy read once)."""
+    if lead is None:
+        lead = clinic_policy().check_in_opens
+    return appointment.starts_at - lead
 
 
-def check_in_time_problem(appointment: Appointment, now: datetime) -> str | None:
+def check_in_time_problem(
+    appointment: Appointment, now: datetime, lead: timedelta | None = None
+) -> str | None:
     """Too early to check the client in, said with the time it opens."""
-    opens = check_in_opens_at(appointment)
+    opens = check_in_opens_at(appointment, lead)
     if now >= opens:
         return None
     return (

@@ -17,21 +17,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import cast
 
-from django.db.models import Count, ForeignKey, Q
+from django.db.models import ForeignKey, Q
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from clients.models import Authorization, Referral
 from clients.safety import Alert, alerts_for_clients
 from massageclinic.clock import local_datetime, local_day_span
 from massageclinic.lengths import STEP
 from massageclinic.models import Location, Room
 from sessions.models import Appointment, Place
+from sessions.scheduling.paperwork import paperwork_notes
 from sessions.scheduling.rules import quarter_hours
 from therapists.models import Modality, Therapist, TimeOff, WorkingHours
 from therapists.rules import block_span
-
-NEAR_END_DAYS = 14
 
 # A row's wall-clock key: the local time and, for the second pass of the repeated
 # autumn hour, fold 1. The week grid lines its days up by this key.
@@ -183,56 +181,6 @@ def _floor_to_slot(moment: datetime, slots: list[datetime]) -> int | None:
     return index if index >= 0 else None
 
 
-def _paperwork_notes(
-    visits: list[Appointment], location: Location
-) -> dict[int, list[str]]:
-    """Per visit: the referral or authorization near its end (two queries in all)."""
-    referral_ids = {v.referral_id for v in visits if v.referral_id}
-    auth_ids = {v.authorization_id for v in visits if v.authorization_id}
-    blocking = ~Q(appointments__status__in=Appointment.NON_BLOCKING_STATUSES)
-    referrals = {
-        r.pk: r
-        for r in Referral.objects.filter(pk__in=referral_ids).annotate(
-            booked=Count("appointments", filter=blocking)
-        )
-    }
-    authorizations = {
-        a.pk: a
-        for a in Authorization.objects.filter(pk__in=auth_ids).annotate(
-            booked=Count("appointments", filter=blocking)
-        )
-    }
-    notes: dict[int, list[str]] = defaultdict(list)
-    for visit in visits:
-        day = visit.starts_at.astimezone(location.zone).date()
-        referral = (
-            referrals.get(visit.referral_id) if visit.referral_id is not None else None
-        )
-        if referral is not None:
-            if referral.expires_on < day + timedelta(days=NEAR_END_DAYS):
-                notes[visit.pk].append(f"referral ends {referral.expires_on:%d %b}")
-            if referral.booked >= referral.visits_authorized:
-                notes[visit.pk].append(
-                    f"{referral.booked} of {referral.visits_authorized} prescribed visits booked"
-                )
-        auth = (
-            authorizations.get(visit.authorization_id)
-            if visit.authorization_id is not None
-            else None
-        )
-        if auth is not None:
-            if auth.valid_to < day + timedelta(days=NEAR_END_DAYS):
-                notes[visit.pk].append(f"authorization ends {auth.valid_to:%d %b}")
-            if (
-                auth.visits_authorized is not None
-                and auth.booked >= auth.visits_authorized
-            ):
-                notes[visit.pk].append(
-                    f"{auth.booked} of {auth.visits_authorized} authorized visits booked"
-                )
-    return notes
-
-
 _VISIT_FIELDS = (
     "status",
     "place",
@@ -296,7 +244,7 @@ def _blocks(
     visits: list[Appointment], on: date, location: Location
 ) -> dict[int, Block]:
     alerts = alerts_for_clients({v.client_id for v in visits}, on) if visits else {}
-    paperwork = _paperwork_notes(visits, location) if visits else {}
+    paperwork = paperwork_notes(visits, location) if visits else {}
     # One reverse() for the pattern, not one per visit.
     visit_url = reverse("sessions:visit", args=[0])[:-2]
     zone = location.zone

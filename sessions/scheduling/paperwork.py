@@ -9,16 +9,19 @@ number of visits already booked against each referral and authorization.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count, Q
 
 from clients.models import Authorization, Client, Referral
+from massageclinic.models import Location
 from sessions.models import Appointment
 
 _BLOCKING = ~Q(appointments__status__in=Appointment.NON_BLOCKING_STATUSES)
+NEAR_END_DAYS = 14  # a referral or authorization ending this soon gets a note
 
 
 def referral_on(referrals: Iterable[Referral], on: date) -> Referral | None:
@@ -143,3 +146,55 @@ class ClientPaperwork:
             referral_number=self.next_number(referral),
             authorization_number=self.next_number(authorization),
         )
+
+
+def paperwork_notes(
+    visits: list[Appointment], location: Location | None = None
+) -> dict[int, list[str]]:
+    """Per visit: the referral or authorization near its end or used up (two queries
+    in all), read on the visit's local day at `location` (else the visit's own
+    location). The day and week grids and Today show these same notes."""
+    referral_ids = {v.referral_id for v in visits if v.referral_id}
+    auth_ids = {v.authorization_id for v in visits if v.authorization_id}
+    referrals = {
+        r.pk: r
+        for r in Referral.objects.filter(pk__in=referral_ids).annotate(
+            booked=Count("appointments", filter=_BLOCKING)
+        )
+    }
+    authorizations = {
+        a.pk: a
+        for a in Authorization.objects.filter(pk__in=auth_ids).annotate(
+            booked=Count("appointments", filter=_BLOCKING)
+        )
+    }
+    notes: dict[int, list[str]] = defaultdict(list)
+    for visit in visits:
+        zone = (location or visit.location).zone
+        day = visit.starts_at.astimezone(zone).date()
+        referral = (
+            referrals.get(visit.referral_id) if visit.referral_id is not None else None
+        )
+        if referral is not None:
+            if referral.expires_on < day + timedelta(days=NEAR_END_DAYS):
+                notes[visit.pk].append(f"referral ends {referral.expires_on:%d %b}")
+            if referral.booked >= referral.visits_authorized:
+                notes[visit.pk].append(
+                    f"{referral.booked} of {referral.visits_authorized} prescribed visits booked"
+                )
+        auth = (
+            authorizations.get(visit.authorization_id)
+            if visit.authorization_id is not None
+            else None
+        )
+        if auth is not None:
+            if auth.valid_to < day + timedelta(days=NEAR_END_DAYS):
+                notes[visit.pk].append(f"authorization ends {auth.valid_to:%d %b}")
+            if (
+                auth.visits_authorized is not None
+                and auth.booked >= auth.visits_authorized
+            ):
+                notes[visit.pk].append(
+                    f"{auth.booked} of {auth.visits_authorized} authorized visits booked"
+                )
+    return notes

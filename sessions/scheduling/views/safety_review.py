@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clients.safety import flags_in_force, modality_safety, safe_techniques
@@ -23,17 +22,13 @@ from sessions.scheduling.technique import (
     following_in_series,
     series_change_technique,
 )
+from sessions.scheduling.views.back import back_to
 from therapists.models import Modality
 
 
 def _back(request: HttpRequest, visit: Appointment) -> str:
     """Where the person came from (the home page or the chart), else the visit."""
-    wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if wanted and url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return wanted
-    return reverse("sessions:visit", args=[visit.pk])
+    return back_to(request, reverse("sessions:visit", args=[visit.pk]))
 
 
 def _allowed_techniques(visit: Appointment) -> list[Modality]:

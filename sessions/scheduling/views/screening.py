@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -33,6 +33,7 @@ from sessions.scheduling.screening import (
     screening_opens_at,
     visit_day,
 )
+from sessions.scheduling.views.back import back_to
 from sessions.scheduling.views.links import link_refused
 
 Outcome = VisitScreening.Outcome
@@ -69,7 +70,7 @@ def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, error)
         else:
             _report(request, screening)
-            return redirect("sessions:visit", pk=pk)
+            return redirect(back_to(request, reverse("sessions:visit", args=[pk])))
     return render(
         request,
         "sessions/check_in.html",
@@ -78,6 +79,7 @@ def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "alerts": client_alerts(visit.client, visit_day(visit)),
             "earlier": latest_screening(visit),
+            "next": back_to(request, ""),
         },
         status=400 if request.method == "POST" else 200,
     )
