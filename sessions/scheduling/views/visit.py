@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clients.access import (
@@ -25,6 +26,7 @@ from clients.safety import Alert, client_alerts, is_clearance_detail, shared_lin
 from massageclinic.audit import audit
 from massageclinic.models import AuditEvent, clinic_policy
 from massageclinic.roles import Role, user_roles
+from massageclinic.validators import parse_id
 from sessions.access import (
     can_book,
     can_change_status,
@@ -42,6 +44,7 @@ from sessions.scheduling.booking import (
 )
 from sessions.scheduling.documented import documented_visit_problem
 from sessions.scheduling.forms.visit import CancelForm, RescheduleForm, StatusForm
+from sessions.scheduling.move import Proposal, move_choices, proposal_from_query
 from sessions.scheduling.openings import waitlist_matches
 from sessions.scheduling.screening import (
     CHECK_IN_FROM,
@@ -51,6 +54,7 @@ from sessions.scheduling.screening import (
 from sessions.scheduling.series import SCOPE_ONE, series_cancel_rest, series_change
 from sessions.scheduling.views.back import back_to
 from sessions.scheduling.views.screening import urlpatterns as screening_urlpatterns
+from therapists.models import Modality
 
 
 def _note_links(
@@ -315,26 +319,76 @@ def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "sessions/visit.html", context, status=400)
 
 
+def _move_day(request: HttpRequest, fallback: date) -> date:
+    """The day whose free times the move page shows (`?day=`), else `fallback`."""
+    raw = request.GET.get("day", "")
+    if not raw:
+        return fallback
+    try:
+        wanted = date.fromisoformat(raw)
+    except ValueError:
+        messages.warning(request, f"{raw!r} is not a date (use YYYY-MM-DD).")
+        return fallback
+    if not date(2000, 1, 1) <= wanted <= date(2100, 12, 31):
+        messages.warning(request, "Choose a date between 2000 and 2100.")
+        return fallback
+    return wanted
+
+
+def _move_technique(request: HttpRequest, visit: Appointment) -> Modality:
+    """The technique whose free times are shown (`?modality=`), else the visit's."""
+    wanted = parse_id(request.GET.get("modality") or request.POST.get("modality"))
+    if wanted is not None and wanted != visit.modality_id:
+        found = Modality.objects.filter(pk=wanted, is_active=True).first()
+        if found is not None:
+            return found
+    return visit.modality
+
+
+def _back_to(request: HttpRequest) -> str:
+    """Where a move from the grid returns: a page of this site, or nowhere."""
+    back = request.POST.get("back") or request.GET.get("back") or ""
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return ""
+
+
+def _move_initial(visit: Appointment, proposal: Proposal | None) -> dict:
+    start = proposal.starts_at if proposal else visit.starts_at
+    local = start.astimezone(visit.location.zone)
+    return {
+        "day": local.date(),
+        "start_time": local.time(),
+        "fold": local.fold,
+        "duration_minutes": visit.duration_minutes,
+        "therapist": proposal.therapist if proposal else visit.therapist,
+        "place": visit.place,
+        "room": proposal.room if proposal else visit.room,
+        "modality": visit.modality,
+    }
+
+
 def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move a visit: the day's free times to choose from (each moves it in one
+    click), a proposal dropped on the grid to confirm, and the full form."""
     visit = get_appointment_for_user(request, pk)
     require_booking_rights(request.user)
     if request.method != "POST" and (documented := documented_visit_problem(visit)):
         messages.error(request, documented)
         return redirect("sessions:visit", pk=pk)
     lengths = clinic_policy().session_lengths
-    local = visit.starts_at.astimezone(visit.location.zone)
-    initial = {
-        "day": local.date(),
-        "start_time": local.time(),
-        "fold": local.fold,
-        "duration_minutes": visit.duration_minutes,
-        "therapist": visit.therapist,
-        "place": visit.place,
-        "room": visit.room,
-    }
+    proposal = proposal_from_query(request.GET, visit)
+    if request.GET.get("starts") and proposal is None:
+        messages.warning(
+            request, "That time or therapist was not understood; choose it below."
+        )
+    initial = _move_initial(visit, proposal)
     form = RescheduleForm(
         request.POST or None, appointment=visit, lengths=lengths, initial=initial
     )
+    back = _back_to(request)
     warnings: list[str] = []
     left_documented = ""
     if request.method == "POST" and form.is_valid():
@@ -352,6 +406,7 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
                     place=data["place"],
                     room=data["room"],
                     confirmation=confirmation,
+                    modality=data["modality"],
                 )
             else:
                 left_documented = series_change(
@@ -377,11 +432,40 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "The visit was moved.")
             if left_documented:
                 messages.warning(request, left_documented)
-            return redirect("sessions:visit", pk=pk)
+            return redirect(back or reverse("sessions:visit", args=[pk]))
+    visit.refresh_from_db()  # a refused move changed nothing; show what is
+    local_day = visit.starts_at.astimezone(visit.location.zone).date()
+    shown_day = _move_day(
+        request,
+        proposal.starts_at.astimezone(visit.location.zone).date()
+        if proposal
+        else local_day,
+    )
+    technique = _move_technique(request, visit)
+    choices = move_choices(
+        appointment=visit,
+        day=shown_day,
+        modality=technique,
+        therapist=visit.therapist,
+        now=timezone.now(),
+    )
     return render(
         request,
         "sessions/reschedule.html",
-        {"visit": visit, "form": form, "warnings": warnings},
+        {
+            "visit": visit,
+            "form": form,
+            "warnings": warnings,
+            "choices": choices,
+            "technique": technique,
+            "techniques": Modality.objects.filter(is_active=True),
+            "previous_day": shown_day - timedelta(days=1),
+            "next_day": shown_day + timedelta(days=1),
+            "proposal": proposal if request.method != "POST" else None,
+            "proposal_sentence": proposal.sentence(visit) if proposal else "",
+            "back": back,
+            "lengths": lengths,
+        },
         status=400 if request.method == "POST" else 200,
     )
 
