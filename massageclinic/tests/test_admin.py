@@ -47,6 +47,7 @@ from sessions.models import (
     TreatmentPlan,
     VisitScreening,
     WaitlistEntry,
+    WaitlistOffer,
 )
 from sessions.tests.factories import AppointmentFactory
 from therapists.models import TimeOff, Training, WorkingHours
@@ -91,6 +92,7 @@ ADD_DISABLED = {
     "clinic_sessions.TreatmentPlan",
     "clinic_sessions.VisitScreening",
     "clinic_sessions.WaitlistEntry",
+    "clinic_sessions.WaitlistOffer",
 }
 NINE_AM_NEW_YORK = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
 
@@ -275,12 +277,25 @@ def _make_records(created_by, n: int = 0) -> dict[str, models.Model]:
         outcome=HistoryReview.Outcome.HARMLESS,
         note="Old sports injury, healed",
     )
-    WaitlistEntry.objects.create(
+    entry = WaitlistEntry.objects.create(
         client=client,
         location=appointment.location,
         wanted_from=date(2026, 12, 1),
         wanted_until=date(2026, 12, 31),
         created_by=created_by,
+    )
+    WaitlistOffer.objects.create(
+        entry=entry,
+        therapist=therapist,
+        location=appointment.location,
+        room=appointment.room,
+        place=appointment.place,
+        modality=modality("swedish"),
+        starts_at=starts_at + timedelta(days=14),
+        ends_at=starts_at + timedelta(days=14, hours=1),
+        expires_at=starts_at + timedelta(days=1),
+        created_by=created_by,
+        created_at=starts_at,
     )
     IntakeInvitation.objects.create(
         client=client,

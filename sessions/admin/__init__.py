@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from sessions.admin import messaging, scheduling, treatment
+from sessions.admin import messaging, scheduling, treatment, waitlist
 
-__all__ = ["messaging", "scheduling", "treatment"]
+__all__ = ["messaging", "scheduling", "treatment", "waitlist"]

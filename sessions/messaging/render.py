@@ -31,6 +31,7 @@ from sessions.messaging.ics import calendar_part, visit_calendar
 from sessions.messaging.ids import message_domain, message_id_for
 from sessions.messaging.links import Action, visit_link_url
 from sessions.messaging.outbox import front_desk_address
+from sessions.messaging.waitlist_offers import offer_message_verdict, offer_url
 from sessions.models import Appointment, OutboundMessage, Place, VisitScreening
 
 Kind = OutboundMessage.Kind
@@ -50,6 +51,7 @@ WHAT_TO_BRING_AT_HOME = [
 _VISIT_KINDS = (Kind.CONFIRMATION, Kind.REMINDER, Kind.SECOND_REMINDER, Kind.RESCHEDULE)
 # Messages about a visit that no longer takes place: no confirm or cancel links.
 _NOTICE_KINDS = (Kind.CANCELLATION, Kind.SAFETY_RESCHEDULE)
+_OFFER_KINDS = (Kind.WAITLIST_OFFER, Kind.WAITLIST_GONE)
 
 
 def long_date(local: datetime) -> str:
@@ -148,6 +150,8 @@ def message_verdict(row: OutboundMessage, now: datetime) -> tuple[str, str] | No
     """Why this row must not be sent now: (status, reason); None when it may."""
     visit = row.appointment
     kind = row.kind
+    if kind in _OFFER_KINDS and (verdict := offer_message_verdict(row, now)):
+        return verdict
     if visit is not None and kind in _VISIT_KINDS:
         if visit.status not in Appointment.OPEN_STATUSES:
             return Status.CANCELLED, f"the visit is {visit.get_status_display()}"
@@ -189,6 +193,8 @@ def recipient_of(row: OutboundMessage) -> str:
 
 
 def _location_of(row: OutboundMessage) -> Location | None:
+    if row.waitlist_offer is not None:
+        return row.waitlist_offer.location
     if row.appointment is not None:
         return row.appointment.location
     if row.series is not None:
@@ -283,6 +289,8 @@ def render_message(
             if authorization is not None
             else f"An authorization for {client.full_name} nears its end"
         )
+    elif kind in _OFFER_KINDS:
+        template, subject = _offer_context(row, context, now)
     elif kind == Kind.INTAKE_REQUEST:
         template = "intake_request"
         invitation = _intake_invitation(row)
@@ -362,6 +370,28 @@ def render_message(
     text = render_to_string(f"sessions/email/{template}.txt", context)
     html = render_to_string(f"sessions/email/{template}.html", context)
     return Rendered(subject=subject, text=text, html=html, attachments=attachments)
+
+
+def _offer_context(row: OutboundMessage, context: dict, now: datetime):
+    """A waitlist offer (when, with whom, where, and the link) or its "taken" notice:
+    never the technique, which can reveal a condition."""
+    offer = row.waitlist_offer
+    assert offer is not None  # `message_verdict` cancels a row without one
+    local = offer.local_starts_at
+    when = f"{long_date(local)} at {short_time(local)}"
+    context["when"] = when
+    if row.kind == Kind.WAITLIST_GONE:
+        return "waitlist_gone", f"The time on {long_date(local)} has been taken"
+    location = offer.location
+    if offer.place == Place.ROOM:
+        context["place"] = f"{location.name}, {location.address}"
+    else:
+        context["place"] = "At your home" if offer.place == Place.HOME else "At work"
+    context["therapist"] = offer.therapist.first_name
+    context["offer_url"] = offer_url(offer)
+    expires = offer.expires_at.astimezone(location.zone)
+    context["expires"] = f"{long_date(expires)} at {short_time(expires)}"
+    return "waitlist_offer", f"A time has opened up: {when}"
 
 
 def _safety_context(visit: Appointment, now: datetime) -> dict:

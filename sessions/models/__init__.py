@@ -20,6 +20,7 @@ from sessions.models.treatment import (
     SessionNote,
     TreatmentPlan,
 )
+from sessions.models.waitlist import WaitlistOffer
 
 __all__ = [
     "LIVE_STATUSES",
@@ -37,4 +38,5 @@ __all__ = [
     "TsTzRange",
     "VisitScreening",
     "WaitlistEntry",
+    "WaitlistOffer",
 ]

@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from clients.models import Authorization, Client, IntakeInvitation
 from sessions.models.scheduling import Appointment, AppointmentSeries
+from sessions.models.waitlist import WaitlistOffer
 
 LIVE_STATUSES = ["pending", "sending", "failed"]
 
@@ -26,6 +27,8 @@ class OutboundMessage(models.Model):
         CANCELLATION = "cancellation", "Cancellation notice"
         SAFETY_RESCHEDULE = "safety_reschedule", "Rescheduled for safety"
         INTAKE_REQUEST = "intake_request", "Intake form request"
+        WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
+        WAITLIST_GONE = "waitlist_gone", "Waitlist slot taken"
         AUTHORIZATION_NOTICE = (
             "authorization_notice",
             "Authorization nearing its end (internal)",
@@ -76,6 +79,14 @@ class OutboundMessage(models.Model):
         blank=True,
         related_name="messages",
         help_text="The authorization an internal notice is about.",
+    )
+    waitlist_offer = models.ForeignKey(
+        WaitlistOffer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        help_text="The waitlist offer an offer or a 'slot taken' message is about.",
     )
     to_email = models.EmailField(blank=True)
     send_at = models.DateTimeField()

@@ -262,68 +262,109 @@ def find_openings(
     return openings
 
 
-def _waitlist_candidates(appointment: Appointment) -> list[WaitlistEntry]:
-    """Open entries whose wishes (dates, weekdays, times, length) the freed slot meets."""
-    local_start = appointment.starts_at.astimezone(appointment.location.zone)
+@dataclass(frozen=True)
+class FreeSlot:
+    """A time a waiting client could be booked into: a cancelled visit's, or an
+    opening the search found. `modality` is the freed visit's technique (used for an
+    entry that wants any); `freed` is that visit, left out of the overlap checks."""
+
+    therapist: Therapist
+    location: Location
+    starts_at: datetime
+    ends_at: datetime
+    place: str = Place.ROOM
+    room: Room | None = None
+    modality: Modality | None = None
+    freed: Appointment | None = None
+
+    @classmethod
+    def of_visit(cls, appointment: Appointment) -> FreeSlot:
+        return cls(
+            therapist=appointment.therapist,
+            location=appointment.location,
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+            place=appointment.place,
+            room=appointment.room if appointment.place == Place.ROOM else None,
+            modality=appointment.modality,
+            freed=appointment,
+        )
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
+def _waitlist_candidates(
+    slot: FreeSlot, among: list[WaitlistEntry] | None
+) -> list[WaitlistEntry]:
+    """Open entries whose wishes (dates, weekdays, times, length) the slot meets."""
+    local_start = slot.starts_at.astimezone(slot.location.zone)
     day = local_start.date()
     entries = (
         WaitlistEntry.objects.filter(
             closed_at__isnull=True,
-            location=appointment.location,
+            location=slot.location,
             wanted_from__lte=day,
             wanted_until__gte=day,
-            duration_minutes__lte=appointment.duration_minutes,
+            duration_minutes__lte=slot.duration_minutes,
         )
-        .filter(Q(therapist__isnull=True) | Q(therapist=appointment.therapist))
+        .filter(Q(therapist__isnull=True) | Q(therapist=slot.therapist))
         .filter(Q(weekdays=[]) | Q(weekdays__contains=[day.weekday()]))
         .filter(
             Q(earliest_time__isnull=True) | Q(earliest_time__lte=local_start.time())
         )
         .filter(Q(latest_time__isnull=True) | Q(latest_time__gte=local_start.time()))
-        .exclude(client=appointment.client)
-        .select_related("client", "modality", "therapist__user")
-        .order_by("created_at")
+        .select_related("client", "modality", "therapist__user", "location")
+        .order_by("created_at", "pk")
     )
+    if slot.freed is not None:
+        entries = entries.exclude(client=slot.freed.client_id)
+    if among is not None:
+        entries = entries.filter(pk__in=[e.pk for e in among])
     return list(entries)
 
 
 def waitlist_matches(
-    *, appointment: Appointment, now: datetime | None = None
+    *,
+    appointment: Appointment | None = None,
+    slot: FreeSlot | None = None,
+    now: datetime | None = None,
+    among: list[WaitlistEntry] | None = None,
 ) -> list[WaitlistEntry]:
-    """Open waitlist entries whose client could be booked into the slot this visit freed.
+    """Open waitlist entries whose client could be booked into the slot a cancelled
+    `appointment` freed, or into `slot` (an opening); only those in `among` if given.
 
-    Each entry is judged by the same rules as booking (the scheduling rules and the
-    safety decision for the technique), from one snapshot: a client blocked for the
-    technique, or busy then, is no match.
+    The one matcher: the visit page, the waitlist page, an offer and its acceptance
+    all ask it. Each entry is judged by the same rules as booking (the scheduling
+    rules and the safety decision for the technique), from one snapshot: a client
+    blocked for the technique, or for all massage, or busy then, is no match; an
+    entry that wants any technique, on a slot with none, is judged on every
+    technique it could be given and matches only if one is safe.
     """
     now = now or timezone.now()
-    entries = _waitlist_candidates(appointment)
+    if slot is None:
+        assert appointment is not None, "the freed visit or a slot"
+        slot = FreeSlot.of_visit(appointment)
+    if among is not None and not among:
+        return []
+    entries = _waitlist_candidates(slot, among)
     if not entries:
         return []
-    room = appointment.room if appointment.place == Place.ROOM else None
     source = ScheduleSnapshot(
-        therapists=[appointment.therapist],
-        rooms=[room] if room else [],
+        therapists=[slot.therapist],
+        rooms=[slot.room] if slot.room else [],
         clients=[e.client for e in entries],
-        start=appointment.starts_at,
-        end=appointment.ends_at,
+        start=slot.starts_at,
+        end=slot.ends_at,
     )
-    day = appointment.starts_at.astimezone(appointment.location.zone).date()
+    day = slot.starts_at.astimezone(slot.location.zone).date()
     flags = flags_in_force_for_clients({e.client_id for e in entries}, day)
+    exclude = [slot.freed.pk] if slot.freed is not None else []
     matches = []
     for entry in entries:
-        modality = entry.modality or appointment.modality
-        visit = ProposedVisit.lasting(
-            entry.duration_minutes,
-            client=entry.client,
-            therapist=appointment.therapist,
-            modality=modality,
-            location=appointment.location,
-            starts_at=appointment.starts_at,
-            place=appointment.place,
-            room=room,
-        )
-        if scheduling_problems(visit, now=now, exclude=[appointment.pk], source=source):
+        modality = waitlist_technique(entry, slot)
+        if modality is None:
             continue
         verdict = modality_safety(
             client=entry.client,
@@ -331,6 +372,25 @@ def waitlist_matches(
             on=day,
             flags=flags.get(entry.client_id, []),
         )
-        if not verdict.blocked:
-            matches.append(entry)
+        if verdict.blocked:
+            continue  # the safety decision first: never offered, whatever the rules
+        visit = ProposedVisit.lasting(
+            entry.duration_minutes,
+            client=entry.client,
+            therapist=slot.therapist,
+            modality=modality,
+            location=slot.location,
+            starts_at=slot.starts_at,
+            place=slot.place,
+            room=slot.room,
+        )
+        if scheduling_problems(visit, now=now, exclude=exclude, source=source):
+            continue
+        matches.append(entry)
     return matches
+
+
+def waitlist_technique(entry: WaitlistEntry, slot: FreeSlot) -> Modality | None:
+    """The technique a waiting client would be booked for in the slot: the one they
+    asked for, else the freed visit's."""
+    return entry.modality or slot.modality

@@ -6,14 +6,27 @@ and the safety decision, as booking asks them).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from massageclinic.lengths import minutes_problem
-from sessions.models import Appointment, WaitlistEntry
+from sessions.messaging.waitlist_offers import (
+    messages_waitlist_gone,
+    messages_waitlist_offered,
+)
+from sessions.models import Appointment, WaitlistEntry, WaitlistOffer
+from sessions.scheduling.booking import BookingNeedsConfirmation, appointment_book
+from sessions.scheduling.openings import (
+    FreeSlot,
+    waitlist_matches,
+    waitlist_technique,
+)
+from sessions.scheduling.rules import visit_end
 
 
 def waitlist_entry_problems(
@@ -82,3 +95,169 @@ def waitlist_close(
     locked.save(update_fields=["closed_at", "booked_appointment"])
     entry.closed_at, entry.booked_appointment = now, appointment
     return locked
+
+
+# --- offers by email --------------------------------------------------------------
+
+# How long an offer stays open at most (never past the slot's start).
+OFFER_LIFETIME = timedelta(hours=24)
+
+
+class TakeOutcome(StrEnum):
+    BOOKED = "booked"  # this client has the time now (just now, or before)
+    GONE = "gone"  # someone else took it first, or it is no longer free
+    EXPIRED = "expired"
+    CALL = "call"  # the booking needs the desk (an alert to acknowledge, ...)
+
+
+@dataclass(frozen=True)
+class TakeResult:
+    offer: WaitlistOffer
+    outcome: TakeOutcome
+    appointment: Appointment | None = None
+
+
+@transaction.atomic
+def waitlist_offer_make(
+    *, entry: WaitlistEntry, slot: FreeSlot, by: User, now: datetime
+) -> WaitlistOffer:
+    """Offer a free slot to a waiting client by email, if the one matcher (booking's
+    rules and the safety decision) says they could be booked into it."""
+    entry = (
+        WaitlistEntry.objects.select_for_update(of=("self",))
+        .select_related("client", "modality", "location")
+        .get(pk=entry.pk)
+    )
+    name = entry.client.full_name
+    if entry.closed_at is not None:
+        raise ValidationError(f"{name} is no longer on the waitlist.")
+    if slot.starts_at <= now:
+        raise ValidationError("That time has passed: choose a later one.")
+    if not entry.client.email:
+        raise ValidationError(
+            f"{name} has no email address: call them, or book the time for them."
+        )
+    modality = waitlist_technique(entry, slot)
+    if modality is None or not waitlist_matches(slot=slot, now=now, among=[entry]):
+        raise ValidationError(
+            f"{name} cannot be offered this time: booking would refuse it (the "
+            "client's safety alerts, their other visits, or the therapist's or the "
+            "room's schedule). Open the booking form to see why."
+        )
+    if WaitlistOffer.objects.filter(
+        entry=entry,
+        therapist=slot.therapist,
+        starts_at=slot.starts_at,
+        state=WaitlistOffer.State.OFFERED,
+    ).exists():
+        raise ValidationError(f"{name} has already been offered this time.")
+    ends_at = visit_end(slot.starts_at, entry.duration_minutes)
+    offer = WaitlistOffer.objects.create(
+        entry=entry,
+        therapist=slot.therapist,
+        location=slot.location,
+        room=slot.room,
+        place=slot.place,
+        modality=modality,
+        starts_at=slot.starts_at,
+        ends_at=ends_at,
+        freed=slot.freed,
+        expires_at=min(slot.starts_at, now + OFFER_LIFETIME),
+        created_by=by,
+        created_at=now,
+    )
+    messages_waitlist_offered(offer=offer, now=now)
+    return offer
+
+
+def _siblings(offer: WaitlistOffer):
+    """Every offer of the same therapist's time (the same slot, or one overlapping)."""
+    return WaitlistOffer.objects.filter(
+        therapist=offer.therapist_id,
+        starts_at__lt=offer.ends_at,
+        ends_at__gt=offer.starts_at,
+    )
+
+
+def _decide(offer: WaitlistOffer, state: str, now: datetime) -> None:
+    offer.state = state
+    offer.decided_at = now
+    offer.save(update_fields=["state", "decided_at"])
+
+
+@transaction.atomic
+def waitlist_offer_take(*, offer: WaitlistOffer, now: datetime) -> TakeResult:
+    """The client takes the offered time through their link: the first to take it
+    gets it booked (booking's rules, its confirmation email); the others' offers turn
+    `gone` and they are told; the taker's waitlist entry is closed.
+
+    Every offer of the time is locked first, in one order, so two clients taking it
+    at once are served one after the other: the second sees it taken.
+    """
+    locked = {
+        o.pk: o
+        for o in _siblings(offer)
+        .select_for_update(of=("self",))
+        .select_related("entry__client", "therapist__user", "location", "room")
+        .order_by("pk")
+    }
+    offer = locked[offer.pk]
+    if offer.state == WaitlistOffer.State.TAKEN:
+        return TakeResult(offer, TakeOutcome.BOOKED, offer.booked_appointment)
+    if offer.state == WaitlistOffer.State.GONE:
+        return TakeResult(offer, TakeOutcome.GONE)
+    if offer.state == WaitlistOffer.State.EXPIRED or now >= offer.expires_at:
+        if offer.state == WaitlistOffer.State.OFFERED:
+            _decide(offer, WaitlistOffer.State.EXPIRED, now)
+        return TakeResult(offer, TakeOutcome.EXPIRED)
+    entry = offer.entry
+    if entry.closed_at is not None:
+        _decide(offer, WaitlistOffer.State.GONE, now)
+        return TakeResult(offer, TakeOutcome.GONE)
+    slot = FreeSlot(
+        therapist=offer.therapist,
+        location=offer.location,
+        starts_at=offer.starts_at,
+        ends_at=offer.ends_at,
+        place=offer.place,
+        room=offer.room,
+        modality=offer.modality,
+        freed=offer.freed,
+    )
+    if not waitlist_matches(slot=slot, now=now, among=[entry]):
+        # Booked by the desk meanwhile, or no longer safe or free for this client.
+        _decide(offer, WaitlistOffer.State.GONE, now)
+        return TakeResult(offer, TakeOutcome.GONE)
+    try:
+        with transaction.atomic():
+            visit = appointment_book(
+                client=entry.client,
+                therapist=offer.therapist,
+                modality=offer.modality,
+                location=offer.location,
+                starts_at=offer.starts_at,
+                duration_minutes=offer.duration_minutes,
+                booked_by=offer.created_by,
+                now=now,
+                place=offer.place,
+                room=offer.room,
+            )
+    except BookingNeedsConfirmation:
+        return TakeResult(offer, TakeOutcome.CALL)
+    except ValidationError:
+        _decide(offer, WaitlistOffer.State.GONE, now)
+        return TakeResult(offer, TakeOutcome.GONE)
+    offer.booked_appointment = visit
+    offer.state = WaitlistOffer.State.TAKEN
+    offer.decided_at = now
+    offer.save(update_fields=["state", "decided_at", "booked_appointment"])
+    waitlist_close(entry=entry, now=now, appointment=visit)
+    others = [
+        o
+        for o in locked.values()
+        if o.pk != offer.pk and o.state == WaitlistOffer.State.OFFERED
+    ]
+    for other in others:
+        _decide(other, WaitlistOffer.State.GONE, now)
+    messages_waitlist_gone(offers=others, now=now)
+    return TakeResult(offer, TakeOutcome.BOOKED, visit)
