@@ -257,6 +257,52 @@ def _number_against_authorization(
         occurrence.authorization = warnings
 
 
+def clock_changes(*, location: Location, days: list[date]) -> list[date]:
+    """The local days from the first to the last of `days` on which the location's
+    clocks change (its UTC offset at noon differs from the day before's)."""
+    if not days:
+        return []
+    zone = location.zone
+
+    def offset(day: date) -> timedelta | None:
+        return datetime.combine(day, time(12), tzinfo=zone).utcoffset()
+
+    first, last = min(days), max(days)
+    changes = []
+    day = first + timedelta(days=1)
+    while day <= last:
+        if offset(day) != offset(day - timedelta(days=1)):
+            changes.append(day)
+        day += timedelta(days=1)
+    return changes
+
+
+def clock_change_sentence(
+    *, location: Location, days: list[date], at: time | None
+) -> str:
+    """One sentence when the clocks change inside this series' dates, else nothing.
+
+    A start time that does not exist on a spring-forward day is named with the time
+    the visit takes instead (`local_datetime`: 02:30 becomes 03:30).
+    """
+    sentences = []
+    for change in clock_changes(location=location, days=days):
+        when = f"The clocks change on {change:%a} {change.day} {change:%b}"
+        if at is None:
+            sentences.append(f"{when}: visits stay at the same local time.")
+            continue
+        sentence = f"{when}: visits stay at {at:%H:%M} local time"
+        if change in days:
+            actual = local_datetime(change, at, location).astimezone(location.zone)
+            if actual.time() != at:
+                sentence += (
+                    f", except that day, when {at:%H:%M} does not exist and the visit "
+                    f"is at {actual:%H:%M}"
+                )
+        sentences.append(sentence + ".")
+    return " ".join(sentences)
+
+
 KEEP, ALTERNATIVE, SKIP = "keep", "alternative", "skip"
 
 

@@ -78,23 +78,6 @@ def room_label(room: Room) -> str:
     return f"{room.name} ({room.location.name})"
 
 
-def plan_weekdays(visits_per_week: int, starts_on: date) -> list[int]:
-    """A spread of weekdays for `visits_per_week` visits, the start's weekday first.
-
-    Twice a week keeps two or three days between visits (Mon/Thu, Tue/Fri, Wed/Fri);
-    more often uses Mon-Fri, then the weekend. The desk changes it as the client wishes.
-    """
-    start = starts_on.weekday()
-    if visits_per_week <= 1:
-        return [start]
-    if visits_per_week == 2:
-        return {0: [0, 3], 1: [1, 4], 2: [2, 4], 3: [0, 3], 4: [1, 4]}.get(
-            start, [0, 3]
-        )
-    patterns = {3: [0, 2, 4], 4: [0, 1, 3, 4], 5: [0, 1, 2, 3, 4], 6: list(range(6))}
-    return patterns.get(visits_per_week, list(range(7)))
-
-
 def _limit_choices(field: forms.ModelChoiceField, rows, label, selected=None) -> None:
     """Show a few rows in the select, while validation still takes any row.
 
@@ -198,6 +181,7 @@ class SeriesForm(forms.Form):
         client_options_url: str = "",
         therapist_options_url: str = "",
         room_options_url: str = "",
+        prefill_url: str = "",
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -211,6 +195,18 @@ class SeriesForm(forms.Form):
         )
         self._limit_options()
         self._htmx(client_options_url, therapist_options_url, room_options_url)
+        if prefill_url:
+            # Choosing a client fills the form again from their referral and plan.
+            self.fields["client"].widget.attrs.update(
+                {
+                    "hx-get": prefill_url,
+                    "hx-trigger": "change",
+                    "hx-target": "#series-rule",
+                    "hx-select": "#series-rule",
+                    "hx-swap": "outerHTML",
+                    "hx-push-url": "true",
+                }
+            )
         self.helper = self._helper()
 
     # --- rendering ------------------------------------------------------------------

@@ -178,8 +178,10 @@ def test_a_series_from_a_plan_asks_for_the_acknowledgements(
     group = page.get_by_role("group", name="Weekdays")
     expect(group.get_by_label("Tuesday")).to_be_checked()
     expect(group.get_by_label("Friday")).to_be_checked()
-    expect(page.get_by_label("Number of visits")).to_have_value("8")
+    # The plan has 8 visits; the referral prescribes 6: the form starts at 6.
+    expect(page.get_by_label("Number of visits")).to_have_value("6")
     expect(page.get_by_label("Length")).to_have_value("45")
+    page.get_by_label("Number of visits").fill("8")
     page.get_by_label("Room").select_option(
         label="Maple Room (Riverside Medical Massage)"
     )

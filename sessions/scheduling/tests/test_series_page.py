@@ -141,7 +141,7 @@ def test_anonymous_people_are_sent_to_log_in(client):
 # --- step 1 ------------------------------------------------------------------------
 
 
-def test_the_form_explains_the_daylight_saving_rule(desk, location):
+def test_the_form_lists_its_fields_and_no_clock_rule_without_a_series(desk, location):
     page = desk.get(URL).content.decode()
     for label in [
         "Find a client",
@@ -156,7 +156,8 @@ def test_the_form_explains_the_daylight_saving_rule(desk, location):
         "Length",
     ]:
         assert label in page
-    assert "02:30 becomes 03:30" in page
+    # Nothing to say about the clocks before there is a series with dates.
+    assert "clocks change" not in page
     assert "<script>" not in page
 
 

@@ -9,7 +9,7 @@ alternative only when that preview still offers exactly that start.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -23,14 +23,13 @@ from massageclinic.clock import local_today
 from massageclinic.models import Location, clinic_policy
 from massageclinic.validators import parse_id
 from sessions.access import require_booking_rights
-from sessions.models import Appointment, Place, TreatmentPlan
+from sessions.models import Place, TreatmentPlan
 from sessions.scheduling.booking import BookingNeedsConfirmation, Confirmation
 from sessions.scheduling.forms.series import (
     ConfirmForm,
     SeriesForm,
     active_clients,
     client_label,
-    plan_weekdays,
     read_choices,
     room_label,
     rooms_at,
@@ -44,10 +43,14 @@ from sessions.scheduling.series import (
     SKIP,
     Occurrence,
     ProposedSeries,
+    SeriesRule,
+    clock_change_sentence,
+    expand,
     series_book,
     series_plan,
     series_preview,
 )
+from sessions.scheduling.series_prefill import Suggestion, series_suggestion
 from therapists.models import Modality, Weekday
 
 CLIENT_SEARCH_SHOWN = 50
@@ -64,6 +67,7 @@ def _form(request: HttpRequest, now: datetime, **kwargs) -> SeriesForm:
         client_options_url=reverse("sessions:series_client_options"),
         therapist_options_url=reverse("sessions:series_therapist_options"),
         room_options_url=reverse("sessions:series_room_options"),
+        prefill_url=reverse("sessions:series_new"),
         **kwargs,
     )
 
@@ -95,38 +99,46 @@ def _default_location(client, therapist) -> Location | None:
     return locations.first() if locations.count() == 1 else None
 
 
-def _initial(request: HttpRequest, plan: TreatmentPlan | None, now: datetime) -> dict:
-    """Pre-fill from the plan (or a client chosen elsewhere): the desk adjusts."""
-    client = plan.client if plan else None
-    if client is None and parse_id(request.GET.get("client")) is not None:
-        client = active_clients().filter(pk=parse_id(request.GET["client"])).first()
+def _client(request: HttpRequest, plan: TreatmentPlan | None):
+    if plan is not None:
+        return plan.client
+    client_id = parse_id(request.GET.get("client"))
+    if client_id is None:
+        return None
+    return active_clients().filter(pk=client_id).first()
+
+
+def _initial(
+    request: HttpRequest, plan: TreatmentPlan | None, now: datetime
+) -> tuple[dict, Suggestion]:
+    """Pre-fill from the client's referral and plan: the desk adjusts."""
+    client = _client(request, plan)
     therapist = plan.therapist if plan else None
     location = _default_location(client, therapist)
     today = local_today(location=location, now=now)
+    # A plan that has begun books from today.
+    starts_on = max(plan.starts_on, today) if plan else today
     initial: dict = {
         "client": client,
         "location": location,
         "place": Place.ROOM,
         "interval_weeks": 1,
-        "starts_on": today,
+        "starts_on": starts_on,
     }
-    if plan is None:
-        return initial
-    # A plan that has begun books from today; visits already booked count.
-    booked = plan.appointments.exclude(
-        status__in=Appointment.NON_BLOCKING_STATUSES
-    ).count()
-    starts_on = max(plan.starts_on, today)
-    initial.update(
-        plan=str(plan.pk),
-        therapist=therapist,
-        modality=plan.planned_modalities.order_by("name").first(),
-        duration_minutes=plan.session_minutes,
-        count=max(plan.visits_planned - booked, 1),
-        weekdays=plan_weekdays(plan.visits_per_week, starts_on),
+    if plan is not None:
+        initial["plan"] = str(plan.pk)
+    if client is None:
+        return initial, Suggestion()
+    suggestion = series_suggestion(
+        client=client,
+        plan=plan,
+        location=location,
         starts_on=starts_on,
+        lengths=clinic_policy().session_lengths,
+        now=now,
     )
-    return initial
+    initial.update(suggestion.initial)
+    return initial, suggestion
 
 
 def series_new(request: HttpRequest) -> HttpResponse:
@@ -135,8 +147,35 @@ def series_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _post(request, now)
     plan = _plan(request)
-    form = _form(request, now, initial=_initial(request, plan, now))
-    return _render_rule(request, form, plan=plan)
+    initial, suggestion = _initial(request, plan, now)
+    form = _form(request, now, initial=initial)
+    return _render_rule(request, form, plan=plan, suggestion=suggestion)
+
+
+def _rule_clock_note(form: SeriesForm) -> str:
+    """The clock-change sentence for the rule as it stands (initial or posted)."""
+    if form.is_bound:
+        if not form.is_valid():
+            return ""
+        rule, location = form.rule(), form.cleaned_data["location"]
+    else:
+        initial = form.initial
+        location = initial.get("location")
+        if location is None or not initial.get("weekdays") or not initial.get("count"):
+            return ""
+        rule = SeriesRule(
+            weekdays=tuple(initial["weekdays"]),
+            interval_weeks=initial.get("interval_weeks") or 1,
+            starts_on=initial["starts_on"],
+            local_start_time=initial.get("local_start_time") or time(0),
+            count=initial["count"],
+        )
+    if rule.problems():
+        return ""
+    # No start time given yet: say only that the visits keep their local time.
+    known = form.is_bound or form.initial.get("local_start_time") is not None
+    at = rule.local_start_time if known else None
+    return clock_change_sentence(location=location, days=list(expand(rule)), at=at)
 
 
 def _render_rule(
@@ -144,6 +183,7 @@ def _render_rule(
     form: SeriesForm,
     *,
     plan: TreatmentPlan | None = None,
+    suggestion: Suggestion | None = None,
     status: int = 200,
 ) -> HttpResponse:
     if plan is None and form.is_bound and form.is_valid():
@@ -151,7 +191,13 @@ def _render_rule(
     return render(
         request,
         "sessions/series_new.html",
-        {"form": form, "plan": plan, "step": "rule"},
+        {
+            "form": form,
+            "plan": plan,
+            "step": "rule",
+            "prefilled_from": suggestion.sentence if suggestion else "",
+            "clock_note": _rule_clock_note(form),
+        },
         status=status,
     )
 
@@ -455,6 +501,11 @@ def _render_preview(
         "needs_override": any(r.occurrence.authorization for r in rows)
         or bool(needs and needs.authorization),
         "moved": any(r.moved_by_clock_change for r in rows),
+        "clock_note": clock_change_sentence(
+            location=location,
+            days=[o.day for o in occurrences],
+            at=data["local_start_time"],
+        ),
     }
     return render(request, "sessions/series_new.html", context, status=status)
 
