@@ -5,26 +5,33 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from massageclinic.clock import local_today
-from massageclinic.models import Location
+from massageclinic.models import Location, Room
 from sessions.access import require_booking_rights
-from sessions.models import WaitlistEntry
+from sessions.models import Appointment, Place, WaitlistEntry
+from sessions.scheduling.openings import FreeSlot
+from sessions.scheduling.rules import visit_end
+from sessions.scheduling.views import waitlist_links
 from sessions.scheduling.views.booking import (
     client_context,
     client_or_none,
     search_clients,
 )
+from sessions.scheduling.views.waitlist_matches import entry_matches
 from sessions.scheduling.waitlist import (
     waitlist_add,
     waitlist_close,
     waitlist_entry_problems,
+    waitlist_offer_make,
 )
 from therapists.models import Modality, Therapist, Weekday
 
@@ -101,6 +108,11 @@ class WaitlistForm(forms.ModelForm):
         return cleaned
 
 
+# Matches are worked out for the entries of the page shown only: each entry's next
+# openings are one search, so the page's cost stays that of one page.
+PAGE_SIZE = 10
+
+
 # The client search's own buttons, when the page works without JavaScript: they
 # submit the form to search or choose, never to add.
 PICKER_ACTIONS = ("find_client", "change_client")
@@ -142,14 +154,18 @@ def waitlist(request: HttpRequest) -> HttpResponse:
     entries = (
         WaitlistEntry.objects.filter(closed_at__isnull=True)
         .select_related("client", "modality", "therapist__user", "location")
-        .order_by("wanted_until", "created_at")
+        .order_by("wanted_until", "created_at", "pk")
     )
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    matches = entry_matches(rows, now=timezone.now())
     return render(
         request,
         "sessions/waitlist.html",
         {
             "form": form,
-            "entries": entries,
+            "page": page,
+            "rows": [(entry, matches.get(entry.pk, [])) for entry in rows],
             **client_context(
                 data,
                 client=client,
@@ -176,7 +192,94 @@ def waitlist_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("sessions:waitlist")
 
 
+def _posted_slot(data) -> FreeSlot | None:
+    """The slot an "Offer to client" button posts, or None when it is not one."""
+    starts_at = parse_datetime(data.get("starts_at", "") or "")
+    raw = {k: str(data.get(k, "")) for k in ("therapist", "location", "room", "freed")}
+    if starts_at is None or starts_at.tzinfo is None:
+        return None
+    if not raw["therapist"].isdecimal() or not raw["location"].isdecimal():
+        return None
+    therapist = (
+        Therapist.objects.select_related("user").filter(pk=raw["therapist"]).first()
+    )
+    location = Location.objects.filter(pk=raw["location"], is_active=True).first()
+    if therapist is None or location is None:
+        return None
+    freed = None
+    if raw["freed"].isdecimal() and len(raw["freed"]) < 12:
+        freed = (
+            Appointment.objects.select_related("therapist__user", "location", "room")
+            .filter(
+                pk=raw["freed"],
+                status__in=Appointment.NON_BLOCKING_STATUSES,
+                therapist=therapist,
+                starts_at=starts_at,
+            )
+            .first()
+        )
+        if freed is None:
+            return None
+        return FreeSlot.of_visit(freed)
+    room = None
+    if raw["room"].isdecimal() and len(raw["room"]) < 12:
+        room = Room.objects.filter(pk=raw["room"], location=location).first()
+    if room is None:
+        return None
+    return FreeSlot(
+        therapist=therapist,
+        location=location,
+        starts_at=starts_at,
+        ends_at=starts_at,  # the entry's length decides the end
+        place=Place.ROOM,
+        room=room,
+    )
+
+
+@require_POST
+def waitlist_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Desk and manager: offer a free slot to a waiting client by email."""
+    require_booking_rights(request.user)
+    entry = get_object_or_404(
+        WaitlistEntry.objects.select_related("client"), pk=pk, closed_at__isnull=True
+    )
+    slot = _posted_slot(request.POST)
+    back = redirect(f"{_waitlist_url()}?page={request.POST.get('page', '1')}")
+    if slot is None:
+        messages.error(
+            request, "That time was not understood; choose it again from the list."
+        )
+        return back
+    if slot.freed is None:
+        slot = FreeSlot(
+            therapist=slot.therapist,
+            location=slot.location,
+            starts_at=slot.starts_at,
+            ends_at=visit_end(slot.starts_at, entry.duration_minutes),
+            place=slot.place,
+            room=slot.room,
+        )
+    try:
+        waitlist_offer_make(entry=entry, slot=slot, by=request.user, now=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        local = slot.starts_at.astimezone(slot.location.zone)
+        messages.success(
+            request,
+            f"Offered {local:%a %d %b %H:%M} to {entry.client.full_name}: the email "
+            "goes out in a few minutes; the first client to take the time gets it.",
+        )
+    return back
+
+
+def _waitlist_url() -> str:
+    return reverse("sessions:waitlist")
+
+
 urlpatterns = [
     path("waitlist/", waitlist, name="waitlist"),
     path("waitlist/<int:pk>/remove/", waitlist_remove, name="waitlist_remove"),
+    path("waitlist/<int:pk>/offer/", waitlist_offer, name="waitlist_offer"),
+    *waitlist_links.urlpatterns,
 ]

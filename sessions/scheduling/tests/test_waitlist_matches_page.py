@@ -1,0 +1,175 @@
+"""The waitlist page's matches (freed slots and next openings) and "Offer to client"."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from clients.tests.factories import ClientFactory
+from sessions.models import OutboundMessage, WaitlistOffer
+from sessions.scheduling.tests.waitlist_offer_setup import (
+    NOW,
+    SLOT,
+    block_all_massage,
+    freed_tuesday,
+)
+from therapists.tests.factories import modality
+
+pytestmark = pytest.mark.django_db
+
+WAITLIST = "/waitlist/"
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _slot_fields(scene) -> dict:
+    return {
+        "therapist": scene.ann.pk,
+        "location": scene.location.pk,
+        "room": scene.room.pk,
+        "starts_at": SLOT.isoformat(),
+        "freed": scene.freed.pk,
+    }
+
+
+def test_each_entry_lists_the_freed_slot_and_its_next_openings(client, front_desk):
+    scene = freed_tuesday(front_desk)
+    entry = scene.wait(
+        ClientFactory(first_name="Wanda", last_name="Waits"),
+        modality=modality("swedish"),
+        weekdays=[1],
+    )
+    client.force_login(front_desk)
+    html = unescape(client.get(WAITLIST).content.decode())
+    times = re.findall(r"(Freed|Opening)</span>\s*<span[^>]*>([^<]+)<", html)
+    assert [(kind, when.split(" · ")[0]) for kind, when in times] == [
+        ("Freed", "Tue 1 Dec, 10:00"),
+        ("Opening", "Tue 1 Dec, 09:00"),
+        ("Opening", "Tue 1 Dec, 09:15"),
+    ]
+    assert html.count("Offer to client") == 3
+    book = re.search(r'href="(/book/\?[^"]+)">Book now', html).group(1)
+    assert f"waitlist={entry.pk}" in book and "starts=2026-12-01T10%3A00" in book
+    assert f"room={scene.room.pk}" in book and f"client={entry.client_id}" in book
+
+
+def test_a_client_blocked_for_all_massage_gets_no_matches(client, front_desk):
+    scene = freed_tuesday(front_desk)
+    entry = scene.wait(ClientFactory(first_name="Bea"), modality=modality("swedish"))
+    block_all_massage(entry.client, front_desk)
+    client.force_login(front_desk)
+    html = client.get(WAITLIST).content.decode()
+    assert "Bea" in html and "Offer to client" not in html
+    assert "No free time fits yet" in html
+
+
+def test_the_desk_offers_a_freed_slot_by_email(client, front_desk):
+    scene = freed_tuesday(front_desk)
+    entry = scene.wait(ClientFactory(first_name="Wanda", last_name="Waits"))
+    client.force_login(front_desk)
+    url = reverse("sessions:waitlist_offer", args=[entry.pk])
+    response = client.post(url, _slot_fields(scene), follow=True)
+    assert "Offered Tue 01 Dec 10:00 to Wanda Waits" in response.content.decode()
+    offer = WaitlistOffer.objects.get()
+    assert offer.entry == entry and offer.freed == scene.freed
+    assert offer.modality == modality("swedish")  # the freed visit's, none asked
+    assert OutboundMessage.objects.filter(waitlist_offer=offer).count() == 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"starts_at": "tomorrow"},
+        {"starts_at": "2026-12-01T15:00:00"},  # no zone
+        {"therapist": "x"},
+        {"location": "99999"},
+        {"freed": "99999"},
+        {"freed": "", "room": ""},
+    ],
+)
+def test_a_garbled_offer_is_a_message_and_offers_nothing(client, front_desk, changes):
+    scene = freed_tuesday(front_desk)
+    entry = scene.wait(ClientFactory())
+    client.force_login(front_desk)
+    url = reverse("sessions:waitlist_offer", args=[entry.pk])
+    response = client.post(url, {**_slot_fields(scene), **changes}, follow=True)
+    assert response.status_code == 200
+    assert "That time was not understood" in response.content.decode()
+    assert not WaitlistOffer.objects.exists()
+
+
+def test_offering_a_blocked_client_by_hand_is_refused(client, front_desk):
+    scene = freed_tuesday(front_desk)
+    entry = scene.wait(ClientFactory())
+    block_all_massage(entry.client, front_desk)
+    client.force_login(front_desk)
+    url = reverse("sessions:waitlist_offer", args=[entry.pk])
+    response = client.post(url, _slot_fields(scene), follow=True)
+    assert "cannot be offered this time" in response.content.decode()
+    assert not WaitlistOffer.objects.exists()
+
+
+def test_only_the_desk_and_the_manager_offer(client, therapist, manager):
+    scene = freed_tuesday()
+    entry = scene.wait(ClientFactory())
+    url = reverse("sessions:waitlist_offer", args=[entry.pk])
+    client.force_login(therapist.user)
+    assert client.post(url, _slot_fields(scene)).status_code == 403
+    assert client.get(WAITLIST).status_code == 403
+    client.force_login(manager)
+    assert client.post(url, _slot_fields(scene)).status_code == 302
+    assert WaitlistOffer.objects.count() == 1
+
+
+def _entries(scene, n: int) -> None:
+    for _ in range(n):
+        scene.wait(ClientFactory(), modality=modality("swedish"), weekdays=[1])
+
+
+def test_the_page_query_count_does_not_grow_with_the_entries(
+    client, front_desk, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    scene = freed_tuesday(front_desk)
+    client.force_login(front_desk)
+    _entries(scene, 12)
+    with CaptureQueriesContext(connection) as twelve:
+        assert client.get(WAITLIST).status_code == 200
+    _entries(scene, 18)
+    with django_assert_max_num_queries(len(twelve)):
+        html = client.get(WAITLIST).content.decode()
+    assert "Page 1 of 3" in html and "for the 10 clients on this page" in html
+
+
+def test_the_second_page_has_its_own_matches(client, front_desk):
+    scene = freed_tuesday(front_desk)
+    _entries(scene, 11)
+    client.force_login(front_desk)
+    html = client.get(WAITLIST, {"page": 2}).content.decode()
+    assert "Page 2 of 2" in html and html.count("Offer to client") == 3
+    assert client.get(WAITLIST, {"page": "x" * 40}).status_code == 200
+
+
+def test_an_offer_expires_with_the_slot_if_that_is_sooner(client, front_desk):
+    scene = freed_tuesday(front_desk)
+    entry = scene.wait(ClientFactory())
+    with time_machine.travel(SLOT - timedelta(hours=2), tick=False):
+        client.force_login(front_desk)
+        response = client.post(
+            reverse("sessions:waitlist_offer", args=[entry.pk]),
+            _slot_fields(scene),
+            follow=True,
+        )
+    assert "Offered" in response.content.decode()
+    assert WaitlistOffer.objects.get().expires_at == SLOT
