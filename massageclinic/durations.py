@@ -93,4 +93,7 @@ def duration_from_words(text: str) -> timedelta | None:
                 return timedelta(microseconds=-total if negative else total)
             except OverflowError:
                 return None
-    return parse_duration(text)
+    try:
+        return parse_duration(text)
+    except OverflowError:  # "99999999999 00:00:00": more days than a timedelta holds
+        return None

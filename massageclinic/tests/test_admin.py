@@ -80,6 +80,7 @@ ADD_DISABLED = {
     "clients.MedicalHistory",
     "clients.ModificationPlan",
     "clients.Referral",
+    "therapists.WorkingHours",  # read-only here: set on the schedule pages
     "clinic_sessions.Appointment",
     "clinic_sessions.AppointmentEvent",
     "clinic_sessions.AppointmentSeries",

@@ -149,3 +149,8 @@ def test_a_read_only_policy_shows_the_durations_in_words(client, policy):
     assert response.status_code == 200
     assert "24 hours" in page and "3 minutes" in page
     assert "1 day, 0:00:00" not in page and "0:03:00" not in page
+
+
+def test_more_days_than_a_duration_holds_is_no_duration():
+    assert duration_from_words("99999999999 00:00:00") is None
+    assert duration_from_words("99999999999 days") is None
