@@ -20,8 +20,9 @@ from django.db.models import QuerySet
 
 from clients.models import Authorization, Client, Referral
 from clients.safety import flags_in_force, modality_safety
+from massageclinic.audit import AuditContext, audit_record
 from massageclinic.clock import local_datetime
-from massageclinic.models import Location, Room
+from massageclinic.models import AuditEvent, Location, Room
 from sessions.models import Appointment, Place, TreatmentPlan
 from sessions.scheduling.paperwork import ClientPaperwork
 from sessions.scheduling.rules import (
@@ -183,7 +184,7 @@ def _modality(
     if not candidates:
         return None, []
     flags = flags_in_force(client, on)
-    refused = []
+    refused: list[str] = []
     for candidate in candidates:
         if not modality_safety(
             client=client, modality=candidate, on=on, flags=flags
@@ -286,9 +287,10 @@ def _time_and_room(
     days: list[date],
     minutes: int,
     now: datetime,
-) -> tuple[time, RoomChoice]:
+) -> tuple[time, RoomChoice, int]:
     """The earliest start time when therapist and client are free for every visit and
-    a room is too; else the time and room free for the most visits."""
+    a room is too; else the time and room free for the most visits. The last value
+    is how many visits therapist and client are free for at that time."""
     rooms = list(
         Room.objects.filter(location=location, is_active=True).select_related(
             "location"
@@ -318,16 +320,16 @@ def _time_and_room(
         choice = RoomChoice(room=choice.room, free=choice.free, visits=len(visits))
         score = (len(people), choice.free)
         if choice.free == len(visits):
-            return at, choice
+            return at, choice, len(people)
         if best is None or score > best[0]:
             best = (score, at, choice)
-    assert best is not None
-    return best[1], best[2]
+    assert best is not None  # there is always at least one candidate time
+    return best[1], best[2], best[0][0]
 
 
 def _referral_sentence(referral: Referral, count: int, minutes: int, modality) -> str:
     what = [
-        f"{referral.visits_per_week} a week for {count} visits",
+        f"{referral.visits_per_week} a week for {count} visit{'' if count == 1 else 's'}",
         f"{minutes} minutes",
     ]
     if modality is not None:
@@ -346,8 +348,13 @@ def series_suggestion(
     starts_on: date,
     lengths: list[int],
     now: datetime,
+    context: AuditContext | None = None,
 ) -> Suggestion:
-    """The series form's starting values for `client` (and `plan`), and their sources."""
+    """The series form's starting values for `client` (and `plan`), and their sources.
+
+    The referral it reads and names on the page is a health record: with a
+    `context`, the read is audited.
+    """
     paperwork = ClientPaperwork.load(client)
     referral = (plan.referral if plan else None) or paperwork.referral_on(starts_on)
     if referral is not None and referral.expires_on < starts_on and plan is None:
@@ -355,6 +362,14 @@ def series_suggestion(
     authorization = paperwork.authorization_on(starts_on)
     if plan is None and referral is None:
         return Suggestion()
+    if referral is not None and context is not None:
+        audit_record(
+            context,
+            AuditEvent.Action.VIEW,
+            referral,
+            client_id=client.pk,
+            summary="Series booking pre-filled from the referral",
+        )
 
     planned = None
     if plan is not None:
@@ -364,14 +379,19 @@ def series_suggestion(
         planned = max(plan.visits_planned - booked, 1)
     elif referral is not None:
         planned = referral.visits_per_week * referral.duration_weeks
+    referral_left = visits_left(paperwork, referral) if referral else None
     count = series_count(
         planned=planned,
-        referral_left=visits_left(paperwork, referral) if referral else None,
+        referral_left=referral_left,
         authorization_left=(
             visits_left(paperwork, authorization) if authorization else None
         ),
     )
-    per_week = plan.visits_per_week if plan else referral.visits_per_week  # type: ignore[union-attr]
+    per_week = (
+        plan.visits_per_week
+        if plan is not None
+        else (referral.visits_per_week if referral is not None else 1)
+    )
     minutes = series_minutes(plan=plan, referral=referral, lengths=lengths)
     modality, refused = _modality(client, referral, plan, starts_on)
     therapist = _therapist(client, plan, modality, location)
@@ -401,6 +421,10 @@ def series_suggestion(
             f"{left} visit{'' if left == 1 else 's'} left on authorization "
             f"{authorization.number}"
         )
+    if referral_left == 0:
+        sources.append(
+            "no visits left on the referral: the preview flags the visits beyond it"
+        )
     sources += refused
 
     suggestion = Suggestion(initial=initial, sources=sources)
@@ -414,7 +438,7 @@ def series_suggestion(
         count=count,
     )
     days = list(expand(rule))
-    at, room = _time_and_room(
+    at, room, people_free = _time_and_room(
         client=client,
         therapist=therapist,
         modality=modality,
@@ -424,6 +448,11 @@ def series_suggestion(
         now=now,
     )
     initial["local_start_time"] = at
+    if people_free < len(days):
+        sources.append(
+            f"{therapist.full_name} and {client.first_name} are free at {at:%H:%M} "
+            f"for {people_free} of {len(days)} visits: the preview shows the others"
+        )
     if room.room is not None:
         initial["room"] = room.room
     suggestion.room = room

@@ -22,6 +22,7 @@ from clients.tests.factories import (
     ReferringProviderFactory,
 )
 from massageclinic.audit import AuditContext
+from massageclinic.models import AuditEvent
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment, TreatmentPlan
 from sessions.scheduling.rules import ProposedVisit, ScheduleSnapshot
@@ -270,7 +271,9 @@ def test_a_referral_fills_frequency_count_and_length(
 
 
 @pytest.mark.django_db
-def test_the_form_starts_from_the_referral(desk, grace, referral, tara, rooms):
+def test_the_form_starts_from_the_referral(
+    desk, front_desk, grace, referral, tara, rooms
+):
     response = desk.get(f"{URL}?client={grace.pk}")
     assert response.status_code == 200
     form = response.context["form"]
@@ -288,6 +291,13 @@ def test_the_form_starts_from_the_referral(desk, grace, referral, tara, rooms):
         "From Dr Lee&#x27;s referral of 20 Oct: 2 a week for 5 visits, 60 minutes, "
         "deep tissue; Aspen is free for all 5 visits. Change anything below."
     ) in page
+    # The referral is a health record: reading it to fill the form is audited.
+    assert AuditEvent.objects.filter(
+        user=front_desk,
+        action=AuditEvent.Action.VIEW,
+        object_type="clients.Referral",
+        object_id=referral.pk,
+    ).exists()
 
 
 @pytest.mark.django_db
@@ -376,12 +386,13 @@ def test_a_client_without_referral_or_plan_gets_no_prefill(desk, grace, tara, ro
 def test_the_page_reads_a_fixed_number_of_queries(
     desk, grace, referral, tara, rooms, location, django_assert_max_num_queries
 ):
-    # Busy rooms make the search try more times and rooms: the count stays put.
+    # Busy rooms make the search try more times and rooms, all in memory against one
+    # schedule snapshot: the count is the same with none of these visits.
     other = TherapistFactory()
     for day in SERIES_DAYS:
         for hour in (8, 9, 10):
             _visit_by_someone_else(other, location, rooms[0], _at(day, hour, location))
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(31):
         response = desk.get(f"{URL}?client={grace.pk}")
     assert response.context["form"]["room"].value() == rooms[1].pk
 
@@ -556,3 +567,40 @@ def test_choosing_a_client_on_the_page_fills_the_form_again(desk):
     attrs = form.fields["client"].widget.attrs
     assert attrs["hx-get"] == reverse("sessions:series_new")
     assert attrs["hx-select"] == "#series-rule"
+
+
+@pytest.mark.django_db
+def test_a_used_up_referral_suggests_one_visit_and_says_so(
+    desk, grace, referral, tara, rooms, location
+):
+    referral.visits_authorized = 1
+    referral.save()
+    Appointment.objects.create(
+        client=grace,
+        therapist=tara,
+        modality=modality("deep-tissue"),
+        location=location,
+        room=rooms[0],
+        starts_at=_at(date(2026, 10, 21), 9, location),
+        ends_at=_at(date(2026, 10, 21), 10, location),
+        referral=referral,
+        status=Appointment.Status.COMPLETED,
+        booked_by=UserFactory(),
+    )
+    response = desk.get(f"{URL}?client={grace.pk}")
+    assert response.context["form"]["count"].value() == 1
+    page = response.content.decode()
+    assert "2 a week for 1 visit," in page
+    assert "no visits left on the referral" in page
+
+
+@pytest.mark.django_db
+def test_a_therapist_without_hours_on_those_days_is_named(
+    desk, grace, referral, tara, rooms
+):
+    WorkingHours.objects.filter(therapist=tara, weekday__in=[0, 3]).delete()
+    response = desk.get(f"{URL}?client={grace.pk}")
+    page = response.content.decode()
+    assert "Tara Hands and Grace are free at 10:00 for 0 of 5 visits" in page
+    assert "no room is free for these visits: choose one" in page
+    assert response.context["form"]["room"].value() is None

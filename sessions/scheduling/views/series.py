@@ -136,6 +136,7 @@ def _initial(
         starts_on=starts_on,
         lengths=clinic_policy().session_lengths,
         now=now,
+        context=AuditContext.from_request(request),
     )
     initial.update(suggestion.initial)
     return initial, suggestion
