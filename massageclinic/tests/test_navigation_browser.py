@@ -65,3 +65,19 @@ def test_the_manage_menu_opens_and_is_used_with_the_keyboard(page, screenshot, m
     expect(page.get_by_role("heading", name="Outbox")).to_be_visible()
     # On the outbox the menu that holds it is marked as where the manager is.
     expect(nav.get_by_role("button", name="Manage")).to_have_class(re.compile("active"))
+
+
+@pytest.mark.parametrize("persona", ["frontdesk", "therapist"])
+def test_the_desks_and_a_therapists_navigation_is_one_line_too(
+    page, screenshot, front_desk, therapist, persona
+):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in_through_the_page(page, persona)
+    nav = page.get_by_role("navigation", name="Main")
+    schedules = "Schedules" if persona == "frontdesk" else "My schedule"
+    expect(nav.get_by_role("link", name=schedules, exact=True)).to_be_visible()
+    links = nav.locator(".navbar-nav > .nav-item")
+    tops = {round(links.nth(i).bounding_box()["y"]) for i in range(links.count())}
+    screenshot(f"nav-{persona}-1280")
+    assert len(tops) == 1, f"the links sit on {len(tops)} lines"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
