@@ -14,11 +14,17 @@ from datetime import date, datetime, time
 
 from clients.safety import modality_safety, refusal_sentence
 from massageclinic.clock import local_datetime
+from massageclinic.lengths import STEP
 from massageclinic.models import Room
 from massageclinic.validators import parse_id
 from sessions.models import Appointment, Place
 from sessions.scheduling.openings import Opening, find_openings
-from sessions.scheduling.rules import ProposedVisit, room_problems
+from sessions.scheduling.rules import (
+    ProposedVisit,
+    ScheduleSnapshot,
+    room_problems,
+    scheduling_problems,
+)
 from therapists.models import Modality, Therapist
 
 # A day has at most 96 quarter hours per therapist; enough for a clinic's day.
@@ -57,9 +63,9 @@ def move_choices(
 ) -> MoveChoices:
     """Where the visit could go on `day` (local): with `therapist` in the visit's
     room, with them in another room, and with every other therapist who offers the
-    technique, for the visit's length. A time that overlaps the visit's own current
-    time is not offered by the search (the visit itself holds it); the form moves it
-    there."""
+    technique, for the visit's length. The search sees the visit itself in the way
+    of every time overlapping it, so those few times are asked of the rules apart,
+    with the visit left out (`_around_itself`)."""
     location = appointment.location
     if day < now.astimezone(location.zone).date():
         return MoveChoices(day=day, past=True)
@@ -81,6 +87,18 @@ def move_choices(
         find_openings(**search, therapist=therapist, room=own_room) if own_room else []
     )
     everyone = find_openings(**search)
+    if day == appointment.starts_at.astimezone(location.zone).date():
+        near = _around_itself(appointment, modality, search["now"], own_room)
+        same_room = sorted(
+            same_room
+            + [
+                o for o in near if o.therapist.pk == therapist.pk and o.room == own_room
+            ],
+            key=lambda o: o.starts_at,
+        )
+        everyone = sorted(
+            everyone + near, key=lambda o: (o.starts_at, o.therapist.full_name)
+        )
     kept = {o.starts_at for o in same_room}
     other_rooms = [
         o
@@ -100,6 +118,74 @@ def move_choices(
         other_rooms=other_rooms,
         others=sorted(by_therapist.values(), key=lambda t: t.therapist.full_name),
     )
+
+
+def _around_itself(
+    appointment: Appointment, modality: Modality, now: datetime, own_room: Room | None
+) -> list[Opening]:
+    """Openings that overlap the visit's current time (which the opening search
+    cannot offer: the visit itself is in their way), judged by the scheduling rules
+    with the visit left out, from one load of the schedule: for each therapist who
+    offers the technique, the visit's room when free, else the first free room."""
+    if appointment.place != Place.ROOM:
+        return []
+    length = appointment.ends_at - appointment.starts_at
+    starts = []
+    moment = appointment.starts_at - length + STEP
+    while moment < appointment.ends_at:
+        if moment >= now:
+            starts.append(moment)
+        moment += STEP
+    therapists = list(
+        Therapist.objects.filter(is_active=True, trainings__modality=modality)
+        .select_related("user")
+        .distinct()
+    )
+    rooms = list(
+        Room.objects.filter(location=appointment.location, is_active=True)
+        .select_related("location")
+        .order_by("name")
+    )
+    if own_room is not None:
+        rooms.sort(key=lambda r: r.pk != own_room.pk)
+    if not starts or not therapists or not rooms:
+        return []
+    source = ScheduleSnapshot(
+        therapists=therapists,
+        rooms=rooms,
+        clients=[appointment.client],
+        start=starts[0],
+        end=starts[-1] + length,
+    )
+    found = []
+    for therapist in therapists:
+        for start in starts:
+            for room in rooms:
+                if (therapist.pk, start, room.pk) == (
+                    appointment.therapist_id,
+                    appointment.starts_at,
+                    appointment.room_id,
+                ):
+                    continue  # where it is now
+                visit = ProposedVisit.lasting(
+                    appointment.duration_minutes,
+                    client=appointment.client,
+                    therapist=therapist,
+                    modality=modality,
+                    location=appointment.location,
+                    starts_at=start,
+                    room=room,
+                )
+                if not scheduling_problems(
+                    visit, now=now, exclude=[appointment.pk], source=source
+                ):
+                    found.append(
+                        Opening(
+                            therapist, appointment.location, room, start, visit.ends_at
+                        )
+                    )
+                    break
+    return found
 
 
 @dataclass(frozen=True)

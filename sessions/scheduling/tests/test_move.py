@@ -235,9 +235,11 @@ def test_the_page_shows_the_days_free_times_by_who_and_where(
     choices = response.context["choices"]
     assert choices.day == TUESDAY
     same = [o.local_start.strftime("%H:%M") for o in choices.same_room]
-    # Tara 9-17 in Maple Room, an hour long: not over her own visit (10-11) nor the
-    # room's 13-14; 16:00 is the last start.
-    assert same[:2] == ["09:00", "11:00"] and same[-1] == "16:00"
+    # Tara 9-17 in Maple Room, an hour long: over her visit's own time too (the
+    # visit is not in its own way), but not where it is now, nor over the room's
+    # 13-14; 16:00 is the last start.
+    assert same[:6] == ["09:00", "09:15", "09:30", "09:45", "10:15", "10:30"]
+    assert "10:00" not in same and same[-1] == "16:00"
     assert "12:15" not in same and "13:00" not in same and "14:00" in same
     assert {o.room for o in choices.same_room} == {maple}
     other_rooms = [
@@ -245,6 +247,10 @@ def test_the_page_shows_the_days_free_times_by_who_and_where(
     ]
     assert ("13:00", oak) in other_rooms and ("09:00", maple) not in other_rooms
     assert [group.therapist for group in choices.others] == [ben]
+    # Ben at Grace's own time: the client is free then once her visit moves.
+    assert "10:00" in [
+        o.local_start.strftime("%H:%M") for o in choices.others[0].openings
+    ]
     page = response.content.decode()
     assert "Free times on Tuesday, December 1" in page
     assert "With Tara Hands in Maple Room" in page and "Other therapists" in page
