@@ -603,12 +603,14 @@ def appointment_cancel(
     reason: str,
     now: datetime,
     for_safety: bool = False,
+    by_clinic: bool = False,
 ) -> Appointment:
     """Cancel a visit; inside the late-cancel window it counts as a late cancellation.
 
     `for_safety`: the clinic reschedules it for the client's safety (the day-of-visit
     screening): never a late cancellation (no fee), and the client is told why in
-    the clinic's wording.
+    the clinic's wording. `by_clinic`: the clinic cancels for its own reason (the
+    therapist's time off): never a late cancellation either.
     """
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if documented := documented_visit_problem(appointment, lock=True):
@@ -622,7 +624,7 @@ def appointment_cancel(
         )
     if not reason.strip():
         raise ValidationError("Give a reason for the cancellation.")
-    late = not for_safety and is_late_cancellation(appointment, now)
+    late = not (for_safety or by_clinic) and is_late_cancellation(appointment, now)
     appointment.status = (
         Appointment.Status.LATE_CANCELLED if late else Appointment.Status.CANCELLED
     )

@@ -425,3 +425,16 @@ def test_the_list_of_therapists_has_a_fixed_query_count(
         TherapistFactory()
     with django_assert_max_num_queries(10):
         assert client.get(reverse("sessions:schedules")).status_code == 200
+
+
+def test_a_visit_cancelled_for_time_off_is_never_a_late_cancellation(
+    client, front_desk, tara, visit
+):
+    _time_off_row(tara)
+    client.force_login(front_desk)
+    # Three hours before the visit: inside the clinic's 24-hour late-cancel window.
+    with time_machine.travel(visit.starts_at - timedelta(hours=3), tick=False):
+        client.force_login(front_desk)
+        client.post(reverse("sessions:schedule_visit_cancel", args=[tara.pk, visit.pk]))
+    visit.refresh_from_db()
+    assert visit.status == Appointment.Status.CANCELLED  # the clinic's reason: no fee

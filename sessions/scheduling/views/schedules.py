@@ -316,6 +316,7 @@ def schedule_visit_cancel(request: HttpRequest, pk: int, visit_pk: int) -> HttpR
             by=cast(User, request.user),  # signed in: LoginRequiredMiddleware
             reason=affected.cancel_reason,
             now=timezone.now(),
+            by_clinic=True,  # the therapist's time or hours: no late-cancel fee
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
