@@ -78,7 +78,9 @@ def test_the_desk_offers_a_freed_slot_by_email(client, front_desk):
     client.force_login(front_desk)
     url = reverse("sessions:waitlist_offer", args=[entry.pk])
     response = client.post(url, _slot_fields(scene), follow=True)
-    assert "Offered Tue 01 Dec 10:00 to Wanda Waits" in response.content.decode()
+    html = response.content.decode()
+    assert "Offered Tue 1 Dec, 10:00 to Wanda Waits" in html
+    assert html.count("Offered, awaiting the reply") == 1
     offer = WaitlistOffer.objects.get()
     assert offer.entry == entry and offer.freed == scene.freed
     assert offer.modality == modality("swedish")  # the freed visit's, none asked

@@ -265,9 +265,10 @@ def waitlist_offer(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         local = slot.starts_at.astimezone(slot.location.zone)
+        when = f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
         messages.success(
             request,
-            f"Offered {local:%a %d %b %H:%M} to {entry.client.full_name}: the email "
+            f"Offered {when} to {entry.client.full_name}: the email "
             "goes out in a few minutes; the first client to take the time gets it.",
         )
     return back

@@ -10,14 +10,14 @@ one page whatever the length of the list.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from massageclinic.clock import local_datetime
-from sessions.models import Appointment, WaitlistEntry
+from sessions.models import Appointment, WaitlistEntry, WaitlistOffer
 from sessions.scheduling.openings import FreeSlot, find_openings, waitlist_matches
 
 PER_ENTRY = 3  # matches shown for each entry
@@ -31,6 +31,7 @@ class Match:
     entry: WaitlistEntry
     slot: FreeSlot
     freed: bool  # a cancelled visit's time (else an opening the search found)
+    offered: bool = False  # offered to this client already, awaiting the reply
 
     @property
     def local_start(self) -> datetime:
@@ -148,4 +149,17 @@ def entry_matches(
         for slot in _openings(entry, now, PER_ENTRY - len(found[entry.pk])):
             if slot.starts_at not in taken:
                 found[entry.pk].append(Match(entry, slot, freed=False))
-    return found
+    offered = set(
+        WaitlistOffer.objects.filter(
+            entry__in=entries,
+            state=WaitlistOffer.State.OFFERED,
+            expires_at__gt=now,
+        ).values_list("entry_id", "therapist_id", "starts_at")
+    )
+    return {
+        pk: [
+            replace(m, offered=(pk, m.slot.therapist.pk, m.slot.starts_at) in offered)
+            for m in matches
+        ]
+        for pk, matches in found.items()
+    }
