@@ -130,3 +130,26 @@ def test_choosing_the_client_on_the_page_fills_the_form(page, front_desk, grace)
         str(grace.pk)
     )
     _shot(page, "series-after-prefill")
+
+
+def test_a_series_across_a_clock_change_says_so_in_one_sentence(
+    page, front_desk, grace
+):
+    _log_in(page)
+    page.goto(f"/series/new/?client={grace.pk}")
+    expect(page.get_by_label("Number of visits")).to_have_value("5")
+    # Five visits from late November: no clock change, nothing said about clocks.
+    expect(page.get_by_text("clocks change")).to_have_count(0)
+    # Eighty visits twice a week span 40 weeks: New York's clocks change inside them
+    # (which change depends on the real clock the live server runs on).
+    page.get_by_label("Number of visits").fill("80")
+    page.get_by_role("button", name="Preview").click()
+    expect(
+        page.get_by_text(
+            re.compile(
+                r"The clocks change on Sun \d+ (Mar|Nov): visits stay at "
+                r"\d\d:\d\d local time\."
+            )
+        )
+    ).to_be_visible()
+    _shot(page, "series-clock-change-preview")
