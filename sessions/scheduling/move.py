@@ -72,23 +72,27 @@ def move_choices(
     verdict = modality_safety(client=appointment.client, modality=modality, on=day)
     if verdict.blocked:
         return MoveChoices(day=day, refused=refusal_sentence(verdict))
-    search = {
-        "modality": modality,
-        "duration_minutes": appointment.duration_minutes,
-        "location": location,
-        # From the day's midnight, or from now on today.
-        "now": max(now, local_datetime(day, time(0), location)),
-        "client": appointment.client,
-        "days": 1,
-        "limit": DAY_LIMIT,
-    }
+    # From the day's midnight, or from now on today.
+    since = max(now, local_datetime(day, time(0), location))
+
+    def search(who: Therapist | None = None, room: Room | None = None) -> list[Opening]:
+        return find_openings(
+            modality=modality,
+            duration_minutes=appointment.duration_minutes,
+            location=location,
+            now=since,
+            therapist=who,
+            room=room,
+            client=appointment.client,
+            days=1,
+            limit=DAY_LIMIT,
+        )
+
     own_room = appointment.room if appointment.place == Place.ROOM else None
-    same_room = (
-        find_openings(**search, therapist=therapist, room=own_room) if own_room else []
-    )
-    everyone = find_openings(**search)
+    same_room = search(therapist, own_room) if own_room else []
+    everyone = search()
     if day == appointment.starts_at.astimezone(location.zone).date():
-        near = _around_itself(appointment, modality, search["now"], own_room)
+        near = _around_itself(appointment, modality, since, own_room)
         same_room = sorted(
             same_room
             + [

@@ -447,3 +447,55 @@ def test_a_move_of_a_completed_visit_is_refused_with_a_sentence(
     )
     assert response.status_code == 400
     assert "it cannot be moved" in response.content.decode()
+
+
+def test_a_shown_time_that_needs_the_alerts_read_asks_for_them_then_moves(
+    client, front_desk, clinic
+):
+    visit, ben, maple, _ = clinic
+    _flag(visit.client, "anticoagulants")
+    client.force_login(front_desk)
+    data = _opening_post(visit, ben, maple, _at(visit, 12))
+    response = client.post(_url(visit), data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Safety alerts for the new time" in page and "anticoagulant" in page
+    assert response.context["form"]["therapist"].value() == str(ben.pk)
+    response = client.post(_url(visit), {**data, "acknowledge_safety": "on"})
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert visit.therapist == ben and "anticoagulant" in visit.safety_acknowledgement
+
+
+def test_a_time_dropped_on_a_rooms_week_keeps_that_room(client, front_desk, clinic):
+    visit, ben, maple, oak = clinic
+    client.force_login(front_desk)
+    # The week grid of Oak Room writes its cells as room and start.
+    response = client.get(
+        _url(visit, location=visit.location.pk, room=oak.pk, starts="2026-12-02T09:00")
+    )
+    proposal = response.context["proposal"]
+    assert (proposal.room, proposal.therapist) == (oak, visit.therapist)
+    assert response.context["choices"].day == TUESDAY + timedelta(days=1)
+
+
+def _extra_therapist(location, n):
+    person = TherapistFactory(user=UserFactory(first_name=f"T{n}", last_name="Extra"))
+    _works(person, location, "swedish")
+    return person
+
+
+def test_the_pages_queries_do_not_grow_with_the_therapists_and_times(
+    client, front_desk, clinic, django_assert_max_num_queries
+):
+    visit, *_ = clinic
+    client.force_login(front_desk)
+    # The two opening searches, the times around the visit and the form's choices
+    # are each read once: 39 with two therapists or with six.
+    with django_assert_max_num_queries(39) as few:
+        assert client.get(_url(visit)).status_code == 200
+    for n in range(4):
+        _extra_therapist(visit.location, n)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(_url(visit))
+    assert len(response.context["choices"].others) == 5
