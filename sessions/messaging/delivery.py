@@ -267,6 +267,8 @@ _RELATED = (
     "series__location",
     "intake_invitation",
     "authorization__policy__payer",
+    "waitlist_offer__location",
+    "waitlist_offer__therapist__user",
 )
 
 

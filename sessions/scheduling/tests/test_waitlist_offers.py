@@ -12,6 +12,7 @@ from django.db import connection
 
 from clients.tests.factories import ClientFactory
 from sessions.messaging.render import message_verdict, render_message
+from sessions.messaging.waitlist_offers import offer_token
 from sessions.models import Appointment, OutboundMessage, WaitlistOffer
 from sessions.scheduling.openings import waitlist_matches
 from sessions.scheduling.tests.waitlist_offer_setup import (
@@ -216,3 +217,20 @@ def test_two_clients_taking_at_once_end_in_one_booking(reference_data):
     assert booked.count() == 1
     assert WaitlistOffer.objects.filter(state="taken").count() == 1
     assert WaitlistOffer.objects.filter(state="gone").count() == 1
+
+
+def test_the_offer_email_goes_out_through_the_outbox_with_its_link(mailoutbox):
+    from sessions.messaging.delivery import messages_send
+
+    scene = freed_tuesday()
+    entry = scene.wait(ClientFactory(first_name="Wanda", email="wanda@example.org"))
+    offer = _offer(scene, entry)
+    row = OutboundMessage.objects.get(kind=Kind.WAITLIST_OFFER)
+    messages_send(ids=[row.pk], now=row.send_at)
+    (email,) = mailoutbox
+    assert email.to == ["wanda@example.org"]
+    assert email.subject.startswith("A time has opened up: Tuesday, December 1")
+    token_path = f"/waitlist-offer/{offer_token(offer)}/"
+    assert token_path in email.body
+    row.refresh_from_db()
+    assert row.status == OutboundMessage.Status.SENT
