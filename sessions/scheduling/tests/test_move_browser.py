@@ -225,3 +225,32 @@ def test_the_desk_moves_a_visit_by_keyboard_alone(
     assert grace.starts_at == _at(location, tomorrow, 11, 15)
     assert grace.status == Appointment.Status.BOOKED
     screenshot("grid-keyboard-moved")
+
+
+def test_the_desk_moves_a_visit_on_a_therapists_week_by_keyboard(
+    page, screenshot, front_desk, therapist, clinic
+):
+    location, ben, tomorrow, grace = clinic
+    sign_in_through_the_page(page, front_desk.username)
+    page.goto(
+        f"/calendar/week/?therapist={therapist.pk}&location={location.pk}"
+        f"&date={tomorrow:%Y-%m-%d}"
+    )
+    grid = page.get_by_role("table", name="Visits by day")
+    grid.get_by_role("link", name=re.compile("Grace Okafor")).focus()
+    page.keyboard.press("m")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator(":focus")).to_have_accessible_name(
+        f"Move Grace Okafor to Tara Hands on {tomorrow:%a} {tomorrow.day} "
+        f"{tomorrow:%b} at 11:15 AM"
+    )
+    screenshot("week-keyboard-move")
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_role("heading", name=re.compile("^Move Grace Okafor to"))
+    ).to_contain_text("11:15 AM with Tara Hands in Maple Room?")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("The visit was moved.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/calendar/week/\?therapist="))
+    grace.refresh_from_db()
+    assert grace.starts_at == _at(location, tomorrow, 11, 15)
