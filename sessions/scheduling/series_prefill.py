@@ -190,7 +190,7 @@ def _modality(
             client=client, modality=candidate, on=on, flags=flags
         ).blocked:
             return candidate, refused
-        refused.append(candidate.name.lower())
+        refused.append(technique_words(candidate))
     return None, [
         f"{', '.join(refused)} not allowed for this client: choose a technique"
     ]
@@ -327,17 +327,57 @@ def _time_and_room(
     return best[1], best[2], best[0][0]
 
 
-def _referral_sentence(referral: Referral, count: int, minutes: int, modality) -> str:
-    what = [
-        f"{referral.visits_per_week} a week for {count} visit{'' if count == 1 else 's'}",
-        f"{minutes} minutes",
-    ]
-    if modality is not None:
-        what.append(modality.name.lower())
-    return (
-        f"from {referral.provider.name}'s referral of {referral.referred_on:%-d %b}: "
-        + ", ".join(what)
+PROPER_WORDS = {"Swedish", "Maya", "(Rolfing)"}
+
+
+def technique_words(modality: Modality) -> str:
+    """A technique's name inside a sentence: "deep tissue", but "Swedish"."""
+    return " ".join(
+        w if w in PROPER_WORDS else w.lower() for w in modality.name.split()
     )
+
+
+def _visits_text(count: int) -> str:
+    return f"{count} visit{'' if count == 1 else 's'}"
+
+
+def _what(per_week: int, count: int, minutes: int, modality) -> str:
+    what = [f"{per_week} a week for {_visits_text(count)}", f"{minutes} minutes"]
+    if modality is not None:
+        what.append(technique_words(modality))
+    return ", ".join(what)
+
+
+def _referral_name(referral: Referral) -> str:
+    return f"{referral.provider.name}'s referral of {referral.referred_on:%-d %b}"
+
+
+def _sources(
+    *,
+    plan: TreatmentPlan | None,
+    referral: Referral | None,
+    referral_left: int | None,
+    count: int,
+    per_week: int,
+    minutes: int,
+    modality,
+) -> list[str]:
+    """Where the values came from: the plan (with the referral it books under), or
+    the referral alone."""
+    what = _what(per_week, count, minutes, modality)
+    if plan is None and referral is not None:
+        return [f"from {_referral_name(referral)}: {what}"]
+    if plan is None:
+        return []
+    sources = [
+        f"from the treatment plan of {plan.starts_on:%-d %b} with "
+        f"{plan.therapist.full_name}: {what}"
+    ]
+    if referral is not None and referral_left:
+        sources.append(
+            f"{_visits_text(referral_left)} left on {_referral_name(referral)}"
+        )
+    return sources
 
 
 def series_suggestion(
@@ -407,14 +447,15 @@ def series_suggestion(
     if therapist is not None:
         initial["therapist"] = therapist
 
-    sources = []
-    if referral is not None:
-        sources.append(_referral_sentence(referral, count, minutes, modality))
-    if plan is not None:
-        sources.append(
-            f"{'with ' + plan.therapist.full_name + ', ' if plan.therapist else ''}"
-            f"from the treatment plan of {plan.starts_on:%-d %b}"
-        )
+    sources = _sources(
+        plan=plan,
+        referral=referral,
+        referral_left=referral_left,
+        count=count,
+        per_week=per_week,
+        minutes=minutes,
+        modality=modality,
+    )
     if authorization is not None and authorization.visits_authorized is not None:
         left = visits_left(paperwork, authorization)
         sources.append(

@@ -33,6 +33,7 @@ from sessions.scheduling.series_prefill import (
     series_minutes,
     series_room,
     series_suggestion,
+    technique_words,
 )
 from therapists.models import Training, WorkingHours
 from therapists.tests.factories import TherapistFactory, modality
@@ -367,12 +368,31 @@ def test_the_plan_comes_before_the_referral_for_length_and_count(
         status=TreatmentPlan.Status.ACTIVE,
     )
     plan.planned_modalities.add(modality("swedish"))
-    form = desk.get(f"{URL}?plan={plan.pk}").context["form"]
+    response = desk.get(f"{URL}?plan={plan.pk}")
+    form = response.context["form"]
     assert form["count"].value() == 4
     assert form["duration_minutes"].value() == 45
     assert form["weekdays"].value() == [1]  # the plan starts on a Tuesday
     # The referral's prescribed technique comes first.
     assert form["modality"].value() == modality("deep-tissue").pk
+    assert (
+        "From the treatment plan of 27 Oct with Tara Hands: 1 a week for 4 visits, "
+        "45 minutes, deep tissue; 5 visits left on Dr Lee&#x27;s referral of 20 Oct;"
+    ) in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("slug", "words"),
+    [
+        ("deep-tissue", "deep tissue"),
+        ("swedish", "Swedish"),
+        ("maya-abdominal", "Maya abdominal"),
+        ("structural-integration", "structural integration (Rolfing)"),
+    ],
+)
+def test_a_technique_reads_as_words_in_the_sentence(slug, words):
+    assert technique_words(modality(slug)) == words
 
 
 @pytest.mark.django_db
