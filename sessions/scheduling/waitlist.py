@@ -133,9 +133,10 @@ def waitlist_offer_make(
         raise ValidationError(f"{name} is no longer on the waitlist.")
     if slot.starts_at <= now:
         raise ValidationError("That time has passed: choose a later one.")
-    if not entry.client.email:
+    if not entry.client.email or not entry.client.email_reminders:
         raise ValidationError(
-            f"{name} has no email address: call them, or book the time for them."
+            f"{name} has no email address or does not want emails from the clinic: "
+            "call them, or book the time for them."
         )
     modality = waitlist_technique(entry, slot)
     if modality is None or not waitlist_matches(slot=slot, now=now, among=[entry]):
@@ -144,13 +145,15 @@ def waitlist_offer_make(
             "client's safety alerts, their other visits, or the therapist's or the "
             "room's schedule). Open the booking form to see why."
         )
-    if WaitlistOffer.objects.filter(
+    for earlier in WaitlistOffer.objects.select_for_update().filter(
         entry=entry,
         therapist=slot.therapist,
         starts_at=slot.starts_at,
         state=WaitlistOffer.State.OFFERED,
-    ).exists():
-        raise ValidationError(f"{name} has already been offered this time.")
+    ):
+        if earlier.expires_at > now:
+            raise ValidationError(f"{name} has already been offered this time.")
+        _decide(earlier, WaitlistOffer.State.EXPIRED, now)  # offered again below
     ends_at = visit_end(slot.starts_at, entry.duration_minutes)
     offer = WaitlistOffer.objects.create(
         entry=entry,

@@ -234,3 +234,22 @@ def test_the_offer_email_goes_out_through_the_outbox_with_its_link(mailoutbox):
     assert token_path in email.body
     row.refresh_from_db()
     assert row.status == OutboundMessage.Status.SENT
+
+
+def test_an_expired_offer_of_the_slot_can_be_made_again():
+    scene = freed_tuesday()
+    entry = scene.wait(ClientFactory())
+    first = _offer(scene, entry, now=NOW - timedelta(days=1, minutes=1))
+    again = _offer(scene, entry)
+    first.refresh_from_db()
+    assert first.state == WaitlistOffer.State.EXPIRED
+    assert again.state == WaitlistOffer.State.OFFERED
+
+
+@pytest.mark.parametrize("contact", [{"email": ""}, {"email_reminders": False}])
+def test_a_client_without_email_is_called_instead(contact):
+    scene = freed_tuesday()
+    entry = scene.wait(ClientFactory(**contact))
+    with pytest.raises(ValidationError, match="call them, or book the time"):
+        _offer(scene, entry)
+    assert not WaitlistOffer.objects.exists()
