@@ -202,7 +202,7 @@
       return (
         template.replace("/0/", "/" + visit.id + "/") +
         slot.dataset.target +
-        "&back=" + encodeURIComponent(back)
+        "&next=" + encodeURIComponent(back)
       );
     }
 

@@ -290,7 +290,7 @@ def test_the_page_says_why_a_technique_is_ruled_out(client, front_desk, clinic):
         {"starts": "2026-12-01T10:07"},
         {"starts": "2026-12-01T12:00", "therapist": "99999999"},
         {"starts": "2026-12-01T12:00", "room": "99999"},
-        {"back": "https://elsewhere.example/"},
+        {"next": "https://elsewhere.example/"},
     ],
 )
 def test_bad_input_gets_a_page_never_an_error(client, front_desk, clinic, query):
@@ -334,7 +334,7 @@ def test_a_move_from_the_grid_returns_to_the_grid(client, front_desk, clinic):
     client.force_login(front_desk)
     grid = f"/calendar/?location={visit.location.pk}&date=2026-12-01"
     response = client.post(
-        _url(visit), _opening_post(visit, ben, maple, _at(visit, 12), back=grid)
+        _url(visit), _opening_post(visit, ben, maple, _at(visit, 12), next=grid)
     )
     assert response.status_code == 302 and response.url == grid
 

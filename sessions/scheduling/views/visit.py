@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clients.access import (
@@ -345,16 +344,6 @@ def _move_technique(request: HttpRequest, visit: Appointment) -> Modality:
     return visit.modality
 
 
-def _back_to(request: HttpRequest) -> str:
-    """Where a move from the grid returns: a page of this site, or nowhere."""
-    back = request.POST.get("back") or request.GET.get("back") or ""
-    if back and url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return back
-    return ""
-
-
 def _move_initial(visit: Appointment, proposal: Proposal | None) -> dict:
     start = proposal.starts_at if proposal else visit.starts_at
     local = start.astimezone(visit.location.zone)
@@ -388,7 +377,7 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     form = RescheduleForm(
         request.POST or None, appointment=visit, lengths=lengths, initial=initial
     )
-    back = _back_to(request)
+    back = back_to(request, "")  # from the grid: back to it after the move
     warnings: list[str] = []
     left_documented = ""
     if request.method == "POST" and form.is_valid():
