@@ -216,20 +216,27 @@
       }
     }
 
+    // "Ben Stretch on Tue 1 Dec at 10:30 AM": the slot's booking label without "Book ".
+    function placeOf(slot) {
+      if (!slot.dataset.place) {
+        slot.dataset.place = slot.getAttribute("aria-label").replace(/^Book /, "");
+      }
+      return slot.dataset.place;
+    }
+
     function go(visit, slot) {
-      say("Opening the move of " + visit.name + " to " + slot.dataset.place + ".", true);
+      say("Opening the move of " + visit.name + " to " + placeOf(slot) + ".", true);
       window.location.assign(moveUrl(visit, slot));
     }
 
-    slotsDo(function (slot) {
-      // "Book Ben Stretch on Tue 1 Dec at 10:30 AM" -> "Ben Stretch on Tue 1 Dec at 10:30 AM"
-      slot.dataset.place = slot.getAttribute("aria-label").replace(/^Book /, "");
-      slot.addEventListener("click", function (event) {
-        if (carried) {
-          event.preventDefault();
-          go(carried, slot);
-        }
-      });
+    // One listener for the grid (not one per cell): a click on a slot while a visit
+    // is picked up moves it there instead of booking.
+    table.addEventListener("click", function (event) {
+      var slot = carried && event.target.closest ? event.target.closest("a.slot-link") : null;
+      if (slot) {
+        event.preventDefault();
+        go(carried, slot);
+      }
     });
 
     function pickUp(visit, r, c, moveTo, find) {
@@ -237,7 +244,7 @@
       table.classList.add("moving");
       visit.link.classList.add("opacity-50");
       slotsDo(function (slot) {
-        slot.setAttribute("aria-label", "Move " + visit.name + " to " + slot.dataset.place);
+        slot.setAttribute("aria-label", "Move " + visit.name + " to " + placeOf(slot));
         slot.firstChild.className = "bi bi-box-arrow-in-down-right";
       });
       say(
@@ -257,7 +264,7 @@
       table.classList.remove("moving");
       visit.link.classList.remove("opacity-50");
       slotsDo(function (slot) {
-        slot.setAttribute("aria-label", "Book " + slot.dataset.place);
+        slot.setAttribute("aria-label", "Book " + placeOf(slot));
         slot.firstChild.className = "bi bi-plus";
       });
       visit.link.focus();
