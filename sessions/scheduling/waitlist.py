@@ -108,6 +108,7 @@ class TakeOutcome(StrEnum):
     GONE = "gone"  # someone else took it first, or it is no longer free
     EXPIRED = "expired"
     CALL = "call"  # the booking needs the desk (an alert to acknowledge, ...)
+    CLOSED = "closed"  # the client is off the waitlist (booked, or taken off)
 
 
 @dataclass(frozen=True)
@@ -215,8 +216,8 @@ def waitlist_offer_take(*, offer: WaitlistOffer, now: datetime) -> TakeResult:
         return TakeResult(offer, TakeOutcome.EXPIRED)
     entry = offer.entry
     if entry.closed_at is not None:
-        _decide(offer, WaitlistOffer.State.GONE, now)
-        return TakeResult(offer, TakeOutcome.GONE)
+        _decide(offer, WaitlistOffer.State.EXPIRED, now)
+        return TakeResult(offer, TakeOutcome.CLOSED)
     slot = FreeSlot(
         therapist=offer.therapist,
         location=offer.location,
@@ -263,4 +264,10 @@ def waitlist_offer_take(*, offer: WaitlistOffer, now: datetime) -> TakeResult:
     for other in others:
         _decide(other, WaitlistOffer.State.GONE, now)
     messages_waitlist_gone(offers=others, now=now)
+    # The taker's offers of other times close with the entry (their unsent emails
+    # are not sent: `offer_message_verdict`).
+    for mine in WaitlistOffer.objects.select_for_update().filter(
+        entry=entry, state=WaitlistOffer.State.OFFERED
+    ):
+        _decide(mine, WaitlistOffer.State.EXPIRED, now)
     return TakeResult(offer, TakeOutcome.BOOKED, visit)

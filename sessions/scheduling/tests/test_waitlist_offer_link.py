@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,8 @@ from clients.tests.factories import ClientFactory
 from sessions.messaging.waitlist_offers import offer_token
 from sessions.models import Appointment
 from sessions.scheduling.tests.waitlist_offer_setup import NOW, SLOT, freed_tuesday
-from sessions.scheduling.waitlist import waitlist_offer_make
+from sessions.scheduling.rules import visit_end
+from sessions.scheduling.waitlist import waitlist_close, waitlist_offer_make
 
 pytestmark = pytest.mark.django_db
 
@@ -88,3 +90,33 @@ def test_a_link_to_a_visit_is_not_an_offer(client):
     (offer,) = _offers(1)
     token = visit_link_token(appointment=offer.freed, action=Action.CONFIRM)
     assert client.get(f"/waitlist-offer/{token}/").status_code == 400
+
+
+def test_an_offer_to_a_client_no_longer_waiting_says_it_is_closed(client):
+    (offer,) = _offers(1)
+    waitlist_close(entry=offer.entry, now=NOW)
+    for response in (client.get(_url(offer)), client.post(_url(offer))):
+        assert response.status_code == 410
+        assert "This offer is closed" in response.content.decode()
+    assert not Appointment.objects.filter(client=offer.entry.client).exists()
+
+
+def test_taking_one_time_closes_the_clients_other_offers(client):
+    scene = freed_tuesday()
+    entry = scene.wait(ClientFactory())
+    other = waitlist_offer_make(
+        entry=entry,
+        slot=replace(
+            scene.slot,
+            starts_at=SLOT + timedelta(hours=2),
+            ends_at=visit_end(SLOT + timedelta(hours=2), 60),
+            freed=None,
+        ),
+        by=scene.desk,
+        now=NOW,
+    )
+    taken = waitlist_offer_make(entry=entry, slot=scene.slot, by=scene.desk, now=NOW)
+    assert "This time is yours" in client.post(_url(taken)).content.decode()
+    other.refresh_from_db()
+    assert other.state == "expired"
+    assert "This offer is closed" in client.get(_url(other)).content.decode()

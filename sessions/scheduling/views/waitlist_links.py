@@ -30,6 +30,8 @@ def _when(moment, location) -> str:
 def _state(offer: WaitlistOffer, now) -> str:
     if offer.state == WaitlistOffer.State.TAKEN:
         return "booked"
+    if offer.entry.closed_at is not None:
+        return "closed"
     if offer.state == WaitlistOffer.State.GONE:
         return "gone"
     if offer.state == WaitlistOffer.State.EXPIRED or now >= offer.expires_at:
@@ -44,7 +46,9 @@ def waitlist_offer_link(request: HttpRequest, token: str) -> HttpResponse:
     clinic_name = clinic_policy().clinic_name
     offer_id = offer_from_token(token)
     offer = (
-        WaitlistOffer.objects.select_related("location", "therapist__user", "room")
+        WaitlistOffer.objects.select_related(
+            "location", "therapist__user", "room", "entry"
+        )
         .filter(pk=offer_id)
         .first()
         if offer_id is not None
@@ -74,9 +78,16 @@ def waitlist_offer_link(request: HttpRequest, token: str) -> HttpResponse:
             TakeOutcome.GONE: "just_gone",
             TakeOutcome.EXPIRED: "expired",
             TakeOutcome.CALL: "call",
+            TakeOutcome.CLOSED: "closed",
         }[result.outcome]
-        status = {"booked": 200, "just_gone": 409, "expired": 410, "call": 409}[state]
-    elif state == "expired":
+        status = {
+            "booked": 200,
+            "just_gone": 409,
+            "expired": 410,
+            "call": 409,
+            "closed": 410,
+        }[state]
+    elif state in ("expired", "closed"):
         status = 410
     location = offer.location
     return render(
