@@ -11,8 +11,8 @@ import time_machine
 from clients.tests.factories import ClientFactory
 from sessions.messaging.waitlist_offers import offer_token
 from sessions.models import Appointment
-from sessions.scheduling.tests.waitlist_offer_setup import NOW, SLOT, freed_tuesday
 from sessions.scheduling.rules import visit_end
+from sessions.scheduling.tests.waitlist_offer_setup import NOW, SLOT, freed_tuesday
 from sessions.scheduling.waitlist import waitlist_close, waitlist_offer_make
 
 pytestmark = pytest.mark.django_db
