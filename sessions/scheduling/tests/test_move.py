@@ -499,3 +499,33 @@ def test_the_pages_queries_do_not_grow_with_the_therapists_and_times(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(_url(visit))
     assert len(response.context["choices"].others) == 5
+
+
+def test_a_move_that_loses_a_race_ends_in_the_conflict_sentence(
+    client, front_desk, clinic, monkeypatch
+):
+    visit, ben, maple, _ = clinic
+    appointment_book(
+        client=ClientFactory(first_name="Henry", last_name="Walsh"),
+        therapist=ben,
+        modality=modality("swedish"),
+        location=visit.location,
+        room=maple,
+        starts_at=_at(visit, 12),
+        duration_minutes=60,
+        booked_by=UserFactory(),
+        now=NOW,
+    )
+    # The other desk booked between this move's check and its save: the check saw
+    # nothing, the database's exclusion constraint refuses.
+    monkeypatch.setattr(
+        "sessions.scheduling.booking.scheduling_problems", lambda *a, **k: []
+    )
+    client.force_login(front_desk)
+    response = client.post(
+        _url(visit), _opening_post(visit, ben, maple, _at(visit, 12))
+    )
+    assert response.status_code == 400
+    assert "Henry Walsh" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.starts_at == _at(visit, 10)
