@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from clients.safety import modality_safety
 from massageclinic.lengths import minutes_problem
 from sessions.messaging.waitlist_offers import (
     messages_waitlist_gone,
@@ -145,6 +146,18 @@ def waitlist_offer_make(
             f"{name} cannot be offered this time: booking would refuse it (the "
             "client's safety alerts, their other visits, or the therapist's or the "
             "room's schedule). Open the booking form to see why."
+        )
+    verdict = modality_safety(
+        client=entry.client,
+        modality=modality,
+        on=slot.starts_at.astimezone(slot.location.zone).date(),
+    )
+    if verdict.needs_acknowledgement:
+        # Taking it through the link would leave nobody to acknowledge it.
+        raise ValidationError(
+            f"{name} has a safety alert the desk acknowledges when booking "
+            f"({'; '.join(c.shared_text for c in verdict.concerns)}): use "
+            "'Book now', or call them."
         )
     for earlier in WaitlistOffer.objects.select_for_update().filter(
         entry=entry,

@@ -253,3 +253,27 @@ def test_a_client_without_email_is_called_instead(contact):
     with pytest.raises(ValidationError, match="call them, or book the time"):
         _offer(scene, entry)
     assert not WaitlistOffer.objects.exists()
+
+
+def test_a_client_whose_alert_needs_acknowledging_is_booked_by_the_desk_instead():
+    from datetime import date
+
+    from clients.models import Contraindication
+    from clients.services import contraindication_clear
+    from massageclinic.audit import AuditContext
+
+    scene = freed_tuesday()
+    entry = scene.wait(ClientFactory())
+    block_all_massage(entry.client, scene.desk)
+    contraindication_clear(
+        context=AuditContext.system("test"),
+        flag=Contraindication.objects.get(client=entry.client),
+        by=scene.desk,
+        cleared_on=date(2026, 11, 20),
+        physician="Laura Bennett, MD",
+        document=None,
+        today=date(2026, 11, 30),
+    )
+    assert waitlist_matches(slot=scene.slot, now=NOW) == [entry]  # bookable
+    with pytest.raises(ValidationError, match="the desk acknowledges when booking"):
+        _offer(scene, entry)
