@@ -17,7 +17,13 @@ from massageclinic.clock import local_datetime
 from massageclinic.tests.factories import LocationFactory, RoomFactory
 from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.messaging.render import render_message
-from sessions.models import Appointment, OutboundMessage, WaitlistEntry
+from sessions.messaging.waitlist_offers import offer_token
+from sessions.models import (
+    Appointment,
+    OutboundMessage,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from sessions.scheduling.booking import appointment_book, appointment_cancel
 from therapists.models import Training, WorkingHours
 from therapists.tests.factories import TherapistFactory, modality
@@ -115,6 +121,11 @@ def test_the_desk_offers_a_freed_slot_and_the_first_client_takes_it_on_a_phone(
     # The clients, on their phones, without logging in.
     phone = browser.new_context(base_url=live_server.url, viewport=PHONE)
     try:
+        # Xena opens her email first, and is still reading when Wanda takes it.
+        theirs = phone.new_page()
+        theirs.goto(_link_path("Xena"))
+        expect(theirs.get_by_role("button", name="Take this time")).to_be_visible()
+
         mine = phone.new_page()
         mine.goto(_link_path("Wanda"))
         heading = mine.get_by_role("heading", name="A time has opened up for you")
@@ -128,7 +139,11 @@ def test_the_desk_offers_a_freed_slot_and_the_first_client_takes_it_on_a_phone(
         width = mine.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"]  # nothing runs off the phone's screen
 
-        theirs = phone.new_page()
+        theirs.get_by_role("button", name="Take this time").click()
+        expect(
+            theirs.get_by_role("heading", name="This time has just been taken")
+        ).to_be_visible()
+        _shot(theirs, "5a-just-taken-for-the-second-client")
         theirs.goto(_link_path("Xena"))
         expect(
             theirs.get_by_role("heading", name="This time has been taken")
@@ -150,3 +165,26 @@ def test_the_desk_offers_a_freed_slot_and_the_first_client_takes_it_on_a_phone(
     xena = page.get_by_role("list", name="Times for Xena Later")
     expect(xena.get_by_role("listitem").filter(has_text="Freed")).to_have_count(0)
     _shot(page, "6-waitlist-after")
+
+
+def test_an_expired_offer_link_says_so_on_a_phone(page, freed, front_desk):
+    entry = WaitlistEntry.objects.get(client__first_name="Wanda")
+    made = timezone.now() - timedelta(days=2)
+    offer = WaitlistOffer.objects.create(
+        entry=entry,
+        therapist=freed.therapist,
+        location=freed.location,
+        room=freed.room,
+        modality=freed.modality,
+        starts_at=freed.starts_at,
+        ends_at=freed.ends_at,
+        freed=freed,
+        expires_at=made + timedelta(days=1),
+        created_by=front_desk,
+        created_at=made,
+    )
+    page.set_viewport_size(PHONE)
+    page.goto(f"/waitlist-offer/{offer_token(offer)}/")
+    expect(page.get_by_role("heading", name="This offer has expired")).to_be_visible()
+    expect(page.get_by_role("button", name="Take this time")).to_have_count(0)
+    _shot(page, "7-expired-on-a-phone")
