@@ -201,6 +201,29 @@ class Proposal:
     room: Room | None
     fold: int
 
+    def problems(self, appointment: Appointment, now: datetime) -> list[str]:
+        """Why the move service would refuse this drop, asked before the person
+        confirms it: the scheduling rules (the visit left out) and the safety
+        decision, the two questions the service asks first."""
+        visit = ProposedVisit.lasting(
+            appointment.duration_minutes,
+            client=appointment.client,
+            therapist=self.therapist,
+            modality=appointment.modality,
+            location=appointment.location,
+            starts_at=self.starts_at,
+            place=appointment.place,
+            room=self.room,
+        )
+        problems = scheduling_problems(visit, now=now, exclude=[appointment.pk])
+        day = visit.local_start.date()
+        verdict = modality_safety(
+            client=appointment.client, modality=appointment.modality, on=day
+        )
+        if verdict.blocked:
+            problems.append(refusal_sentence(verdict, therapist=self.therapist))
+        return problems
+
     def sentence(self, appointment: Appointment) -> str:
         local = self.starts_at.astimezone(appointment.location.zone)
         hour = local.hour % 12 or 12

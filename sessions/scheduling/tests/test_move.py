@@ -529,3 +529,28 @@ def test_a_move_that_loses_a_race_ends_in_the_conflict_sentence(
     assert "Henry Walsh" in response.content.decode()
     visit.refresh_from_db()
     assert visit.starts_at == _at(visit, 10)
+
+
+def test_a_drop_the_rules_refuse_says_why_before_it_is_confirmed(
+    client, front_desk, clinic
+):
+    visit, ben, maple, _ = clinic
+    appointment_book(  # Ben is busy at 12:00
+        client=ClientFactory(first_name="Henry", last_name="Walsh"),
+        therapist=ben,
+        modality=modality("swedish"),
+        location=visit.location,
+        room=RoomFactory(location=visit.location, name="Elm Room"),
+        starts_at=_at(visit, 12),
+        duration_minutes=60,
+        booked_by=UserFactory(),
+        now=NOW,
+    )
+    client.force_login(front_desk)
+    response = client.get(_url(visit, starts="2026-12-01T12:00", therapist=ben.pk))
+    problems = response.context["proposal_problems"]
+    assert problems and "Henry Walsh" in problems[0]
+    assert "Yes, move the visit" not in response.content.decode()
+    fine = client.get(_url(visit, starts="2026-12-01T14:00", therapist=ben.pk))
+    assert fine.context["proposal_problems"] == []
+    assert "Yes, move the visit" in fine.content.decode()

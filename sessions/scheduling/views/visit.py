@@ -452,6 +452,9 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
             "next_day": shown_day + timedelta(days=1),
             "proposal": proposal if request.method != "POST" else None,
             "proposal_sentence": proposal.sentence(visit) if proposal else "",
+            "proposal_problems": proposal.problems(visit, timezone.now())
+            if proposal and request.method != "POST"
+            else [],
             "back": back,
             "lengths": lengths,
         },
