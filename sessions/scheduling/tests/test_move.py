@@ -554,3 +554,23 @@ def test_a_drop_the_rules_refuse_says_why_before_it_is_confirmed(
     fine = client.get(_url(visit, starts="2026-12-01T14:00", therapist=ben.pk))
     assert fine.context["proposal_problems"] == []
     assert "Yes, move the visit" in fine.content.decode()
+
+
+def test_the_page_moves_a_visit_to_another_therapist_and_technique(
+    client, front_desk, clinic
+):
+    visit, ben, _, oak = clinic
+    client.force_login(front_desk)
+    data = _opening_post(visit, ben, oak, _at(visit, 10))
+    data["modality"] = str(modality("deep-tissue").pk)
+    response = client.post(_url(visit), data)
+    assert response.status_code == 302
+    visit.refresh_from_db()
+    assert (visit.therapist, visit.room, visit.modality.slug) == (
+        ben,
+        oak,
+        "deep-tissue",
+    )
+    assert "technique changed from Swedish to Deep tissue" in (
+        visit.events.get(kind=AppointmentEvent.Kind.RESCHEDULED).summary
+    )
