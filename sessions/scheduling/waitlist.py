@@ -13,6 +13,8 @@ from enum import StrEnum
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Left
 
 from clients.safety import modality_safety
 from massageclinic.lengths import minutes_problem
@@ -20,7 +22,12 @@ from sessions.messaging.waitlist_offers import (
     messages_waitlist_gone,
     messages_waitlist_offered,
 )
-from sessions.models import Appointment, WaitlistEntry, WaitlistOffer
+from sessions.models import (
+    Appointment,
+    AppointmentEvent,
+    WaitlistEntry,
+    WaitlistOffer,
+)
 from sessions.scheduling.booking import BookingNeedsConfirmation, appointment_book
 from sessions.scheduling.openings import (
     FreeSlot,
@@ -264,6 +271,23 @@ def waitlist_offer_take(*, offer: WaitlistOffer, now: datetime) -> TakeResult:
     except ValidationError:
         _decide(offer, WaitlistOffer.State.GONE, now)
         return TakeResult(offer, TakeOutcome.GONE)
+    # The client booked it through their link; the desk only offered it.
+    AppointmentEvent.objects.filter(
+        appointment=visit, kind=AppointmentEvent.Kind.BOOKED
+    ).update(
+        by=None,
+        summary=Left(
+            Concat(
+                "summary",
+                Value(
+                    " (taken by the client from the waitlist offer "
+                    f"{offer.created_by.get_full_name() or offer.created_by} sent)"
+                ),
+            ),
+            250,
+        ),
+        details={"waitlist_offer": offer.pk, "offered_by": offer.created_by_id},
+    )
     offer.booked_appointment = visit
     offer.state = WaitlistOffer.State.TAKEN
     offer.decided_at = now

@@ -116,6 +116,10 @@ def test_the_first_to_take_it_is_booked_and_the_others_are_told():
         scene.ann,
         scene.room,
     )
+    event = visit.events.get(kind="booked")
+    assert event.by is None  # the client, through the link
+    desk = scene.desk.get_full_name()
+    assert event.summary.endswith(f"from the waitlist offer {desk} sent)")
     # The same confirmation as any booking.
     assert OutboundMessage.objects.filter(
         appointment=visit, kind=Kind.CONFIRMATION
