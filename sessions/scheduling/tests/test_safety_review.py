@@ -360,7 +360,9 @@ def test_the_home_page_queries_do_not_grow_with_the_visits_to_review(
 ):
     _booked_visits(count, front_desk)
     client.force_login(front_desk)
-    with django_assert_max_num_queries(12):
+    # 14 at either size: Today also reads the clinic policy (when check-in opens),
+    # the open waitlist and the referrals and authorizations of the day's visits.
+    with django_assert_max_num_queries(14):
         page = client.get(reverse("home")).content.decode()
     assert page.count("new since booking") == count
 
