@@ -96,6 +96,7 @@ def test_the_desk_offers_a_freed_slot_by_email(client, front_desk):
         {"location": "99999"},
         {"freed": "99999"},
         {"freed": "", "room": ""},
+        {"starts_at": "2026-12-01T15:00:00+00:00\r\nX: y", "page": "1\r\nX: y"},
     ],
 )
 def test_a_garbled_offer_is_a_message_and_offers_nothing(client, front_desk, changes):

@@ -244,7 +244,11 @@ def waitlist_offer(request: HttpRequest, pk: int) -> HttpResponse:
         WaitlistEntry.objects.select_related("client"), pk=pk, closed_at__isnull=True
     )
     slot = _posted_slot(request.POST)
-    back = redirect(f"{_waitlist_url()}?page={request.POST.get('page', '1')}")
+    page = str(request.POST.get("page", ""))
+    back = redirect(
+        _waitlist_url()
+        + (f"?page={page}" if page.isdecimal() and len(page) < 6 else "")
+    )
     if slot is None:
         messages.error(
             request, "That time was not understood; choose it again from the list."
