@@ -96,6 +96,10 @@ def test_the_desk_offers_a_freed_slot_by_email(client, front_desk):
         {"location": "99999"},
         {"freed": "99999"},
         {"freed": "", "room": ""},
+        {"therapist": "9" * 30},
+        {"freed": "9" * 30},
+        {"freed": "", "room": "9" * 30},
+        {"starts_at": "2026-13-45T15:00:00+00:00"},
         {"starts_at": "2026-12-01T15:00:00+00:00\r\nX: y", "page": "1\r\nX: y"},
     ],
 )

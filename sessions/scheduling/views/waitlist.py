@@ -192,38 +192,44 @@ def waitlist_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("sessions:waitlist")
 
 
+def _posted_id(data, name: str) -> int | None:
+    raw = str(data.get(name, ""))
+    return int(raw) if raw.isdecimal() and len(raw) < 10 else None
+
+
 def _posted_slot(data) -> FreeSlot | None:
     """The slot an "Offer to client" button posts, or None when it is not one."""
-    starts_at = parse_datetime(data.get("starts_at", "") or "")
-    raw = {k: str(data.get(k, "")) for k in ("therapist", "location", "room", "freed")}
-    if starts_at is None or starts_at.tzinfo is None:
+    try:
+        starts_at = parse_datetime(str(data.get("starts_at", "")))
+    except ValueError:  # well formed, but no such date or time
         return None
-    if not raw["therapist"].isdecimal() or not raw["location"].isdecimal():
-        return None
-    therapist = (
-        Therapist.objects.select_related("user").filter(pk=raw["therapist"]).first()
+    therapist_id, location_id = (
+        _posted_id(data, "therapist"),
+        _posted_id(data, "location"),
     )
-    location = Location.objects.filter(pk=raw["location"], is_active=True).first()
+    if starts_at is None or starts_at.tzinfo is None or not therapist_id:
+        return None
+    therapist = Therapist.objects.select_related("user").filter(pk=therapist_id).first()
+    location = Location.objects.filter(pk=location_id, is_active=True).first()
     if therapist is None or location is None:
         return None
-    freed = None
-    if raw["freed"].isdecimal() and len(raw["freed"]) < 12:
+    freed_id = _posted_id(data, "freed")
+    if data.get("freed") and freed_id is None:
+        return None
+    if freed_id is not None:
         freed = (
             Appointment.objects.select_related("therapist__user", "location", "room")
             .filter(
-                pk=raw["freed"],
+                pk=freed_id,
                 status__in=Appointment.NON_BLOCKING_STATUSES,
                 therapist=therapist,
                 starts_at=starts_at,
             )
             .first()
         )
-        if freed is None:
-            return None
-        return FreeSlot.of_visit(freed)
-    room = None
-    if raw["room"].isdecimal() and len(raw["room"]) < 12:
-        room = Room.objects.filter(pk=raw["room"], location=location).first()
+        return FreeSlot.of_visit(freed) if freed is not None else None
+    room_id = _posted_id(data, "room")
+    room = Room.objects.filter(pk=room_id, location=location).first()
     if room is None:
         return None
     return FreeSlot(
