@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -207,7 +210,9 @@ def _posted_slot(data) -> FreeSlot | None:
         _posted_id(data, "therapist"),
         _posted_id(data, "location"),
     )
-    if starts_at is None or starts_at.tzinfo is None or not therapist_id:
+    if starts_at is None or starts_at.tzinfo is None:
+        return None
+    if therapist_id is None or location_id is None:
         return None
     therapist = Therapist.objects.select_related("user").filter(pk=therapist_id).first()
     location = Location.objects.filter(pk=location_id, is_active=True).first()
@@ -229,6 +234,8 @@ def _posted_slot(data) -> FreeSlot | None:
         )
         return FreeSlot.of_visit(freed) if freed is not None else None
     room_id = _posted_id(data, "room")
+    if room_id is None:
+        return None
     room = Room.objects.filter(pk=room_id, location=location).first()
     if room is None:
         return None
@@ -270,7 +277,9 @@ def waitlist_offer(request: HttpRequest, pk: int) -> HttpResponse:
             room=slot.room,
         )
     try:
-        waitlist_offer_make(entry=entry, slot=slot, by=request.user, now=timezone.now())
+        waitlist_offer_make(
+            entry=entry, slot=slot, by=cast(User, request.user), now=timezone.now()
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
