@@ -50,7 +50,8 @@ from clients.tests.factories import (
 )
 from massageclinic.tests.factories import LocationFactory, RoomFactory
 from sessions.messaging.links import Action, visit_link_token
-from sessions.models import AppointmentEvent, Goal, ProgressReport
+from sessions.messaging.waitlist_offers import offer_token
+from sessions.models import AppointmentEvent, Goal, ProgressReport, WaitlistOffer
 from sessions.tests.factories import (
     AppointmentFactory,
     make_plan,
@@ -182,6 +183,7 @@ RULES: dict[str, Rule] = {
     ),
     "sessions:waitlist": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT),
     "sessions:waitlist_remove": Rule(NOBODY),
+    "sessions:waitlist_offer": Rule(NOBODY),
     "sessions:notes_to_sign": Rule(THERAPISTS_AND_MANAGER),
     # Schedules (issue 13): the desk reads, a therapist their own, the manager all
     "sessions:schedules": Rule(STAFF, NO_HEALTH_TEXT),
@@ -236,12 +238,17 @@ RULES: dict[str, Rule] = {
     "clients:authorization_edit": Rule(DESK_AND_MANAGER),
     "clients:modification_plan_new": Rule(CLINICIANS),
     "clients:modification_plan_withdraw": Rule(NOBODY),
+    # Merging two records of one person: the manager only
+    "clients:merge": Rule(MANAGER),
+    "clients:merge_undo": Rule(NOBODY),
+    "clients:merge_confirm": Rule(NOBODY),
     # The client's own links (no sign-in): what the client may see of their visit
     "clients:intake_public": Rule(EVERYONE, NO_HEALTH_TEXT),
     "clients:intake_thanks": Rule(EVERYONE, NO_HEALTH_TEXT),
     "sessions:link_confirm": Rule(EVERYONE, NO_HEALTH_TEXT),
     "sessions:link_cancel": Rule(EVERYONE, NO_HEALTH_TEXT),
     "sessions:link_screen": Rule(EVERYONE, NO_HEALTH_TEXT),
+    "sessions:waitlist_offer_link": Rule(EVERYONE, NO_HEALTH_TEXT),
     # Ada's visit (Tara's, signed) and its note
     "sessions:visit": Rule(STAFF),
     "sessions:visit_status": Rule(NOBODY),
@@ -492,6 +499,8 @@ def world(front_desk, therapist, other_therapist, manager, settings, tmp_path) -
             "token:sessions:link_screen": visit_link_token(
                 appointment=upcoming, action=Action.SCREEN
             ),
+            # A signed link to an offer that does not exist: its page says so.
+            "token:sessions:waitlist_offer_link": offer_token(WaitlistOffer(pk=999999)),
         },
     )
     objects = {
