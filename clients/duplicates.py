@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
 
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -218,7 +218,11 @@ def client_duplicates(
         Client.objects.annotate(email_lower=Lower("email"))
         .filter(narrow)
         .annotate(last_visit=Max("appointments__starts_at", filter=held))
-        .order_by("archived_at", "last_name", "first_name", "pk")
+        # Active records first (PostgreSQL sorts NULLs last by default), so a cut
+        # at 200 candidates never drops an active match for archived ones.
+        .order_by(
+            F("archived_at").asc(nulls_first=True), "last_name", "first_name", "pk"
+        )
     )
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)

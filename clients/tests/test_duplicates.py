@@ -225,3 +225,28 @@ def test_a_searched_name_splits_back_into_its_parts(first, last):
     if first and last and "@" not in first + last:
         assert carried["last_name"] == last
         assert carried["first_name"] == first
+
+
+@pytest.mark.django_db
+def test_an_active_record_is_found_among_many_archived_ones_with_the_same_phone():
+    """The candidates are cut at 200: active records come first, so an active match
+    is never dropped for archived ones."""
+    from django.utils import timezone
+
+    from clients.models import Client
+
+    archived = [
+        Client(
+            first_name=f"Old{n}",
+            last_name="Record",
+            phone="(518) 555-0123",
+            archived_at=timezone.now(),
+        )
+        for n in range(210)
+    ]
+    Client.objects.bulk_create(archived)
+    active = ClientFactory(first_name="Ivy", last_name="Now", phone="518-555-0123")
+    found = client_duplicates(
+        first_name="Someone", last_name="Else", phone="518 555 0123"
+    )
+    assert active in [match.client for match in found]

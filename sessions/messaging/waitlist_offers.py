@@ -85,4 +85,6 @@ def offer_message_verdict(
             return "cancelled", f"the offer is {offer.get_state_display().lower()}"
         if offer.expires_at <= now:
             return "cancelled", "the offer expired before sending"
+        if offer.entry.closed_at is not None:
+            return "cancelled", "the client is no longer on the waitlist"
     return None

@@ -218,6 +218,13 @@ def waitlist_offer_take(*, offer: WaitlistOffer, now: datetime) -> TakeResult:
     Every offer of the time is locked first, in one order, so two clients taking it
     at once are served one after the other: the second sees it taken.
     """
+    # The entry first, as making an offer locks it: a take and an offer (or two
+    # takes by one client) wait for each other instead of deadlocking.
+    entry = (
+        WaitlistEntry.objects.select_for_update(of=("self",))
+        .select_related("client", "modality", "location")
+        .get(pk=offer.entry_id)
+    )
     locked = {
         o.pk: o
         for o in _siblings(offer)
@@ -234,7 +241,6 @@ def waitlist_offer_take(*, offer: WaitlistOffer, now: datetime) -> TakeResult:
         if offer.state == WaitlistOffer.State.OFFERED:
             _decide(offer, WaitlistOffer.State.EXPIRED, now)
         return TakeResult(offer, TakeOutcome.EXPIRED)
-    entry = offer.entry
     if entry.closed_at is not None:
         _decide(offer, WaitlistOffer.State.EXPIRED, now)
         return TakeResult(offer, TakeOutcome.CLOSED)

@@ -101,6 +101,8 @@ def test_the_desk_offers_a_freed_slot_by_email(client, front_desk):
         {"freed": "", "room": "9" * 30},
         {"starts_at": "2026-13-45T15:00:00+00:00"},
         {"starts_at": "2026-12-01T15:00:00+00:00\r\nX: y", "page": "1\r\nX: y"},
+        {"starts_at": "9999-12-31T23:30:00+00:00"},  # its end overflowed: a 500
+        {"starts_at": "0001-01-01T00:00:00+05:00"},
     ],
 )
 def test_a_garbled_offer_is_a_message_and_offers_nothing(client, front_desk, changes):

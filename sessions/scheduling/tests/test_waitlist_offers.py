@@ -24,6 +24,7 @@ from sessions.scheduling.tests.waitlist_offer_setup import (
 from sessions.scheduling.waitlist import (
     OFFER_LIFETIME,
     TakeOutcome,
+    waitlist_close,
     waitlist_offer_make,
     waitlist_offer_take,
 )
@@ -281,3 +282,15 @@ def test_a_client_whose_alert_needs_acknowledging_is_booked_by_the_desk_instead(
     assert waitlist_matches(slot=scene.slot, now=NOW) == [entry]  # bookable
     with pytest.raises(ValidationError, match="the desk acknowledges when booking"):
         _offer(scene, entry)
+
+
+def test_an_offer_email_for_a_client_who_left_the_waitlist_is_not_sent():
+    scene = freed_tuesday()
+    entry = scene.wait(ClientFactory())
+    _offer(scene, entry)
+    waitlist_close(entry=entry, now=NOW)
+    row = OutboundMessage.objects.get(kind=Kind.WAITLIST_OFFER)
+    assert message_verdict(row, NOW) == (
+        "cancelled",
+        "the client is no longer on the waitlist",
+    )

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from clients.models import Client
 from massageclinic.clock import local_today
 from massageclinic.models import Location, Room
+from massageclinic.validators import EARLIEST_DATE, LATEST_DATE
 from sessions.access import require_booking_rights
 from sessions.models import Appointment, Place, WaitlistEntry
 from sessions.scheduling.openings import FreeSlot
@@ -212,6 +213,8 @@ def _posted_slot(data) -> FreeSlot | None:
     )
     if starts_at is None or starts_at.tzinfo is None:
         return None
+    if not EARLIEST_DATE < starts_at.date() < LATEST_DATE:
+        return None  # a date no visit has (and 9999-12-31 overflows its end)
     if therapist_id is None or location_id is None:
         return None
     therapist = Therapist.objects.select_related("user").filter(pk=therapist_id).first()
