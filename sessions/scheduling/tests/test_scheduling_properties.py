@@ -126,17 +126,21 @@ def _build(spec: dict) -> dict:
             Training.objects.create(therapist=therapist, modality=modality("swedish"))
         for offset, (hour, length) in t["hours"]:
             weekday = (first_day + timedelta(days=offset)).weekday()
-            WorkingHours.objects.get_or_create(
-                therapist=therapist,
-                weekday=weekday,
-                starts_at=time(hour),
-                defaults={
-                    "location": location,
-                    "ends_at": time(
-                        min(hour + length, 23), 59 if hour + length > 23 else 0
-                    ),
-                },
-            )
+            try:
+                with transaction.atomic():
+                    WorkingHours.objects.get_or_create(
+                        therapist=therapist,
+                        weekday=weekday,
+                        starts_at=time(hour),
+                        defaults={
+                            "location": location,
+                            "ends_at": time(
+                                min(hour + length, 23), 59 if hour + length > 23 else 0
+                            ),
+                        },
+                    )
+            except IntegrityError:
+                pass  # the database refuses overlapping blocks: this one is not there
         for start, quarters in t["off"]:
             off_from = day_start + start * STEP
             TimeOff.objects.create(

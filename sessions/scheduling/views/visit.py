@@ -254,7 +254,8 @@ def visit_status(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_appointment_for_user(request, pk)
     if not can_change_status(request.user, visit):
         raise PermissionDenied("You may change the status of your own visits only.")
-    back = back_to(request, reverse("sessions:visit", args=[pk]))
+    visit_page = reverse("sessions:visit", args=[pk])
+    back = back_to(request, visit_page)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, "That status is not one a visit can be given here.")
@@ -265,6 +266,8 @@ def visit_status(request: HttpRequest, pk: int) -> HttpResponse:
         # No silent check-in: the check-in page asks the health questions first.
         messages.error(request, problem)
         check_in = reverse("sessions:visit_check_in", args=[pk])
+        if back == visit_page:  # the check-in page returns to the visit anyway
+            return redirect(check_in)
         return redirect(f"{check_in}?{urlencode({'next': back})}")
     try:
         appointment_set_status(
