@@ -263,6 +263,9 @@ def _freed_time_taken_from_the_email(page, screenshot, day, browser, live_server
     freed = wanda.get_by_role("listitem").filter(has_text="Freed")
     freed.get_by_role("button", name=re.compile("Offer to client")).click()
     expect(page.get_by_text(re.compile("Offered .* to Wanda Waits"))).to_be_visible()
+    # Her next openings too, searched when asked (htmx, in place).
+    page.get_by_role("link", name="Show the next openings for Wanda").click()
+    expect(wanda.get_by_text("Opening").first).to_be_visible()
     screenshot("desk-day-7-waitlist-offered")
     phone = browser.new_context(base_url=live_server.url, viewport=PHONE)
     try:

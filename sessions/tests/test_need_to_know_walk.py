@@ -184,6 +184,9 @@ RULES: dict[str, Rule] = {
     "sessions:waitlist": Rule(DESK_AND_MANAGER, NO_HEALTH_TEXT),
     "sessions:waitlist_remove": Rule(NOBODY),
     "sessions:waitlist_offer": Rule(NOBODY),
+    # The walk's world has no waitlist entry: a 404 for all (the desk's and the
+    # manager's only: test_waitlist_matches_page).
+    "sessions:waitlist_entry_openings": Rule(NOBODY),
     "sessions:notes_to_sign": Rule(THERAPISTS_AND_MANAGER),
     # Schedules (issue 13): the desk reads, a therapist their own, the manager all
     "sessions:schedules": Rule(STAFF, NO_HEALTH_TEXT),

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from clients.models import Client
 from massageclinic.clock import local_today
@@ -300,8 +300,38 @@ def _waitlist_url() -> str:
     return reverse("sessions:waitlist")
 
 
+@require_GET
+def waitlist_entry_openings(request: HttpRequest, pk: int) -> HttpResponse:
+    """One waiting client's times with the next openings searched: the list's
+    partial for htmx, a page of its own without JavaScript."""
+    require_booking_rights(request.user)
+    entry = get_object_or_404(
+        WaitlistEntry.objects.select_related(
+            "client", "modality", "therapist__user", "location"
+        ),
+        pk=pk,
+        closed_at__isnull=True,
+    )
+    matches = entry_matches([entry], now=timezone.now(), openings=True)[entry.pk]
+    page = str(request.GET.get("page", ""))
+    context = {
+        "entry": entry,
+        "matches": matches,
+        "page_number": page if page.isdecimal() and len(page) < 6 else 1,
+        "searched": True,
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "sessions/_waitlist_matches.html", context)
+    return render(request, "sessions/waitlist_entry_openings.html", context)
+
+
 urlpatterns = [
     path("waitlist/", waitlist, name="waitlist"),
+    path(
+        "waitlist/<int:pk>/openings/",
+        waitlist_entry_openings,
+        name="waitlist_entry_openings",
+    ),
     path("waitlist/<int:pk>/remove/", waitlist_remove, name="waitlist_remove"),
     path("waitlist/<int:pk>/offer/", waitlist_offer, name="waitlist_offer"),
     *waitlist_links.urlpatterns,

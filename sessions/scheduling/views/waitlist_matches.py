@@ -1,11 +1,11 @@
 """What the waitlist page offers each waiting client: freed slots and next openings.
 
 Freed slots are cancelled visits still ahead whose time nobody has taken; which
-entries fit one is the one matcher (`openings.waitlist_matches`). Next openings are
-the one search (`openings.find_openings`) with the entry's wishes and client, so a
-client booking would refuse (for safety, or busy then) is offered nothing. Both are
-worked out only for the entries of the page shown, so the page's cost stays that of
-one page whatever the length of the list.
+entries fit one is the one matcher (`openings.waitlist_matches`), worked out for the
+entries of the page shown. Next openings are the one search (`openings.find_openings`)
+with the entry's wishes and client, so a client booking would refuse (for safety, or
+busy then) is offered nothing; a search costs tens of milliseconds at a busy
+practice's size, so each entry's is run only when the desk asks for it.
 """
 
 from __future__ import annotations
@@ -133,9 +133,11 @@ def _openings(entry: WaitlistEntry, now: datetime, wanted: int) -> list[FreeSlot
 
 
 def entry_matches(
-    entries: list[WaitlistEntry], *, now: datetime
+    entries: list[WaitlistEntry], *, now: datetime, openings: bool = False
 ) -> dict[int, list[Match]]:
-    """For each entry (by id): its freed slots first, then its next openings."""
+    """For each entry (by id): its freed slots first, then (`openings`) its next
+    openings. The list page asks for the freed slots only; one entry's openings are
+    a search of their own, loaded when the desk asks (`waitlist_entry_openings`)."""
     if not entries:
         return {}
     found: dict[int, list[Match]] = {e.pk: [] for e in entries}
@@ -144,7 +146,7 @@ def entry_matches(
         for entry in waitlist_matches(slot=slot, now=now, among=entries):
             if len(found[entry.pk]) < PER_ENTRY:
                 found[entry.pk].append(Match(entry, slot, freed=True))
-    for entry in entries:
+    for entry in entries if openings else []:
         taken = {m.slot.starts_at for m in found[entry.pk]}
         for slot in _openings(entry, now, PER_ENTRY - len(found[entry.pk])):
             if slot.starts_at not in taken:
