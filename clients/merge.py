@@ -4,10 +4,12 @@ Every row pointing at the duplicate moves to the kept record. The rows are found
 generically from `Client._meta.related_objects`, so visits, plans, messages and the
 waitlist (the sessions app's, above this one in the app chain) move without this
 module importing them, and a model added later moves too. What the database would
-refuse (two overlapping visits, two intake version 1s, two one-to-one rows) is found
-first and explained in a sentence, with nothing changed; a lost race ends in the
-same sentence. The merge records exactly which rows moved, so that until a manager
-confirms it, undoing moves exactly those back and restores the duplicate.
+refuse (two overlapping visits, two one-to-one rows) is found first and explained in
+a sentence, with nothing changed; a lost race ends in the same sentence. The two
+records' medical histories become one list, numbered by the date each was submitted
+(both usually have a version 1). The merge records exactly which rows moved and the
+histories' old numbers, so that until a manager confirms it, undoing moves exactly
+those back, numbered as they were, and restores the duplicate.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from django.contrib.auth.models import User
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 
-from clients.models import Client, ClientMerge
+from clients.models import Client, ClientMerge, MedicalHistory
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.clock import location_zone
 from massageclinic.models import AuditEvent
@@ -68,6 +70,9 @@ def _relations() -> Iterator[models.ForeignKey]:
             yield rel.field
 
 
+_HISTORY_KEY = "clients.MedicalHistory.client"
+
+
 def _key(fk: models.ForeignKey) -> str:
     return f"{fk.model._meta.label}.{fk.name}"
 
@@ -89,6 +94,7 @@ class MergePreview:
     duplicate: Client
     kinds: list[MovingKind]
     conflicts: list[str]
+    histories: str = ""  # what happens to the two records' medical histories
 
     @property
     def total(self) -> int:
@@ -134,7 +140,13 @@ def client_merge_preview(*, kept: Client, duplicate: Client) -> MergePreview:
             kinds.extend(_rows_along(fk, pks))
     if not problems:
         problems = _conflicts(kept, duplicate)
-    return MergePreview(kept=kept, duplicate=duplicate, kinds=kinds, conflicts=problems)
+    return MergePreview(
+        kept=kept,
+        duplicate=duplicate,
+        kinds=kinds,
+        conflicts=problems,
+        histories=histories_combined_sentence(kept, duplicate),
+    )
 
 
 def live_merge_of(client: Client) -> ClientMerge | None:
@@ -181,6 +193,88 @@ def _refusals(kept: Client, duplicate: Client) -> list[str]:
     return problems
 
 
+# --- Medical histories: one list, numbered by date ---------------------------------
+
+# Unique constraints the merge satisfies itself, by renumbering.
+RENUMBERED_BY_MERGE = {"history_version_unique"}
+# Versions are moved out of the way (above any real number) while they are renumbered,
+# because PostgreSQL checks the unique (client, version) row by row.
+PARKED = 1_000_000
+
+
+def _histories_of(*clients: Client) -> list[tuple[int, int, int, datetime]]:
+    """(pk, client pk, version, submitted_at), oldest submission first."""
+    return list(
+        MedicalHistory.objects.filter(client__in=clients)
+        .order_by("submitted_at", "pk")
+        .values_list("pk", "client_id", "version", "submitted_at")
+    )
+
+
+def histories_combined_sentence(kept: Client, duplicate: Client) -> str:
+    """What the merge does to the histories, when both records have some."""
+    rows = _histories_of(kept, duplicate)
+    owners = {client_id for _, client_id, _, _ in rows}
+    if owners != {kept.pk, duplicate.pk}:
+        return ""
+    newest_owner = kept if rows[-1][1] == kept.pk else duplicate
+    return (
+        f"Both records have a medical history ({kept.full_name}: "
+        f"{sum(1 for r in rows if r[1] == kept.pk)}, {duplicate.full_name}: "
+        f"{sum(1 for r in rows if r[1] == duplicate.pk)} versions). They become one "
+        f"list of {len(rows)} versions, numbered by the date each was submitted; the "
+        f"newest, submitted {_when(rows[-1][3])} on {newest_owner.full_name}'s record, "
+        "is the current history. The safety flags of both records stay active: a "
+        "therapist should read them together after the merge."
+    )
+
+
+def _histories_combined(kept: Client, duplicate: Client) -> dict[str, int]:
+    """Park both records' histories before the move; {pk: version} as they were.
+
+    Empty, and nothing parked, unless both records have histories.
+    """
+    rows = _histories_of(kept, duplicate)
+    if {client_id for _, client_id, _, _ in rows} != {kept.pk, duplicate.pk}:
+        return {}
+    # Each parked at its own number: both records' version 1 must not meet.
+    _number_histories({pk: PARKED + n for n, (pk, *_) in enumerate(rows, start=1)})
+    return {str(pk): version for pk, _, version, _ in rows}
+
+
+def _number_histories(numbers: dict[int, int]) -> None:
+    if numbers:
+        MedicalHistory.objects.filter(pk__in=numbers).update(
+            version=Case(
+                *(When(pk=pk, then=Value(n)) for pk, n in numbers.items()),
+                default=F("version"),
+                output_field=models.PositiveIntegerField(),
+            )
+        )
+
+
+def _number_by_date(client: Client) -> None:
+    """Number a client's (parked) histories 1..n in the order they were submitted."""
+    rows = _histories_of(client)
+    _number_histories({pk: n for n, (pk, *_) in enumerate(rows, start=1)})
+
+
+def _histories_restored(merge: ClientMerge, kept: Client) -> None:
+    """Give the histories the merge renumbered their old numbers back.
+
+    Called with the kept record's histories parked and the duplicate's moved back;
+    a history written on the kept record since the merge follows its old ones.
+    """
+    old = {int(pk): version for pk, version in merge.history_versions.items()}
+    _number_histories(old)
+    kept_last = max(
+        (v for pk, v in old.items() if pk not in merge.moved.get(_HISTORY_KEY, [])),
+        default=0,
+    )
+    since = [pk for pk, *_ in _histories_of(kept) if pk not in old]
+    _number_histories({pk: kept_last + n for n, pk in enumerate(since, start=1)})
+
+
 # --- Conflicts the database would refuse -----------------------------------------
 
 
@@ -207,6 +301,8 @@ def _conflicts(kept: Client, duplicate: Client) -> list[str]:
                 )
             continue
         for constraint in model._meta.constraints:
+            if constraint.name in RENUMBERED_BY_MERGE:
+                continue
             if isinstance(constraint, models.UniqueConstraint) and constraint.fields:
                 problems.extend(
                     _unique_conflicts(fk, constraint, kept, duplicate, kind)
@@ -247,10 +343,6 @@ def _unique_conflicts(
         f"Both records have {kind} with the same {names} ({values}), and one record "
         f"cannot hold two: {duplicate.full_name}'s would clash with "
         f"{kept.full_name}'s. Merging such records needs the clinic's data team."
-        if fk.model._meta.label != "clients.MedicalHistory"
-        else f"Both records have intake / history version {values}; one chart "
-        "cannot hold two versions with the same number, so these records cannot "
-        "be merged here."
     ]
 
 
@@ -359,18 +451,22 @@ def client_merge(
     moved: dict[str, list[int]] = {}
     try:
         with transaction.atomic():
+            history_versions = _histories_combined(kept, duplicate)
             for fk in _relations():
                 rows = fk.model._base_manager.filter(**{fk.name: duplicate})
                 pks = list(rows.values_list("pk", flat=True))
                 if pks:
                     fk.model._base_manager.filter(pk__in=pks).update(**{fk.name: kept})
                     moved[_key(fk)] = pks
+            if history_versions:
+                _number_by_date(kept)
     except IntegrityError as error:
         raise ValidationError(_integrity_sentence(error)) from error
     merge = ClientMerge.objects.create(
         kept=kept,
         duplicate=duplicate,
         moved=moved,
+        history_versions=history_versions,
         duplicate_archived_at=duplicate.archived_at,
         merged_by=by,
         merged_at=now,
@@ -379,9 +475,14 @@ def client_merge(
         duplicate.archived_at = now
         duplicate.save(update_fields=["archived_at", "updated_at"])
     total = sum(len(pks) for pks in moved.values())
+    renumbered = (
+        f"; {len(history_versions)} medical history versions numbered by date"
+        if history_versions
+        else ""
+    )
     summary = (
-        f"Merged client #{duplicate.pk} into #{kept.pk} ({total} rows moved; "
-        "can be undone until confirmed)"
+        f"Merged client #{duplicate.pk} into #{kept.pk} ({total} rows moved"
+        f"{renumbered}; can be undone until confirmed)"
     )
     audit_record(
         context, AuditEvent.Action.CHANGE, merge, client_id=kept.pk, summary=summary
@@ -414,9 +515,14 @@ def client_merge_undo(
     merge = _locked_merge(merge)
     locked = _locked_pair(merge.kept, merge.duplicate)
     duplicate = locked[merge.duplicate_id]
+    kept = locked[merge.kept_id]
     by_key = {_key(fk): fk for fk in _relations()}
     try:
         with transaction.atomic():
+            if merge.history_versions:
+                MedicalHistory.objects.filter(client=kept).update(
+                    version=F("version") + PARKED
+                )
             for key, pks in merge.moved.items():
                 fk = by_key.get(key)
                 if fk is None:  # the model is gone: its rows went with it
@@ -424,6 +530,8 @@ def client_merge_undo(
                 fk.model._base_manager.filter(
                     pk__in=pks, **{fk.name: merge.kept_id}
                 ).update(**{fk.name: duplicate})
+            if merge.history_versions:
+                _histories_restored(merge, kept)
     except IntegrityError as error:
         raise ValidationError(_integrity_sentence(error)) from error
     duplicate.archived_at = merge.duplicate_archived_at

@@ -752,6 +752,7 @@ class ClientMerge(models.Model):
     Until a manager confirms it, undoing moves exactly the rows listed in `moved`
     back and restores the duplicate as it was. `moved` maps "app_label.Model.field"
     to the primary keys of the rows whose `field` pointed at the duplicate.
+    `history_versions` keeps the medical histories' numbers from before the merge.
     """
 
     class Status(models.TextChoices):
@@ -762,6 +763,12 @@ class ClientMerge(models.Model):
     kept = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
     duplicate = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
     moved = models.JSONField(default=dict, blank=True)
+    history_versions = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The version each medical history had before the merge numbered "
+        "both records' histories by date (history pk -> version), for undo.",
+    )
     duplicate_archived_at = models.DateTimeField(
         null=True,
         blank=True,

@@ -173,3 +173,21 @@ def test_undo_and_confirm_are_for_the_manager_only(client, front_desk, manager, 
     assert merge.status == ClientMerge.Status.CONFIRMED
     chart = client.get(reverse("clients:detail", args=[kept.pk])).content.decode()
     assert "Undo the merge" not in chart
+
+
+def test_both_records_with_histories_merge_and_the_page_says_so(client, manager, pair):
+    from clients.tests.test_merge import _history
+
+    kept, duplicate = pair
+    _history(kept, submitted_at=datetime(2025, 5, 1, 14, tzinfo=UTC))
+    _history(duplicate, submitted_at=datetime(2026, 2, 1, 14, tzinfo=UTC))
+    client.force_login(manager)
+    url = reverse("clients:merge", args=[kept.pk])
+    page = client.get(url, {"duplicate": duplicate.pk}).content.decode()
+    assert "cannot be merged yet" not in page
+    assert "one list of 2 versions" in page
+    response = client.post(url, {"duplicate": duplicate.pk}, follow=True)
+    page = response.content.decode()
+    assert "numbered by date" in page and "combined safety flags" in page
+    assert [h.version for h in kept.histories.order_by("submitted_at")] == [1, 2]
+    assert kept.histories.order_by("-version").first().submitted_at.year == 2026

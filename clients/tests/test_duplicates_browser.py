@@ -4,13 +4,14 @@ duplicate into a chart, sees it there, and undoes it."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from playwright.sync_api import expect
 
 from clients.models import Client, ClientMerge
 from clients.tests.factories import ClientFactory
+from clients.tests.test_merge import _history
 from massageclinic.tests.signing_in import sign_in_through_the_page
 from sessions.tests.factories import visit_with_note
 
@@ -63,6 +64,9 @@ def test_a_manager_merges_a_duplicate_and_undoes_it(page, screenshot, manager):
     kept = ClientFactory(first_name="Robert", last_name="Miller", date_of_birth=BORN)
     duplicate = ClientFactory(first_name="Bob", last_name="Miller", date_of_birth=BORN)
     visit = visit_with_note(client=duplicate)
+    # Both have an intake version 1: the merge numbers them by date.
+    _history(kept, submitted_at=datetime(2025, 4, 2, 15, tzinfo=UTC))
+    newest = _history(duplicate, submitted_at=datetime(2026, 1, 12, 15, tzinfo=UTC))
     sign_in_through_the_page(page, "manager")
     page.goto(f"/clients/{kept.pk}/")
     page.get_by_role("link", name="Merge a duplicate record").click()
@@ -71,14 +75,20 @@ def test_a_manager_merges_a_duplicate_and_undoes_it(page, screenshot, manager):
     table = page.get_by_role("table", name="Rows that move")
     expect(table).to_contain_text("Visits")
     expect(table).to_contain_text("Notes")
+    expect(page.get_by_role("note")).to_contain_text("one list of 2 versions")
     screenshot("merge-1-preview")
     page.get_by_role("button", name=re.compile("Merge #")).click()
+    expect(
+        page.get_by_text("a therapist should read the combined safety")
+    ).to_be_visible()
 
     notice = page.get_by_role("status").filter(has_text="was merged into this one")
     expect(notice).to_be_visible()
     screenshot("merge-2-chart-after-merge")
     visit.refresh_from_db()
     assert visit.client_id == kept.pk
+    newest.refresh_from_db()
+    assert (newest.client_id, newest.version) == (kept.pk, 2)
 
     page.goto(f"/clients/{duplicate.pk}/")
     expect(page.get_by_text("This record was merged into")).to_be_visible()
@@ -90,6 +100,8 @@ def test_a_manager_merges_a_duplicate_and_undoes_it(page, screenshot, manager):
     visit.refresh_from_db()
     assert visit.client_id == duplicate.pk
     assert ClientMerge.objects.get().status == ClientMerge.Status.UNDONE
+    newest.refresh_from_db()
+    assert (newest.client_id, newest.version) == (duplicate.pk, 1)
 
 
 def test_a_conflict_is_explained_on_the_merge_page(page, screenshot, manager):

@@ -6,6 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from clients.merge import (
     client_merge,
@@ -25,11 +28,11 @@ NOW = datetime(2026, 3, 20, 12, tzinfo=UTC)
 CTX = AuditContext(user=None, path="test")
 
 
-def _history(client, version=1):
+def _history(client, version=1, submitted_at=NOW):
     return MedicalHistory.objects.create(
         client=client,
         version=version,
-        submitted_at=NOW,
+        submitted_at=submitted_at,
         chief_complaint="Low back pain",
         consent_name=client.full_name,
         consent_signed_at=NOW,
@@ -150,12 +153,98 @@ def test_a_cancelled_visit_at_the_same_time_is_no_conflict(pair, manager):
     assert client_merge_preview(kept=kept, duplicate=duplicate).conflicts == []
 
 
-def test_two_intake_version_ones_are_a_conflict(pair, manager):
+def _versions(client):
+    return list(
+        client.histories.order_by("version").values_list("version", "submitted_at")
+    )
+
+
+def test_two_intake_version_ones_become_one_list_numbered_by_date(pair, manager):
     kept, duplicate = pair
-    _history(kept)
-    _history(duplicate)
-    with pytest.raises(ValidationError, match="version 1"):
-        client_merge(kept=kept, duplicate=duplicate, by=manager, now=NOW, context=CTX)
+    first = _history(duplicate, submitted_at=NOW - timedelta(days=300))
+    second = _history(kept, submitted_at=NOW - timedelta(days=30))
+    third = _history(kept, version=2, submitted_at=NOW - timedelta(days=2))
+    preview = client_merge_preview(kept=kept, duplicate=duplicate)
+    assert preview.conflicts == []
+    assert "one list of 3 versions" in preview.histories
+    assert "Robert Miller's record" in preview.histories  # the newest is the kept's
+    merge = client_merge(
+        kept=kept, duplicate=duplicate, by=manager, now=NOW, context=CTX
+    )
+    numbers = dict(MedicalHistory.objects.values_list("pk", "version"))
+    assert [numbers[h.pk] for h in (first, second, third)] == [1, 2, 3]
+    assert set(kept.histories.values_list("pk", flat=True)) == {
+        first.pk,
+        second.pk,
+        third.pk,
+    }
+    assert kept.histories.order_by("-version").first() == third  # the current one
+    assert merge.history_versions == {
+        str(first.pk): 1,
+        str(second.pk): 1,
+        str(third.pk): 2,
+    }
+    assert AuditEvent.objects.filter(
+        summary__contains="3 medical history versions numbered by date"
+    ).exists()
+
+
+def test_undo_gives_each_history_its_old_number_back(pair, manager):
+    kept, duplicate = pair
+    theirs = _history(duplicate, submitted_at=NOW - timedelta(days=1))
+    own = _history(kept, submitted_at=NOW - timedelta(days=9))
+    merge = client_merge(
+        kept=kept, duplicate=duplicate, by=manager, now=NOW, context=CTX
+    )
+    since = _history(kept, version=3, submitted_at=NOW + timedelta(days=1))
+    client_merge_undo(merge=merge, by=manager, now=NOW, context=CTX)
+    assert _versions(duplicate) == [(1, theirs.submitted_at)]
+    assert _versions(kept) == [(1, own.submitted_at), (2, since.submitted_at)]
+
+
+def test_one_side_with_histories_keeps_its_numbers(pair, manager):
+    kept, duplicate = pair
+    _history(duplicate, submitted_at=NOW - timedelta(days=5))
+    _history(duplicate, version=2, submitted_at=NOW - timedelta(days=50))
+    assert client_merge_preview(kept=kept, duplicate=duplicate).histories == ""
+    merge = client_merge(
+        kept=kept, duplicate=duplicate, by=manager, now=NOW, context=CTX
+    )
+    assert merge.history_versions == {}
+    assert [v for v, _ in _versions(kept)] == [1, 2]
+
+
+when = st.integers(min_value=-400, max_value=0).map(lambda d: NOW + timedelta(days=d))
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    kept_dates=st.lists(when, max_size=4),
+    duplicate_dates=st.lists(when, max_size=4),
+)
+def test_merge_numbers_histories_by_date_and_undo_restores_them(
+    manager, kept_dates, duplicate_dates
+):
+    with transaction.atomic():
+        kept, duplicate = ClientFactory(), ClientFactory()
+        for client, dates in ((kept, kept_dates), (duplicate, duplicate_dates)):
+            # As the intake numbers them: each record's later submissions higher.
+            for version, at in enumerate(sorted(dates), start=1):
+                _history(client, version=version, submitted_at=at)
+        before = {c.pk: _versions(c) for c in (kept, duplicate)}
+        merge = client_merge(
+            kept=kept, duplicate=duplicate, by=manager, now=NOW, context=CTX
+        )
+        merged = _versions(kept)
+        assert [v for v, _ in merged] == list(range(1, len(merged) + 1))
+        assert [at for _, at in merged] == sorted(kept_dates + duplicate_dates)
+        client_merge_undo(merge=merge, by=manager, now=NOW, context=CTX)
+        assert {c.pk: _versions(c) for c in (kept, duplicate)} == before
+        transaction.set_rollback(True)
 
 
 def test_a_lost_race_is_reported_as_a_sentence(pair, manager, monkeypatch):

@@ -78,7 +78,13 @@ def client_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request,
             f"Merged record #{duplicate.pk} into {kept.full_name}'s. "
-            "You can undo it on this page until you confirm it.",
+            + (
+                "Their medical histories are one list now, numbered by date: a "
+                "therapist should read the combined safety flags. "
+                if merge.history_versions
+                else ""
+            )
+            + "You can undo it on this page until you confirm it.",
         )
         return redirect("clients:detail", merge.kept_id)
     context = _context(kept, duplicate, preview, problem=problem)
