@@ -101,6 +101,13 @@ def _unknown(fields: dict[str, Any]) -> None:
         raise ValueError(f"Not editable on a client: {', '.join(sorted(unknown))}")
 
 
+def client_check(*, today: date, **fields: Any) -> None:
+    """The rules `client_create` applies, without saving: ValidationError naming
+    every field to fix (an import checks its rows with it before registering)."""
+    _unknown(fields)
+    _check(Client(**fields), today=today)
+
+
 @transaction.atomic
 def client_create(
     *,

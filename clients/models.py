@@ -811,3 +811,10 @@ class ClientMerge(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+
+# Models kept in their own modules, loaded with the app's models.
+from clients.imports.models import (  # noqa: E402, F401
+    ClientImport,
+    ClientImportRow,
+)

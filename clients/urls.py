@@ -4,6 +4,7 @@ from clients.views import (
     audit_log,
     chart,
     history_review,
+    imports,
     intake,
     merge,
     modification_plans,
@@ -20,4 +21,5 @@ urlpatterns = [
     *history_review.urlpatterns,
     *audit_log.urlpatterns,
     *merge.urlpatterns,
+    *imports.urlpatterns,
 ]
