@@ -517,6 +517,10 @@ def client_merge_undo(
     duplicate = locked[merge.duplicate_id]
     kept = locked[merge.kept_id]
     by_key = {_key(fk): fk for fk in _relations()}
+    # Restored before its rows come back: an archived record takes no visits (the
+    # database's trigger); archived again below if it was before the merge.
+    duplicate.archived_at = None
+    duplicate.save(update_fields=["archived_at", "updated_at"])
     try:
         with transaction.atomic():
             if merge.history_versions:

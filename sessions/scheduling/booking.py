@@ -1,8 +1,9 @@
 """Business rules for visits: book, reschedule, change status, cancel.
 
 Every service checks first, so the person gets a sentence they can act on, and then
-lets the database's exclusion constraints referee a race: the `IntegrityError` of the
-desk that lost becomes the same conflict message, never an error page.
+lets the database's constraints referee a race: the `IntegrityError` of the desk that
+lost becomes the same conflict message (`sessions.scheduling.refused`), never an
+error page.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from clients.models import Authorization, Client, Contraindication, Referral
 from clients.safety import flags_in_force, modality_safety, refusal_sentence
@@ -36,21 +37,14 @@ from sessions.scheduling.documented import (
     documented_visit_problem,
 )
 from sessions.scheduling.paperwork import ClientPaperwork
+from sessions.scheduling.refused import insert_or_conflict, save_or_conflict
 from sessions.scheduling.rules import (
     ProposedVisit,
     ScheduleSnapshot,
-    conflict_message,
-    conflicting_visits,
     scheduling_problems,
 )
 from sessions.scheduling.safety_review import acknowledged_lines
 from therapists.models import Modality, Therapist
-
-OVERLAP_CONSTRAINTS = {
-    "appointment_no_therapist_overlap",
-    "appointment_no_room_overlap",
-    "appointment_no_client_overlap",
-}
 
 
 class BookingNeedsConfirmation(ValidationError):
@@ -116,61 +110,6 @@ def _check_safety(
             refusal_sentence(verdict, flags=flags, therapist=visit.therapist)
         )
     return verdict.reasons
-
-
-def _conflict_error(
-    visits: Sequence[ProposedVisit],
-    exclude: list[int],
-    name_visit: Callable[[int, ProposedVisit], str] | None = None,
-) -> ValidationError:
-    """The sentence for a race lost to another desk (the database's exclusion
-    constraint refused the insert): who holds the time now, read afresh, prefixed
-    with `name_visit` of the visit when given (a series names its visit)."""
-    for index, visit in enumerate(visits):
-        conflicts = conflicting_visits(visit, exclude=exclude)
-        if conflicts:
-            prefix = f"{name_visit(index, visit)}: " if name_visit else ""
-            return ValidationError(
-                [
-                    prefix + conflict_message(kind, other, visit)
-                    for kind, other in conflicts
-                ]
-            )
-    return ValidationError(
-        "Someone booked this time a moment ago. Choose another time."
-    )
-
-
-def _overlap_refused(error: IntegrityError) -> bool:
-    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", "")
-    return constraint in OVERLAP_CONSTRAINTS
-
-
-def _save_or_conflict(appointment: Appointment, visit: ProposedVisit) -> None:
-    """Save; a lost race with another desk becomes the usual conflict sentence."""
-    try:
-        with transaction.atomic():
-            appointment.save()
-    except IntegrityError as error:
-        if not _overlap_refused(error):
-            raise
-        exclude = [appointment.pk] if appointment.pk else []
-        raise _conflict_error([visit], exclude) from None
-
-
-def _insert_or_conflict(
-    appointments: list[Appointment],
-    visits: Sequence[ProposedVisit],
-    name_visit: Callable[[int, ProposedVisit], str] | None = None,
-) -> None:
-    """Insert a batch in one statement; a lost race becomes the conflict sentence."""
-    try:
-        with transaction.atomic():
-            Appointment.objects.bulk_create(appointments)
-    except IntegrityError as error:
-        if not _overlap_refused(error):
-            raise
-        raise _conflict_error(visits, [], name_visit) from None
 
 
 def _confirmations_needed(
@@ -348,7 +287,7 @@ def visits_book(
         source.add(appointment)  # the batch's later visits are checked against it
         appointments.append(appointment)
         history.append((appointment, safety, warnings))
-    _insert_or_conflict(appointments, visits, name_visit)
+    insert_or_conflict(appointments, visits, name_visit)
     AppointmentEvent.objects.bulk_create(
         [
             event
@@ -486,7 +425,7 @@ def appointment_reschedule(
         appointment.status = (
             Appointment.Status.BOOKED
         )  # the client confirms the new time
-    _save_or_conflict(appointment, visit)
+    save_or_conflict(appointment, visit)
     after = _describe_slot(appointment)
     details: dict = {"from": before, "to": after}
     summary = f"Moved from {before} to {after}"

@@ -26,9 +26,9 @@ from sessions.scheduling.booking import (
     _check_safety,
     _raise_problems,
     _record,
-    _save_or_conflict,
 )
 from sessions.scheduling.documented import documented_visit_problem
+from sessions.scheduling.refused import save_or_conflict
 from sessions.scheduling.rules import ProposedVisit, scheduling_problems
 from sessions.scheduling.safety_review import (
     REVIEWED_STATUSES,
@@ -93,7 +93,7 @@ def appointment_change_technique(
     visit_row.modality = modality
     # What the desk acknowledged is now what the new technique asks.
     visit_row.safety_acknowledgement = "\n".join(safety)
-    _save_or_conflict(visit_row, visit)
+    save_or_conflict(visit_row, visit)
     _record(
         visit_row,
         kind=AppointmentEvent.Kind.RESCHEDULED,

@@ -109,7 +109,7 @@ def test_a_race_lost_at_insert_is_a_sentence_and_nothing_is_booked(monkeypatch):
 
     location, therapist, room = _setup("America/New_York")
     request = _request(location, therapist, room, _weekly(3))
-    real_insert = booking._insert_or_conflict
+    real_insert = booking.insert_or_conflict
 
     def other_desk_first(appointments, visits, name_visit=None):
         # Another connection's booking, committed before ours; here the same
@@ -127,7 +127,7 @@ def test_a_race_lost_at_insert_is_a_sentence_and_nothing_is_booked(monkeypatch):
         )
         real_insert(appointments, visits, name_visit)
 
-    monkeypatch.setattr(booking, "_insert_or_conflict", other_desk_first)
+    monkeypatch.setattr(booking, "insert_or_conflict", other_desk_first)
     with pytest.raises(ValidationError) as excinfo:
         series_book(
             proposed=request,
