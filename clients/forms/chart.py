@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row
 from django import forms
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from clients.client_services import EDITABLE_CLIENT_FIELDS
@@ -187,9 +188,14 @@ class ClientForm(forms.ModelForm):
         self.fields["preferred_location"].queryset = Location.objects.filter(
             Q(is_active=True) | Q(pk=self.instance.preferred_location_id)
         )
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.layout = Layout(
+
+    @cached_property
+    def helper(self) -> FormHelper:
+        """The page's layout, built when the page is drawn (an import checking
+        thousands of rows with this form never draws it)."""
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.layout = Layout(
             Fieldset(
                 _legend("Name and birth"),
                 Row(
@@ -245,6 +251,7 @@ class ClientForm(forms.ModelForm):
                 "preferences",
             ),
         )
+        return helper
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
