@@ -69,6 +69,51 @@ def test_new_client_page_registers_at_once_when_nobody_matches(client, front_des
     assert _new(client).status_code == 302
 
 
+def _edit(client, record, **fields):
+    data = {
+        "first_name": record.first_name,
+        "last_name": record.last_name,
+        "date_of_birth": record.date_of_birth.isoformat()
+        if record.date_of_birth
+        else "",
+        "phone": record.phone,
+        "email": record.email,
+        "email_reminders": "on",
+        **fields,
+    }
+    return client.post(reverse("clients:edit", args=[record.pk]), data)
+
+
+def test_an_edit_that_makes_the_record_look_like_another_is_shown_first(
+    client, front_desk, existing
+):
+    ann = ClientFactory(first_name="Ann", last_name="Ray", phone="518 555 0111")
+    client.force_login(front_desk)
+    response = _edit(client, ann, phone="(518) 555-0199")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "With these changes, this record looks like another client" in page
+    assert "Open this client" in page and "Use this client" not in page
+    assert "This is a different person: save the changes" in page
+    ann.refresh_from_db()
+    assert ann.phone == "518 555 0111"
+    response = _edit(client, ann, phone="(518) 555-0199", different_person="on")
+    assert response.status_code == 302
+    ann.refresh_from_db()
+    assert ann.phone == "(518) 555-0199"
+
+
+def test_an_edit_of_other_details_does_not_ask_again(client, front_desk, existing):
+    twin = ClientFactory(
+        first_name="Rob", last_name="Miller", date_of_birth=BORN, phone="518 555 0122"
+    )
+    client.force_login(front_desk)
+    # Already alike (a known pair, or kept apart on purpose): only the changed
+    # details of name, birth date, phone and email are compared.
+    assert _edit(client, twin, preferences="Quiet room").status_code == 302
+    assert _edit(client, twin, phone="518 555 0123").status_code == 200
+
+
 # --- Merge ---------------------------------------------------------------------------
 
 

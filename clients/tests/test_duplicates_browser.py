@@ -124,3 +124,21 @@ def test_a_conflict_is_explained_on_the_merge_page(page, screenshot, manager):
     expect(alert).to_contain_text("overlaps")
     expect(page.get_by_role("button", name=re.compile("Merge #"))).to_have_count(0)
     screenshot("merge-5-conflict")
+
+
+def test_an_edit_that_matches_another_record_is_shown_first(
+    page, screenshot, front_desk
+):
+    ClientFactory(first_name="Robert", last_name="Miller", phone="212 555 0142")
+    ann = ClientFactory(first_name="Ann", last_name="Ray", phone="518 555 0111")
+    sign_in_through_the_page(page, "frontdesk")
+    page.goto(f"/clients/{ann.pk}/edit/")
+    page.get_by_label("Phone", exact=True).fill("(212) 555-0142")
+    page.get_by_role("button", name="Save changes").click()
+    warning = page.get_by_role("alert").filter(has_text="this record looks like")
+    expect(warning).to_contain_text("Miller, Robert")
+    expect(warning).to_contain_text("same phone")
+    screenshot("edit-client-duplicate-warning")
+    page.get_by_label("This is a different person: save the changes").check()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Saved the details of Ann Ray.")).to_be_visible()

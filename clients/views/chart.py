@@ -204,20 +204,38 @@ def client_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+# What `client_duplicates` compares: changing one of these may make the record
+# look like another client's.
+IDENTIFYING_FIELDS = {"first_name", "last_name", "date_of_birth", "phone", "email"}
+
+
 @role_required(*DESK)
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a client's details; a change that makes the record look like another
+    client's shows that client first, and saving anyway needs "a different person"."""
     client = get_client_for_user(request, pk)
     form = ClientForm(request.POST or None, instance=client)
+    duplicates: list[DuplicateMatch] = []
     if request.method == "POST" and form.is_valid():
-        saved = _save_form(request, form, client)
-        if saved is not None:
-            messages.success(request, f"Saved the details of {saved.full_name}.")
-            return redirect("clients:detail", saved.pk)
+        identity_changed = IDENTIFYING_FIELDS & set(form.changed_data)
+        if identity_changed and not form.cleaned_data["different_person"]:
+            duplicates = client_duplicates(
+                **form.duplicate_fields(), exclude_pk=client.pk
+            )
+        if not duplicates:
+            saved = _save_form(request, form, client)
+            if saved is not None:
+                messages.success(request, f"Saved the details of {saved.full_name}.")
+                return redirect("clients:detail", saved.pk)
     if form.is_bound:
         # Validation copied the typed values onto the instance; the page's heading
         # shows the name as stored.
         client.refresh_from_db(fields=["first_name", "last_name", "preferred_name"])
-    return render(request, "clients/edit.html", {"form": form, "client": client})
+    return render(
+        request,
+        "clients/edit.html",
+        {"form": form, "client": client, "duplicates": duplicates},
+    )
 
 
 @require_POST
