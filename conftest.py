@@ -16,6 +16,39 @@ from therapists.tests.factories import TherapistFactory
 PASSWORD = "correct horse battery staple"
 
 
+# --- Parallel runs (pytest-xdist): each worker its own Redis database -------------
+#
+# pytest-django gives each worker its own test database (test_<name>_gw0, _gw1...).
+# Redis is shared, so each worker gets its own database number on it: the configured
+# one plus one plus the worker's number (REDIS_URL=redis://h:6379/8: gw0 uses 9, gw1
+# 10). It must be in the worker's environment before pytest-django reads the settings,
+# which happens before this file is imported there; so the controller puts it in as
+# soon as the worker's process exists, before pytest starts in it. A Celery worker
+# that a test starts inherits it.
+
+
+def redis_url_for_worker(url: str, worker: str) -> str:
+    """REDIS_URL for the xdist worker `gw<n>`: the configured database + 1 + n."""
+    index = int(worker.removeprefix("gw"))
+    base, _, query = url.partition("?")
+    head, _, db = base.rpartition("/")
+    if not db.isdigit() or "//" not in head:  # no database in the URL: it is 0
+        head, db = base.rstrip("/"), "0"
+    return f"{head}/{int(db) + 1 + index}" + (f"?{query}" if query else "")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_newgateway(gateway):
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return
+    channel = gateway.remote_exec(
+        "import os; os.environ['REDIS_URL'] = channel.receive()"
+    )
+    channel.send(redis_url_for_worker(url, gateway.id))
+    channel.waitclose()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _test_settings():
     """Serve static files straight from their sources, without collectstatic.

@@ -12,7 +12,8 @@ the next start finds the data where it was left.
 `test` first makes sure the browser tests have a Chromium: CHROMIUM_PATH when set
 (CI), else Debian's /usr/bin/chromium, else Playwright's own, installing that one
 when it is missing; if none can run it stops at once with one line saying what to
-install, instead of letting every browser test error.
+install, instead of letting every browser test error. Without ARGS it runs the whole
+suite in parallel (pytest-xdist, one worker per core); with ARGS, pytest as given.
 
 Only the standard library, those two packages and Playwright are used here, so this
 file runs before Django is configured.
@@ -356,6 +357,31 @@ def browser_for_tests() -> BrowserChoice:
         )
 
 
+# Parallel tests: `make test` without ARGS runs the suite in this many pytest-xdist
+# workers (one per core, at most MAX_TEST_WORKERS); with ARGS pytest runs as given,
+# serially unless they say `-n`.
+MAX_TEST_WORKERS = 4
+
+
+def parallel_workers(cpus: int | None) -> int:
+    """How many workers `make test` starts: one per core, between 1 and the maximum."""
+    return max(1, min(cpus or 1, MAX_TEST_WORKERS))
+
+
+def _parallel_args(pytest_args: list[str]) -> list[str]:
+    """No ARGS: the whole suite in parallel. ARGS: exactly what was asked.
+
+    `--dist load` hands out tests one by one in pytest-django's order: the tests in
+    a rolled-back transaction first, the transactional ones (browser tests, whose
+    flush empties every table) last, as in a serial run. `loadfile` and `loadscope`
+    would give a worker a whole file after another file's flush had removed the
+    reference data (modalities, safety rules) its tests read.
+    """
+    if pytest_args:
+        return pytest_args
+    return ["-n", str(parallel_workers(os.cpu_count())), "--dist", "load"]
+
+
 def test(pytest_args: list[str]) -> int:
     browser = browser_for_tests()
     if browser.problem:
@@ -370,7 +396,9 @@ def test(pytest_args: list[str]) -> int:
         env.setdefault("DJANGO_SSL_REDIRECT", "0")
         _manage(env, "makemigrations", "--check", "--dry-run")
         return subprocess.run(  # noqa: S603
-            [PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env
+            [PYTHON, "-m", "pytest", *_parallel_args(pytest_args)],
+            cwd=BASE_DIR,
+            env=env,
         ).returncode
 
 
