@@ -26,7 +26,8 @@ TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billi
 	sessions/today.py sessions/scheduling/views/back.py sessions/messaging/waitlist_offers.py \
 	sessions/access.py \
 	$(addprefix sessions/scheduling/,rules.py arrival.py move.py schedules.py series_prefill.py booking.py paperwork.py waitlist.py documented.py openings.py series.py \
-		calendar.py selectors.py visit_links.py safety_review.py technique.py screening.py) \
+		calendar.py selectors.py visit_links.py safety_review.py technique.py screening.py \
+		grid_html.py refused.py) \
 	$(addprefix sessions/treatment/,notes.py signature.py plans.py billing.py progress.py charts.py \
 		superbill.py note_selectors.py selectors.py) \
 	$(addprefix sessions/messaging/,outbox.py delivery.py selectors.py queue.py \

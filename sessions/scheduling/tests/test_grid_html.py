@@ -1,0 +1,76 @@
+"""The grid's rows written in Python are the markup the template wrote, escaping
+included, whatever the names, alerts and notes hold."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.template import Context, Template
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clients.safety import Alert
+from sessions.scheduling.calendar import Block, Cell, Grid, Row
+from sessions.scheduling.grid_html import grid_body_html
+
+# _grid.html's body loop as it was, before the rows were written in Python.
+TEMPLATE_ROWS = '  {% for row in grid.rows %}\n<tr data-q="{{ row.query }}"{% if row.hour %} class="hour"{% endif %}><th scope="row" class="time-col">{% if row.shown %}{{ row.label }}{% else %}<span class="visually-hidden">{{ row.label }}</span>{% endif %}</th>{% for block, cells in row.items %}{% if block %}\n<td rowspan="{{ block.rowspan }}" class="block status-{{ block.status }}"><a href="{{ block.url }}"><small>{{ block.time_label }}</small><strong>{{ block.client_name }}</strong><span>{{ block.technique }} · {{ block.where }}</span>{% if not grid_by_therapist %}<span>{{ block.therapist_name }}</span>{% endif %}<span class="visually-hidden">, {{ block.status_label }}</span></a>{% if block.has_notes %}{% for alert in block.shown_alerts %}<span class="alert-line{% if alert.blocks %} blocks"><i class="bi bi-slash-circle"{% else %}"><i class="bi bi-exclamation-triangle"{% endif %} aria-hidden="true"></i> {{ alert.headline }}</span>{% endfor %}{% for note in block.paperwork %}<span class="paperwork"><i class="bi bi-file-earmark-medical" aria-hidden="true"></i> {{ note }}</span>{% endfor %}{% endif %}</td>{% else %}{{ cells }}{% endif %}{% endfor %}</tr>\n  {% endfor %}\n'
+
+text = st.text(alphabet=st.sampled_from(list("Ab é<>&\"'·–:#%{}")), max_size=12)
+alerts = st.builds(
+    Alert,
+    flag=st.none(),
+    headline=text,
+    severity=st.just("regional"),
+    blocks=st.booleans(),
+    needs_recheck=st.booleans(),
+    cleared=st.booleans(),
+)
+blocks = st.builds(
+    Block,
+    visit=st.none(),
+    rows=st.integers(1, 8),
+    alerts=st.lists(alerts, max_size=3),
+    paperwork=st.lists(text, max_size=2),
+    status=st.sampled_from(["booked", "checked_in", "completed"]),
+    url=st.sampled_from(["/visits/12/", "/visits/7/"]),
+    time_label=text,
+    client_name=text,
+    technique=text,
+    where=text,
+    therapist_name=text,
+    status_label=text,
+)
+cells = st.one_of(
+    st.builds(
+        Cell,
+        starts_at=st.just(datetime(2026, 11, 30, 14, tzinfo=UTC)),
+        kind=st.sampled_from(["free", "past", "off"]),
+    ),
+    st.builds(
+        Cell,
+        starts_at=st.just(datetime(2026, 11, 30, 14, tzinfo=UTC)),
+        kind=st.just("block"),
+        block=blocks,
+    ),
+)
+rows = st.builds(
+    Row,
+    moment=st.just(datetime(2026, 11, 30, 14, tzinfo=UTC)),
+    label=text,
+    shown=st.booleans(),
+    hour=st.booleans(),
+    fold=st.just(0),
+    query=text,
+    cells=st.lists(cells, max_size=5),
+)
+
+
+@settings(max_examples=300, deadline=timedelta(seconds=2))
+@given(grid_rows=st.lists(rows, max_size=4), by_therapist=st.booleans())
+def test_the_rows_are_the_templates_markup(grid_rows, by_therapist):
+    grid = Grid(location=None, times=[], columns=[], cancelled=[], rows=grid_rows)
+    expected = Template(TEMPLATE_ROWS).render(
+        Context({"grid": grid, "grid_by_therapist": by_therapist})
+    )
+    assert "  " + grid_body_html(grid, by_therapist=by_therapist) + "\n" == expected
