@@ -131,6 +131,8 @@ def test_choices_are_saved_and_a_row_with_problems_is_refused(client, checked):
     assert (jane.decision, bob.decision) == ("skip", "register")
     response = client.post(url, {"shown": [sam.pk], "register": [sam.pk]}, follow=True)
     assert "Row 4 has problems to fix in the file first" in response.content.decode()
+    odd = client.post(url, {"shown": [], "back_query": "show=x\r\nSet-Cookie: a=b"})
+    assert odd.url == reverse("clients:import", args=[checked.pk])
 
 
 def test_start_registers_in_a_worker_and_the_page_shows_what_was_done(

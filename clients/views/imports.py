@@ -8,12 +8,13 @@ Refresh link).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -160,9 +161,15 @@ def client_import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _back(request: HttpRequest, pk: int) -> str:
-    query = request.POST.get("back_query", "")
+    """The review page the choices were made on: its filter and page, rebuilt from
+    known values only."""
+    query = QueryDict(request.POST.get("back_query", ""))
+    show = query.get("show", "all")
+    page = query.get("page", "1")
     url = reverse("clients:import", args=[pk])
-    return f"{url}?{query}" if query and "\n" not in query else url
+    if show not in SHOWN or not page.isdecimal() or len(page) > 6:
+        return url
+    return f"{url}?{urlencode({'show': show, 'page': page})}"
 
 
 def _pks(values: list[str]) -> list[int]:
