@@ -231,13 +231,14 @@ def _history_create(
     The intake's flags follow the new version (`flags_follow_history`), each change
     audited in the same transaction as the version itself.
     """
-    if client.is_archived:
+    values = _history_values(data, client_today(client, now))
+    # Lock the client row: two submissions at once must not both become version N,
+    # and one racing a merge waits for it. Archived is read on the locked row.
+    locked = Client.objects.select_for_update().filter(pk=client.pk).get()
+    if locked.is_archived:
         raise ValidationError(
             "This client is archived; restore them before recording a new history."
         )
-    values = _history_values(data, client_today(client, now))
-    # Lock the client row: two submissions at once must not both become version N.
-    Client.objects.select_for_update().filter(pk=client.pk).get()
     last = client.histories.aggregate(last=Max("version"))["last"] or 0
     history = MedicalHistory.objects.create(
         client=client,

@@ -159,6 +159,15 @@ def live_merge_of(client: Client) -> ClientMerge | None:
     )
 
 
+def merged_with(client: Client) -> set[int]:
+    """The records merged into this one, or this one into, by a merge not undone:
+    the same person, already known to be (never "likely a duplicate" of it)."""
+    live = ClientMerge.objects.exclude(status=ClientMerge.Status.UNDONE)
+    into = live.filter(kept=client).values_list("duplicate_id", flat=True)
+    away = live.filter(duplicate=client).values_list("kept_id", flat=True)
+    return set(into) | set(away)
+
+
 def pending_merges_into(client: Client) -> list[ClientMerge]:
     return list(
         ClientMerge.objects.filter(

@@ -69,7 +69,9 @@ HEADINGS: dict[str, tuple[str, ...]] = {
     "workplace_address": ("workplace address", "employer address"),
     "emergency_contact_name": ("emergency contact", "emergency contact name"),
     "emergency_contact_phone": ("emergency phone", "emergency contact phone"),
-    "preferences": ("preferences", "notes", "comments"),
+    # Never "notes" or "comments": another system's notes may hold health details,
+    # which have no place in the preferences every role reads.
+    "preferences": ("preferences", "other preferences", "client preferences"),
 }
 _BY_HEADING = {words: name for name, known in HEADINGS.items() for words in known}
 # "D.O.B." and "E-Mail" read as "d o b" and "e mail": also compared without spaces.
@@ -127,10 +129,20 @@ def _columns(headings: list[str]) -> tuple[dict[int, str], ReadFile]:
     return by_index, found
 
 
+# A cell starting with one of these is a formula to a spreadsheet program; the
+# import's own CSV of rows not imported writes such a cell with a ' before it.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _unguarded(text: str) -> str:
+    """The cell as it was before the ' that kept a spreadsheet from running it."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_START else text
+
+
 def _values(cells: list[str], by_index: dict[int, str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for index, name in by_index.items():
-        text = cells[index].strip() if index < len(cells) else ""
+        text = _unguarded(cells[index].strip()) if index < len(cells) else ""
         if name == NAME_COLUMN:
             for part, value in fields_from_search(text).items():
                 if part in ("first_name", "last_name"):
@@ -139,6 +151,9 @@ def _values(cells: list[str], by_index: dict[int, str]) -> dict[str, str]:
         if name == "email_reminders":
             text = "on" if text.lower() in YES else ""
         values[name] = text
+    if "email_reminders" not in by_index.values():
+        # No column for it: as the New client page starts, reminders on.
+        values["email_reminders"] = "on"
     return values
 
 

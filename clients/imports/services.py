@@ -30,7 +30,7 @@ from clients.imports.checking import (
     row_fields,
 )
 from clients.imports.models import ClientImport, ClientImportRow
-from clients.imports.reading import HEADINGS, read_clients_file
+from clients.imports.reading import FORMULA_START, HEADINGS, read_clients_file
 from massageclinic.audit import AuditContext
 from massageclinic.clock import local_today
 from massageclinic.roles import Role, user_roles
@@ -294,10 +294,6 @@ def client_import_discard(*, client_import: ClientImport, by: User) -> ClientImp
     locked.status = Status.DISCARDED
     locked.save(update_fields=["status"])
     return locked
-
-
-# A cell starting with one of these is a formula to a spreadsheet program.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: str) -> str:

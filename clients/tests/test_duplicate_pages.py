@@ -114,6 +114,24 @@ def test_an_edit_of_other_details_does_not_ask_again(client, front_desk, existin
     assert _edit(client, twin, phone="518 555 0123").status_code == 200
 
 
+def test_an_edit_after_a_merge_does_not_warn_about_the_merged_record(
+    client, manager, existing
+):
+    from clients.merge import client_merge
+    from massageclinic.audit import AuditContext
+
+    bob = ClientFactory(first_name="Bob", last_name="Miller", date_of_birth=BORN)
+    client_merge(
+        kept=existing,
+        duplicate=bob,
+        by=manager,
+        now=datetime(2026, 3, 1, tzinfo=UTC),
+        context=AuditContext(user=manager),
+    )
+    client.force_login(manager)
+    assert _edit(client, existing, phone="518-555-0198").status_code == 302
+
+
 # --- Merge ---------------------------------------------------------------------------
 
 

@@ -85,7 +85,7 @@ def test_the_review_shows_each_kind_and_the_columns_left_out(client, checked):
     assert "<strong>1</strong> to register" in page
     assert "Likely already registered: <a" in page and "Robert Miller" in page
     assert "A phone number has 7 to 15 digits" in page
-    assert "Register 1 client<" in page
+    assert "Register the clients ticked (1 so far)" in page
     problems = client.get(url, {"show": "problems"}).content.decode()
     assert "Sam" in problems and "Jane" not in problems
 
@@ -159,6 +159,22 @@ def test_start_registers_in_a_worker_and_the_page_shows_what_was_done(
     assert (
         "Miller" in text and "Likely already registered" in text and "Doe" not in text
     )
+
+
+def test_register_counts_the_ticks_not_yet_saved(
+    client, checked, django_capture_on_commit_callbacks
+):
+    jane, bob = checked.rows.get(line=2), checked.rows.get(line=3)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(
+            reverse("clients:import_start", args=[checked.pk]),
+            {"shown": [jane.pk, bob.pk], "register": [jane.pk, bob.pk]},
+        )
+    assert len(callbacks) == 1
+    checked.refresh_from_db()
+    assert checked.status == ClientImport.Status.IMPORTING
+    bob.refresh_from_db()
+    assert bob.decision == ClientImportRow.Decision.REGISTER
 
 
 def test_discard_and_the_template(client, checked):

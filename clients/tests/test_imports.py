@@ -74,6 +74,7 @@ def test_headings_are_matched_by_their_words_and_unknown_ones_listed():
                 "date_of_birth": "03/09/1975",
                 "phone": "518-555-0101",
                 "email": "jane@example.org",
+                "email_reminders": "on",  # no column for it: on, as on the page
             },
         )
     ]
@@ -82,9 +83,10 @@ def test_headings_are_matched_by_their_words_and_unknown_ones_listed():
 def test_one_name_column_semicolons_windows_text_and_blank_rows():
     content = "Name;Phone\r\nDoe, Zoë;5185550101\r\n;\r\nMary Ann Smith;5185550102\r\n"
     read = read_clients_file(content.encode("cp1252"))
+    on = {"email_reminders": "on"}
     assert [values for _, values in read.rows] == [
-        {"first_name": "Zoë", "last_name": "Doe", "phone": "5185550101"},
-        {"first_name": "Mary Ann", "last_name": "Smith", "phone": "5185550102"},
+        {"first_name": "Zoë", "last_name": "Doe", "phone": "5185550101", **on},
+        {"first_name": "Mary Ann", "last_name": "Smith", "phone": "5185550102", **on},
     ]
     assert [row for row, _ in read.rows] == [2, 4]  # as the spreadsheet numbers them
 
@@ -258,6 +260,15 @@ def test_a_client_registered_at_the_desk_since_the_check_is_not_registered_twice
     assert "since the check" in rows_not_imported_csv(client_import)
 
 
+def test_clients_from_a_file_without_a_reminders_column_get_reminders(manager):
+    client_import = _checked(
+        manager, _csv("First name,Last name,Email", "Jo,Ng,jo@ex.org")
+    )
+    client_import_start(client_import=client_import, by=manager, now=NOW, context=CTX)
+    client_import_run(client_import=client_import, now=NOW)
+    assert Client.objects.get(last_name="Ng").email_reminders is True
+
+
 def test_a_row_with_problems_cannot_be_chosen(manager):
     client_import = _checked(manager, _csv("First name,Last name,Phone", "Jane,Doe,12"))
     row = _row(client_import, 2)
@@ -301,6 +312,27 @@ def test_only_a_manager_imports(db, persona, request):
     user = getattr(user, "user", user)
     with pytest.raises(PermissionDenied):
         _upload(user, _csv("First name,Last name,Phone", "Jane,Doe,5185550101"))
+
+
+def test_notes_and_comments_columns_are_left_out():
+    read = read_clients_file(
+        _csv("First name,Last name,Phone,Notes,Comments", "A,B,5185550101,warfarin,x")
+    )
+    assert read.ignored == ["Notes", "Comments"]
+    assert "preferences" not in read.rows[0][1]
+
+
+def test_a_row_fixed_in_the_leftover_csv_comes_back_as_it_was(manager):
+    client_import = _checked(
+        manager,
+        _csv("First name,Last name,Phone,Email", "Jane,Doe,+1 518 555 0101,bad"),
+    )
+    text = rows_not_imported_csv(client_import)
+    assert ",'+1 518 555 0101," in text  # kept from running as a formula
+    fixed = text.replace(",bad,", ",jane@example.org,")
+    again = read_clients_file(fixed.encode())
+    assert again.rows[0][1]["phone"] == "+1 518 555 0101"
+    assert again.rows[0][1]["email_reminders"] == "on"
 
 
 def test_the_rows_left_over_are_a_csv_safe_to_open(manager):

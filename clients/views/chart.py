@@ -32,7 +32,7 @@ from clients.duplicates import DuplicateMatch, client_duplicates
 from clients.forms.chart import ClientForm, ClientSearchForm
 from clients.history_reviews import can_review_history, history_reviews_open
 from clients.intake_services import client_today
-from clients.merge import can_merge, live_merge_of, pending_merges_into
+from clients.merge import can_merge, live_merge_of, merged_with, pending_merges_into
 from clients.models import Client
 from clients.modification_plans import can_withdraw, modification_plans_section
 from clients.safety import client_alerts
@@ -219,9 +219,14 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         identity_changed = IDENTIFYING_FIELDS & set(form.changed_data)
         if identity_changed and not form.cleaned_data["different_person"]:
-            duplicates = client_duplicates(
-                **form.duplicate_fields(), exclude_pk=client.pk
-            )
+            known = merged_with(client)
+            duplicates = [
+                match
+                for match in client_duplicates(
+                    **form.duplicate_fields(), exclude_pk=client.pk
+                )
+                if match.client.pk not in known
+            ]
         if not duplicates:
             saved = _save_form(request, form, client)
             if saved is not None:

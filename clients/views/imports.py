@@ -199,6 +199,14 @@ def client_import_choose_view(request: HttpRequest, pk: int) -> HttpResponse:
 def client_import_start_view(request: HttpRequest, pk: int) -> HttpResponse:
     client_import = get_object_or_404(ClientImport, pk=pk)
     try:
+        if request.POST.getlist("shown"):
+            # Started from the rows' form: its ticks count, saved or not.
+            client_import_choose(
+                client_import=client_import,
+                shown=_pks(request.POST.getlist("shown")),
+                register=_pks(request.POST.getlist("register")),
+                by=request.user,
+            )
         client_import_start(
             client_import=client_import,
             by=request.user,

@@ -30,12 +30,21 @@ END
 $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER appointment_client_not_archived
-    BEFORE INSERT OR UPDATE OF client_id ON clinic_sessions_appointment
+    BEFORE INSERT ON clinic_sessions_appointment
     FOR EACH ROW EXECUTE FUNCTION clinic_appointment_client_not_archived();
+
+-- A full save names every column: only a real change of client is checked, so an
+-- archived client's own visits can still be cancelled, completed or noted.
+CREATE TRIGGER appointment_client_not_archived_on_change
+    BEFORE UPDATE OF client_id ON clinic_sessions_appointment
+    FOR EACH ROW WHEN (OLD.client_id IS DISTINCT FROM NEW.client_id)
+    EXECUTE FUNCTION clinic_appointment_client_not_archived();
 """
 
 REVERSE = """
 DROP TRIGGER IF EXISTS appointment_client_not_archived ON clinic_sessions_appointment;
+DROP TRIGGER IF EXISTS appointment_client_not_archived_on_change
+    ON clinic_sessions_appointment;
 DROP FUNCTION IF EXISTS clinic_appointment_client_not_archived();
 """
 

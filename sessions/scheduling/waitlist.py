@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Left
 
+from clients.models import Client
 from clients.safety import modality_safety
 from massageclinic.lengths import minutes_problem
 from sessions.messaging.waitlist_offers import (
@@ -218,8 +219,13 @@ def waitlist_offer_take(*, offer: WaitlistOffer, now: datetime) -> TakeResult:
     Every offer of the time is locked first, in one order, so two clients taking it
     at once are served one after the other: the second sees it taken.
     """
-    # The entry first, as making an offer locks it: a take and an offer (or two
-    # takes by one client) wait for each other instead of deadlocking.
+    # The client first, as a merge locks them before it moves their waitlist
+    # entries: a take racing a merge waits for it instead of deadlocking (a merged
+    # record then takes no visit). Then the entry, as making an offer locks it: a
+    # take and an offer (or two takes by one client) wait for each other.
+    Client.objects.select_for_update(no_key=True).filter(
+        pk=WaitlistEntry.objects.filter(pk=offer.entry_id).values("client_id")[:1]
+    ).exists()
     entry = (
         WaitlistEntry.objects.select_for_update(of=("self",))
         .select_related("client", "modality", "location")

@@ -68,15 +68,20 @@ def test_the_database_refuses_a_visit_for_an_archived_client():
         "appointment_client_not_archived"
     )
     visit = AppointmentFactory()
+    own_client = visit.client
     visit.client = client
     with pytest.raises(IntegrityError), transaction.atomic():
         visit.save()
-    # Its other changes (a status, a note) are not the trigger's business.
-    Client.objects.filter(pk=visit.client_id).update(archived_at=NOW)
+    # An archived client's own visit still changes (a status, a note), even by a
+    # full save, which names the client column too.
+    Client.objects.filter(pk=own_client.pk).update(archived_at=NOW)
     visit.refresh_from_db()
+    assert visit.client_id == own_client.pk
     visit.status = Appointment.Status.CANCELLED
     visit.cancelled_at = NOW
     visit.save()
+    visit.refresh_from_db()
+    assert visit.status == Appointment.Status.CANCELLED
 
 
 @pytest.mark.django_db
