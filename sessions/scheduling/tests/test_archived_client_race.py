@@ -100,7 +100,7 @@ def test_a_booking_that_read_the_client_before_it_was_archived_is_a_sentence():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_booking_racing_a_merge_waits_and_is_refused(manager, reference_data):
+def test_a_booking_racing_a_merge_waits_and_is_refused(reference_data, manager):
     """The merge holds both records; the booking for the duplicate waits for it and
     then finds the duplicate archived, instead of leaving a visit on it."""
     location, therapist, room = _clinic()
