@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from clients.models import (
     Authorization,
+    ClientImport,
+    ClientImportRow,
     ClientMerge,
     Condition,
     Contraindication,
@@ -72,6 +74,8 @@ ADD_DISABLED = {
     "clinic.PasswordChangeRequired",
     "clients.Authorization",
     "clients.Client",
+    "clients.ClientImport",
+    "clients.ClientImportRow",
     "clients.ClientMerge",
     "clients.Contraindication",
     "clients.InsurancePolicy",
@@ -326,6 +330,12 @@ def _make_records(created_by, n: int = 0) -> dict[str, models.Model]:
         duplicate=ClientFactory(last_name="Zzyzx"),
         merged_by=created_by,
         merged_at=timezone.now(),
+    )
+    client_import = ClientImport.objects.create(
+        file_name="old-system.csv", uploaded_by=created_by, uploaded_at=timezone.now()
+    )
+    ClientImportRow.objects.create(
+        client_import=client_import, line=2, values={"first_name": "Ann"}
     )
     return {"appointment": appointment, "note": note, "history": history}
 

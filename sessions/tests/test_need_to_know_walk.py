@@ -35,6 +35,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from clients.imports.models import ClientImport, ClientImportRow
 from clients.intake_services import intake_invitation_token
 from clients.models import (
     Condition,
@@ -245,6 +246,15 @@ RULES: dict[str, Rule] = {
     "clients:merge": Rule(MANAGER),
     "clients:merge_undo": Rule(NOBODY),
     "clients:merge_confirm": Rule(NOBODY),
+    # Importing clients (names and contact details only)
+    "clients:imports": Rule(MANAGER, NO_HEALTH_TEXT),
+    "clients:import_template": Rule(MANAGER, NO_HEALTH_TEXT),
+    "clients:import": Rule(MANAGER, NO_HEALTH_TEXT, ("?show=duplicates",)),
+    "clients:import_progress": Rule(MANAGER, NO_HEALTH_TEXT),
+    "clients:import_leftover": Rule(MANAGER, NO_HEALTH_TEXT),
+    "clients:import_choose": Rule(NOBODY),
+    "clients:import_start": Rule(NOBODY),
+    "clients:import_discard": Rule(NOBODY),
     # The client's own links (no sign-in): what the client may see of their visit
     "clients:intake_public": Rule(EVERYONE, NO_HEALTH_TEXT),
     "clients:intake_thanks": Rule(EVERYONE, NO_HEALTH_TEXT),
@@ -290,6 +300,7 @@ class World:
 
     def kwargs_for(self, name: str, route: str, params: list[str]) -> dict[str, object]:
         by_prefix = {
+            "clients/imports/": "client_import",
             "clients/": "ada",
             "visits/": "visit",
             "plans/": "plan",
@@ -481,7 +492,24 @@ def world(front_desk, therapist, other_therapist, manager, settings, tmp_path) -
         client=ada, created_by=front_desk, expires_at=NOW + timedelta(days=7)
     )
     upcoming = objects["upcoming"]
+    client_import = ClientImport.objects.create(
+        file_name="old-system.csv",
+        uploaded_by=manager,
+        uploaded_at=NOW,
+        status=ClientImport.Status.CHECKED,
+        total_rows=1,
+        checked_rows=1,
+    )
+    ClientImportRow.objects.create(
+        client_import=client_import,
+        line=2,
+        values={"first_name": "Ada", "last_name": "Lovelace", "phone": "5185550101"},
+        checked=True,
+        matches=[{"client": ada.pk, "why": "same phone"}],
+        decision=ClientImportRow.Decision.SKIP,
+    )
     objects.update(
+        client_import=client_import,
         location=location.pk,
         swedish=Modality.objects.get(slug="swedish").pk,
         report=report,
