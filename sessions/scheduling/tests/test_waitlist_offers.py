@@ -294,3 +294,69 @@ def test_an_offer_email_for_a_client_who_left_the_waitlist_is_not_sent():
         "cancelled",
         "the client is no longer on the waitlist",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_take_racing_a_merge_of_the_client_waits_instead_of_deadlocking(
+    reference_data, manager, monkeypatch
+):
+    """The take holds the waiting client and their entry while it books; a merge of
+    that client (which locks the client, then moves the entry) waits for it and
+    then moves the new visit too. Locked the other way round, the two deadlocked."""
+    from clients.merge import client_merge
+    from massageclinic.audit import AuditContext
+    from sessions.scheduling import waitlist
+
+    scene = freed_tuesday()
+    duplicate = ClientFactory(first_name="Wanda", last_name="Waits")
+    kept = ClientFactory(first_name="Wanda", last_name="Waits")
+    offer = _offer(scene, scene.wait(duplicate))
+    booking, go_on = threading.Event(), threading.Event()
+    real_book = waitlist.appointment_book
+
+    def book_after_the_merge_started(**kwargs):
+        booking.set()
+        go_on.wait(10)
+        return real_book(**kwargs)
+
+    monkeypatch.setattr(waitlist, "appointment_book", book_after_the_merge_started)
+    results: dict[str, object] = {}
+
+    def take():
+        try:
+            results["take"] = waitlist_offer_take(
+                offer=offer, now=NOW + timedelta(minutes=5)
+            ).outcome
+        except BaseException as error:
+            results["take"] = error
+        finally:
+            connection.close()
+
+    def merge():
+        try:
+            results["merge"] = client_merge(
+                kept=kept,
+                duplicate=duplicate,
+                by=manager,
+                now=NOW,
+                context=AuditContext(user=manager),
+            )
+        except BaseException as error:
+            results["merge"] = error
+        finally:
+            connection.close()
+
+    taker = threading.Thread(target=take)
+    taker.start()
+    assert booking.wait(10)
+    merger = threading.Thread(target=merge)
+    merger.start()
+    merger.join(1.5)
+    assert merger.is_alive(), "the merge should wait for the take"
+    go_on.set()
+    taker.join(20)
+    merger.join(20)
+    assert results["take"] == TakeOutcome.BOOKED, results
+    assert not isinstance(results["merge"], BaseException), results
+    visit = Appointment.objects.get(starts_at=SLOT, status="booked")
+    assert visit.client_id == kept.pk
