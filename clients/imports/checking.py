@@ -19,26 +19,11 @@ from clients.client_services import client_check
 from clients.duplicates import MIN_PHONE_KEY, names_similar, phone_key
 from clients.forms.chart import ClientForm
 
-# Only these of the page's fields come from a file (never a location or therapist).
-IMPORTED_FIELDS = (
-    "first_name",
-    "last_name",
-    "preferred_name",
-    "pronouns",
-    "date_of_birth",
-    "phone",
-    "email",
-    "email_reminders",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "postal_code",
-    "workplace_name",
-    "workplace_address",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-    "preferences",
+# The page's fields a file may fill: all but the choices of a location or therapist,
+# which the previous system's ids would not name.
+NOT_IMPORTED = frozenset({"preferred_location", "preferred_therapist"})
+IMPORTED_FIELDS = tuple(
+    name for name in ClientForm.Meta.fields if name not in NOT_IMPORTED
 )
 
 

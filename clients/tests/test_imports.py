@@ -443,3 +443,12 @@ def client_duplicates_among(fields: dict, other: dict) -> bool:
             other["last_name"],
         )
     )
+
+
+def test_every_field_a_file_may_fill_has_its_headings():
+    """A field added to the New client page is read from files too, once it has
+    headings (the template and the leftover CSV write its first one)."""
+    from clients.imports.checking import IMPORTED_FIELDS
+    from clients.imports.reading import HEADINGS
+
+    assert set(IMPORTED_FIELDS) <= set(HEADINGS)
