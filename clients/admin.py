@@ -23,8 +23,6 @@ from clients.client_services import client_archive, client_unarchive
 from clients.models import (
     Authorization,
     Client,
-    ClientImport,
-    ClientImportRow,
     ClientMerge,
     Condition,
     Contraindication,
@@ -731,47 +729,5 @@ class ClientMergeAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
     ]
 
 
-@admin.register(ClientImport)
-class ClientImportAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
-    """Imports are listed here; uploaded, checked and registered only on the import
-    page, by a manager (clients.imports), which applies the New client page's rules,
-    asks about likely duplicates and writes the audit rows."""
-
-    list_display = ["__str__", "status", "total_rows", "imported_rows", "uploaded_at"]
-    list_filter = ["status"]
-    list_select_related = ["uploaded_by"]
-    readonly_fields = [
-        "file_name",
-        "uploaded_by",
-        "uploaded_at",
-        "status",
-        "columns",
-        "total_rows",
-        "checked_rows",
-        "imported_rows",
-        "started_by",
-        "started_at",
-        "finished_at",
-    ]
-    exclude = ["started_from"]
-
-
-@admin.register(ClientImportRow)
-class ClientImportRowAdmin(ViewedHereWrittenOnItsPage, ClinicalRecordAdmin):
-    """The rows of the imports, as the check left them; chosen on the import page."""
-
-    list_display = ["__str__", "decision", "client"]
-    list_filter = ["decision"]
-    list_select_related = ["client"]
-    readonly_fields = [
-        "client_import",
-        "line",
-        "values",
-        "problems",
-        "matches",
-        "same_as_line",
-        "decision",
-        "client",
-        "outcome",
-    ]
-    exclude = ["checked"]
+# The imports' pages of the admin, kept with the import (registered on import).
+from clients.imports import admin as _imports_admin  # noqa: E402, F401
