@@ -23,6 +23,7 @@ from massageclinic.models import Location, Room
 from sessions.models import Appointment, Place, WaitlistEntry
 from sessions.scheduling.rules import (
     STEP,
+    OtherVisit,
     ProposedVisit,
     ScheduleSnapshot,
     client_problems,
@@ -105,7 +106,7 @@ def _opening_at(
 FIRST_CHUNK_DAYS = 1
 
 
-def _after_busy(start: datetime, busy_with: list[tuple[str, Appointment]]) -> datetime:
+def _after_busy(start: datetime, busy_with: list[tuple[str, OtherVisit]]) -> datetime:
     """The first candidate (a whole number of steps from `start`) not inside the
     therapist busy time found: every start before its end overlaps it too, so the
     search need not ask the rules about each of them."""

@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 
@@ -171,7 +172,7 @@ class LiveSchedule:
 
     def visits_near(
         self, visit: ProposedVisit, start: datetime, end: datetime
-    ) -> list[Appointment]:
+    ) -> Sequence[OtherVisit]:
         """Blocking visits of the therapist, the room or the client touching [start, end)."""
         who = Q(therapist=visit.therapist)
         if visit.client is not None:
@@ -188,16 +189,34 @@ class LiveSchedule:
 # What the overlap checks read of another visit (conflicting_visits, Timeline).
 COMPARED_FIELDS = (
     "id",
-    "status",
     "therapist_id",
     "room_id",
     "client_id",
-    "location_id",
     "starts_at",
     "ends_at",
     "therapist_busy_from",
     "therapist_busy_until",
 )
+
+
+class BusyVisit(NamedTuple):
+    """Another visit as the overlap checks compare it, and nothing more: what a lean
+    snapshot holds instead of a model instance (building a few hundred instances
+    cost more than the checks themselves). It answers the same attribute names as
+    an Appointment, so `conflicting_visits` reads either."""
+
+    pk: int
+    therapist_id: int
+    room_id: int | None
+    client_id: int
+    starts_at: datetime
+    ends_at: datetime
+    therapist_busy_from: datetime
+    therapist_busy_until: datetime
+
+
+# A visit the checks compare with: a saved or proposed Appointment, or a lean row.
+OtherVisit = Appointment | BusyVisit
 
 
 class Timeline:
@@ -207,15 +226,15 @@ class Timeline:
     `start - LONGEST_BUSY` can reach the window."""
 
     def __init__(self) -> None:
-        self._visits: list[Appointment] = []
+        self._visits: list[OtherVisit] = []
         self._starts: list[datetime] = []
 
-    def add(self, visit: Appointment) -> None:
+    def add(self, visit: OtherVisit) -> None:
         at = bisect_right(self._starts, visit.therapist_busy_from)
         self._starts.insert(at, visit.therapist_busy_from)
         self._visits.insert(at, visit)
 
-    def touching(self, start: datetime, end: datetime) -> list[Appointment]:
+    def touching(self, start: datetime, end: datetime) -> list[OtherVisit]:
         """Visits whose busy span overlaps [start, end)."""
         first = bisect_right(self._starts, start - LONGEST_BUSY)
         last = bisect_left(self._starts, end)
@@ -274,10 +293,12 @@ class ScheduleSnapshot(LiveSchedule):
         nearby = _blocking(
             Appointment.objects.busy_within(self.start, self.end).filter(who)
         ).order_by("starts_at")
-        visits = list(
-            nearby.only(*COMPARED_FIELDS)
+        visits: list[OtherVisit] = (
+            list(map(BusyVisit._make, nearby.values_list(*COMPARED_FIELDS)))
             if lean
-            else nearby.select_related("client", "therapist__user", "room", "location")
+            else list(
+                nearby.select_related("client", "therapist__user", "room", "location")
+            )
         )
         self._by_therapist: dict[int, Timeline] = defaultdict(Timeline)
         self._by_room: dict[int, Timeline] = defaultdict(Timeline)
@@ -285,7 +306,7 @@ class ScheduleSnapshot(LiveSchedule):
         for v in visits:
             self.add(v)
 
-    def add(self, visit: Appointment) -> None:
+    def add(self, visit: OtherVisit) -> None:
         """Count a visit being booked in the same batch (not saved yet), so the
         batch's later visits are checked against it too."""
         self._by_therapist[visit.therapist_id].add(visit)
@@ -329,7 +350,7 @@ class ScheduleSnapshot(LiveSchedule):
 
     def visits_near(
         self, visit: ProposedVisit, start: datetime, end: datetime
-    ) -> list[Appointment]:
+    ) -> Sequence[OtherVisit]:
         if not self._covers(visit, start, end):
             return super().visits_near(visit, start, end)
         # Keyed by identity: visits added for a batch have no primary key yet.
@@ -381,7 +402,7 @@ def conflicting_visits(
     exclude: Iterable[int] = (),
     source: LiveSchedule = LIVE,
     kinds: Iterable[str] = CONFLICT_KINDS,
-) -> list[tuple[str, Appointment]]:
+) -> list[tuple[str, OtherVisit]]:
     """Blocking visits that overlap: ('therapist' | 'room' | 'client', appointment).
 
     The therapist is busy for each visit's travel too; a room and a client only for
@@ -413,7 +434,9 @@ def conflicting_visits(
     return conflicts
 
 
-def conflict_message(kind: str, other: Appointment, visit: ProposedVisit) -> str:
+def conflict_message(kind: str, other: OtherVisit, visit: ProposedVisit) -> str:
+    # Only a visit loaded whole can be named; a lean snapshot answers explain=False.
+    assert isinstance(other, Appointment), "a lean snapshot cannot explain a conflict"
     if kind == "therapist":
         return (
             f"{visit.therapist.full_name} is already booked then: {_describe(other)}."
@@ -426,7 +449,7 @@ def conflict_message(kind: str, other: Appointment, visit: ProposedVisit) -> str
 
 
 def _conflict_sentence(
-    kind: str, other: Appointment, visit: ProposedVisit, explain: bool
+    kind: str, other: OtherVisit, visit: ProposedVisit, explain: bool
 ) -> str:
     # explain=False: the same decision, without composing the sentence; for a caller
     # that only asks whether (the opening search, over a thousand candidates).
