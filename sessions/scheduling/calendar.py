@@ -28,7 +28,7 @@ from massageclinic.models import Location, Room
 from sessions.models import Appointment, Place
 from sessions.scheduling.paperwork import paperwork_notes
 from sessions.scheduling.rules import quarter_hours
-from therapists.models import Modality, Therapist, TimeOff, WorkingHours
+from therapists.models import Therapist, TimeOff, WorkingHours
 from therapists.rules import block_span
 
 # A row's wall-clock key: the local time and, for the second pass of the repeated
@@ -190,8 +190,8 @@ _VISIT_FIELDS = (
     "therapist_busy_until",
     "location",
     "therapist",
-    "modality",
-    "room",
+    "modality__name",
+    "room__name",
     "referral",
     "authorization",
     "client__first_name",
@@ -207,7 +207,9 @@ def _visits(filters: Q, start: datetime, end: datetime) -> list[Appointment]:
     return list(
         Appointment.objects.overlapping(start, end)
         .filter(filters)
-        .select_related("client")
+        # The technique's and room's names joined (a query each cost more than
+        # the few hundred small instances), the therapists shared (`_share`).
+        .select_related("client", "modality", "room")
         # Only what the grid shows: building a thousand whole rows of client
         # demographics would cost more than drawing them.
         .only(*_VISIT_FIELDS)
@@ -216,28 +218,19 @@ def _visits(filters: Q, start: datetime, end: datetime) -> list[Appointment]:
 
 
 def _share(visits: list[Appointment], therapists: dict[int, Therapist]) -> None:
-    """Give the visits their therapist, technique and room from one load of each: a
-    few dozen rows shared by hundreds of visits instead of a copy joined to each."""
+    """Give the visits their therapist from the columns' load: a few dozen rows
+    shared by hundreds of visits instead of a copy joined to each."""
     missing = {v.therapist_id for v in visits} - therapists.keys()
     if missing:
         therapists = {
             **therapists,
             **Therapist.objects.select_related("user").in_bulk(missing),
         }
-    modalities = Modality.objects.only("name").in_bulk({v.modality_id for v in visits})
-    rooms = Room.objects.only("name").in_bulk(
-        {v.room_id for v in visits if v.room_id is not None}
-    )
-    # Straight into each visit's relation cache: the descriptors' checks cost more
+    # Straight into each visit's relation cache: the descriptor's checks cost more
     # than the rest of the grid at a thousand visits.
-    therapist, modality, room = (
-        cast(ForeignKey, Appointment._meta.get_field(name))
-        for name in ("therapist", "modality", "room")
-    )
+    therapist = cast(ForeignKey, Appointment._meta.get_field("therapist"))
     for v in visits:
         therapist.set_cached_value(v, therapists[v.therapist_id])
-        modality.set_cached_value(v, modalities[v.modality_id])
-        room.set_cached_value(v, rooms[v.room_id] if v.room_id is not None else None)
 
 
 def _blocks(
@@ -415,13 +408,22 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
     visits = _visits(Q(location=location), start, end)
     live = [v for v in visits if v.is_blocking]
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    for block in WorkingHours.objects.filter(location=location, weekday=day.weekday()):
+    people: dict[int, Therapist] = {}
+    # The therapists working come with their hours; one booked here without hours
+    # that day (moved hours, a visit kept) is read on its own.
+    for block in WorkingHours.objects.filter(
+        location=location, weekday=day.weekday()
+    ).select_related("therapist__user"):
         hours[block.therapist_id].append(block)
+        people[block.therapist_id] = block.therapist
     therapist_ids = set(hours) | {v.therapist_id for v in live}
-    therapists = sorted(
-        Therapist.objects.filter(pk__in=therapist_ids).select_related("user"),
-        key=lambda t: t.full_name,
-    )
+    if therapist_ids - people.keys():
+        people.update(
+            Therapist.objects.select_related("user").in_bulk(
+                therapist_ids - people.keys()
+            )
+        )
+    therapists = sorted(people.values(), key=lambda t: t.full_name)
     time_off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for therapist_id, s, e in TimeOff.objects.filter(
         therapist_id__in=therapist_ids, starts_at__lt=end, ends_at__gt=start

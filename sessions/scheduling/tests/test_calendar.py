@@ -148,6 +148,39 @@ def test_one_column_per_therapist_working_that_day(client, front_desk, location)
     assert "America/New_York" in page
 
 
+def test_a_therapist_booked_there_without_hours_that_day_has_a_column(
+    client, front_desk, location
+):
+    """The columns come with the day's hours; a visit kept after the hours moved
+    still shows, in a column of its own, its slots greyed as off hours."""
+    _works(
+        TherapistFactory(user=UserFactory(first_name="Ada", last_name="Lee")), location
+    )
+    ben = _works(
+        TherapistFactory(user=UserFactory(first_name="Ben", last_name="Cole")),
+        location,
+        weekday=3,
+    )
+    AppointmentFactory(
+        client=ClientFactory(first_name="Iris", last_name="Vale"),
+        therapist=ben,
+        location=location,
+        room=RoomFactory(location=location, name="Cedar Room"),
+        starts_at=datetime(2026, 12, 1, 15, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 1, 16, 0, tzinfo=UTC),
+    )
+    client.force_login(front_desk)
+    page = _day_page(client, location)
+    reader = _GridReader()
+    reader.feed(page)
+    assert [h["data-label"] for h in reader.heads] == [
+        "Ada Lee on Tue 1 Dec",
+        "Ben Cole on Tue 1 Dec",
+    ]
+    assert "Iris Vale" in page and "Cedar Room" in page
+    assert not any("Ben Cole" in name for name in free_slots(page))
+
+
 def test_a_visit_shows_in_local_time_with_its_alert_headline(
     client, front_desk, location
 ):

@@ -145,10 +145,11 @@ def _queries(client, url: str) -> tuple[int, str]:
     return len(captured), response.content.decode()
 
 
-# Session, user and roles; then the location, visits, hours, therapists, time off,
-# techniques, rooms, alerts, referrals and authorizations, each once.
-DAY_QUERIES = 16
-WEEK_QUERIES = 17  # and the lists of therapists and rooms to choose from
+# Session, user and roles; then the active locations (the one shown is among them),
+# the visits (with their techniques and rooms), the hours (with their therapists),
+# time off, alerts (three), referrals and authorizations, each once.
+DAY_QUERIES = 12
+WEEK_QUERIES = 15  # and the therapist, the lists of therapists and rooms to choose from
 
 
 @pytest.mark.parametrize(("therapists", "visits"), [(3, 5), (30, 150)])

@@ -22,17 +22,25 @@ from therapists.models import Therapist
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
-def _location(request: HttpRequest) -> Location | None:
-    locations = Location.objects.filter(is_active=True)
+def _active_locations() -> list[Location]:
+    return list(Location.objects.filter(is_active=True).order_by("name"))
+
+
+def _location(
+    request: HttpRequest, locations: list[Location] | None = None
+) -> Location | None:
+    """The active location asked for, else the first by name (a few rows: the
+    list the page offers anyway, read once)."""
+    locations = _active_locations() if locations is None else locations
     wanted = parse_id(request.GET.get("location"))
     if wanted is not None:
-        found = locations.filter(pk=wanted).first()
+        found = next((loc for loc in locations if loc.pk == wanted), None)
         if found:
             return found
         messages.warning(
             request, "That location does not exist; showing the first one."
         )
-    return locations.order_by("name").first()
+    return locations[0] if locations else None
 
 
 def _day(request: HttpRequest, location: Location | None) -> date:
@@ -60,7 +68,8 @@ def _require_role(request: HttpRequest) -> None:
 
 def day_view(request: HttpRequest) -> HttpResponse:
     _require_role(request)
-    location = _location(request)
+    locations = _active_locations()
+    location = _location(request, locations)
     if location is None:
         return render(request, "sessions/no_location.html", status=200)
     day = _day(request, location)
@@ -71,7 +80,7 @@ def day_view(request: HttpRequest) -> HttpResponse:
         {
             "grid": grid,
             "location": location,
-            "locations": Location.objects.filter(is_active=True).order_by("name"),
+            "locations": locations,
             "day": day,
             "previous_day": day - timedelta(days=1),
             "next_day": day + timedelta(days=1),
