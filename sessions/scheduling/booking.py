@@ -135,7 +135,9 @@ class BookingTerms:
     series: AppointmentSeries | None = None
 
 
-def _snapshot_for(visits: Sequence[ProposedVisit]) -> ScheduleSnapshot:
+def _snapshot_for(
+    visits: Sequence[ProposedVisit], *, lean: bool = False
+) -> ScheduleSnapshot:
     """Hours, time off and visits of everyone the batch involves, loaded once."""
     return ScheduleSnapshot(
         therapists=list({v.therapist.pk: v.therapist for v in visits}.values()),
@@ -143,7 +145,32 @@ def _snapshot_for(visits: Sequence[ProposedVisit]) -> ScheduleSnapshot:
         clients=list({v.client.pk: v.client for v in visits if v.client}.values()),
         start=min(v.busy[0] for v in visits),
         end=max(v.busy[1] for v in visits),
+        lean=lean,
     )
+
+
+class _BatchSchedule:
+    """The batch's checks: first on a lean load (the other visits' compared columns
+    only), which is all a batch that fits needs; a visit that does not fit is judged
+    again on a whole load, so its refusal names the visit in the way."""
+
+    def __init__(self, visits: Sequence[ProposedVisit]) -> None:
+        self.visits = visits
+        self.lean = _snapshot_for(visits, lean=True)
+        self.booked: list[Appointment] = []
+
+    def problems(self, visit: ProposedVisit, now: datetime) -> list[str]:
+        if not scheduling_problems(visit, now=now, source=self.lean, explain=False):
+            return []
+        whole = _snapshot_for(self.visits)
+        for appointment in self.booked:
+            whole.add(appointment)
+        return scheduling_problems(visit, now=now, source=whole)
+
+    def add(self, appointment: Appointment) -> None:
+        """Count a visit of the batch, so its later visits are checked against it."""
+        self.lean.add(appointment)
+        self.booked.append(appointment)
 
 
 def _as_loaded(record, loaded):
@@ -249,7 +276,7 @@ def visits_book(
     """
     client = visits[0].client
     assert client is not None and all(v.client == client for v in visits)
-    source = _snapshot_for(visits)
+    schedule = _BatchSchedule(visits)
     paperwork = ClientPaperwork.load(client)
     flags = flags_in_force(client, min(v.local_start.date() for v in visits))
     plan_referral = (
@@ -261,7 +288,7 @@ def visits_book(
     appointments, history = [], []
     for index, visit in enumerate(visits):
         try:
-            _raise_problems(scheduling_problems(visit, now=now, source=source))
+            _raise_problems(schedule.problems(visit, now))
             safety = _check_safety(visit, flags)
         except ValidationError as error:
             if name_visit is None:
@@ -284,7 +311,7 @@ def visits_book(
             safety=safety,
             override=override,
         )
-        source.add(appointment)  # the batch's later visits are checked against it
+        schedule.add(appointment)  # the batch's later visits are checked against it
         appointments.append(appointment)
         history.append((appointment, safety, warnings))
     insert_or_conflict(appointments, visits, name_visit)

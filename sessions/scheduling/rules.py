@@ -577,18 +577,21 @@ def scheduling_problems(
     now: datetime,
     exclude: Iterable[int] = (),
     source: LiveSchedule = LIVE,
+    explain: bool = True,
 ) -> list[str]:
     """Every reason the visit cannot be booked, as sentences; empty when it can.
 
     `source` is where hours, time off and other visits are read: the database by
-    default, or a ScheduleSnapshot loaded once for many checks.
+    default, or a ScheduleSnapshot loaded once for many checks. `explain=False`:
+    the same decision, a clash with another visit not put into words (what a lean
+    snapshot can answer).
     """
     problems = shape_problems(visit, now)
     if problems and visit.ends_at <= visit.starts_at:
         return problems
     return (
         problems
-        + client_problems(visit, exclude=exclude, source=source)
-        + therapist_problems(visit, exclude=exclude, source=source)
-        + room_problems(visit, exclude=exclude, source=source)
+        + client_problems(visit, exclude=exclude, source=source, explain=explain)
+        + therapist_problems(visit, exclude=exclude, source=source, explain=explain)
+        + room_problems(visit, exclude=exclude, source=source, explain=explain)
     )

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from clients.models import Client
 from massageclinic.clock import is_repeated, local_datetime
+from massageclinic.form_fields import ListedModelChoiceField
 from massageclinic.lengths import valid_minutes
 from massageclinic.models import ClinicPolicy, Location, Room
 from sessions.models import Appointment, Place, WaitlistEntry
@@ -172,7 +173,7 @@ def rooms_with_taken(
 # --- The booking form ----------------------------------------------------------
 
 
-class _TherapistChoice(forms.ModelChoiceField):
+class _TherapistChoice(ListedModelChoiceField):
     def label_from_instance(self, obj: Therapist) -> str:
         return obj.full_name
 
@@ -189,7 +190,7 @@ class BookingForm(LocalStartMixin):
             "invalid_choice": "That client was not found. Find the client again.",
         },
     )
-    location = forms.ModelChoiceField(
+    location = ListedModelChoiceField(
         label="Location",
         queryset=Location.objects.filter(is_active=True).order_by("name"),
         empty_label=None,
@@ -198,7 +199,7 @@ class BookingForm(LocalStartMixin):
             "invalid_choice": "That location was not found; choose one from the list.",
         },
     )
-    modality = forms.ModelChoiceField(
+    modality = ListedModelChoiceField(
         label="Modality",
         queryset=Modality.objects.filter(is_active=True).order_by("name"),
         empty_label="Choose a modality",
@@ -224,7 +225,7 @@ class BookingForm(LocalStartMixin):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose a clinic room, home or workplace."},
     )
-    room = forms.ModelChoiceField(
+    room = ListedModelChoiceField(
         label="Room",
         queryset=Room.objects.select_related("location"),
         required=False,
@@ -411,13 +412,13 @@ class QuickClientForm(forms.Form):
 class OpeningsForm(forms.Form):
     """What the client wants; every field but modality and length is optional."""
 
-    location = forms.ModelChoiceField(
+    location = ListedModelChoiceField(
         label="Location",
         queryset=Location.objects.filter(is_active=True).order_by("name"),
         empty_label=None,
         error_messages={"invalid_choice": "Choose a location from the list."},
     )
-    modality = forms.ModelChoiceField(
+    modality = ListedModelChoiceField(
         label="Modality",
         queryset=Modality.objects.filter(is_active=True).order_by("name"),
         empty_label="Choose a modality",
@@ -434,7 +435,7 @@ class OpeningsForm(forms.Form):
         empty_label="Any therapist",
         error_messages={"invalid_choice": "Choose a therapist from the list."},
     )
-    room = forms.ModelChoiceField(
+    room = ListedModelChoiceField(
         label="Room",
         required=False,
         queryset=Room.objects.filter(is_active=True).select_related("location"),

@@ -20,6 +20,7 @@ from django.http import QueryDict
 from clients.models import Client
 from clients.selectors import clients_for_list
 from massageclinic.clock import local_today
+from massageclinic.form_fields import ListedModelChoiceField
 from massageclinic.lengths import valid_minutes
 from massageclinic.models import Location, Room
 from massageclinic.validators import parse_id
@@ -105,24 +106,24 @@ class SeriesForm(forms.Form):
         empty_label="Choose a client",
         error_messages={"invalid_choice": "Choose a client from the list."},
     )
-    modality = forms.ModelChoiceField(
+    modality = ListedModelChoiceField(
         queryset=Modality.objects.filter(is_active=True),
         empty_label="Choose a modality",
         error_messages={"invalid_choice": "Choose a modality from the list."},
     )
-    therapist = forms.ModelChoiceField(
+    therapist = ListedModelChoiceField(
         queryset=Therapist.objects.none(),
         empty_label="Choose a therapist",
         help_text="Only therapists trained in the modality are listed.",
         error_messages={"invalid_choice": "Choose a therapist from the list."},
     )
-    location = forms.ModelChoiceField(
+    location = ListedModelChoiceField(
         queryset=Location.objects.filter(is_active=True),
         empty_label="Choose a location",
         error_messages={"invalid_choice": "Choose a location from the list."},
     )
     place = forms.ChoiceField(label="Where", choices=Place.choices, initial=Place.ROOM)
-    room = forms.ModelChoiceField(
+    room = ListedModelChoiceField(
         queryset=Room.objects.none(),
         required=False,
         empty_label="Choose a room",

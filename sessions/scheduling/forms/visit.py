@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from massageclinic.clock import local_datetime
+from massageclinic.form_fields import ListedModelChoiceField
 from massageclinic.models import Location, Room
 from sessions.models import Appointment, Place
 from therapists.models import Modality, Therapist
@@ -93,12 +94,12 @@ class RescheduleForm(LocalStartMixin):
     ]
 
     duration_minutes = forms.TypedChoiceField(label="Length", coerce=int)
-    therapist = forms.ModelChoiceField(queryset=Therapist.objects.none())
+    therapist = ListedModelChoiceField(queryset=Therapist.objects.none())
     place = forms.ChoiceField(label="Where", choices=Place.choices)
-    room = forms.ModelChoiceField(queryset=Room.objects.none(), required=False)
+    room = ListedModelChoiceField(queryset=Room.objects.none(), required=False)
     # Left empty, the visit keeps its technique; the move service decides whether
     # the therapist offers a new one and whether it is safe for the client.
-    modality = forms.ModelChoiceField(
+    modality = ListedModelChoiceField(
         label="Technique", queryset=Modality.objects.none(), required=False
     )
     scope = forms.ChoiceField(label="Apply to", choices=SCOPES, initial="one")

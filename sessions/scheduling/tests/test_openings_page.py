@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.models import Condition, Contraindication
@@ -264,6 +266,23 @@ def test_the_search_makes_a_fixed_number_of_queries(
         response = desk.get(OPENINGS, search)
     assert response.status_code == 200
     assert len(_book_links(response)) == 20
+
+
+def test_the_search_forms_lists_are_read_in_one_statement_each(desk, location):
+    """The selects (techniques, therapists, rooms, locations) are short lists: read
+    whole, never through a server-side cursor (DECLARE, FETCH, CLOSE)."""
+    _therapist(location, "t0", "T0", range(5), (time(9), time(17)))
+    for url, query in (
+        (OPENINGS, _search(location)),
+        (reverse("sessions:book"), {}),
+        (reverse("sessions:series_new"), {}),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            response = desk.get(url, query)
+        assert response.status_code == 200
+        assert "T0" in response.content.decode()
+        cursors = [q["sql"] for q in queries if q["sql"].startswith("DECLARE")]
+        assert cursors == [], url
 
 
 def test_a_therapist_may_not_search_openings(client, therapist):

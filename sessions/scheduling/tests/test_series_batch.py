@@ -145,3 +145,28 @@ def test_a_race_lost_at_insert_is_a_sentence_and_nothing_is_booked(monkeypatch):
     assert not AppointmentSeries.objects.exists()
     # The stand-in for the other desk shared our transaction, so it went too.
     assert not Appointment.objects.exists()
+
+
+def test_a_series_that_fits_reads_the_other_visits_lean(monkeypatch):
+    """Only a refusal needs the other visits whole (to name them): a series whose
+    visits all fit is judged on one lean load of the schedule."""
+    from sessions.scheduling import rules
+
+    loads: list[bool] = []
+    original = rules.ScheduleSnapshot.__init__
+
+    def counted(self, **kwargs):
+        loads.append(kwargs.get("lean", False))
+        original(self, **kwargs)
+
+    monkeypatch.setattr(rules.ScheduleSnapshot, "__init__", counted)
+    location, therapist, room = _setup("America/New_York")
+    series = series_book(
+        proposed=_request(location, therapist, room, _weekly(6)),
+        choices={},
+        alternatives={},
+        created_by=UserFactory(),
+        now=NOW,
+    )
+    assert series.appointments.count() == 6
+    assert loads == [True]
