@@ -22,7 +22,7 @@ from sessions.scheduling.arrival import (
     check_in_time_problem,
     no_show_time_problem,
 )
-from sessions.scheduling.openings import waitlist_matches
+from sessions.scheduling.openings import FreeSlot, waitlist_matches_for
 from sessions.scheduling.paperwork import paperwork_notes
 from sessions.scheduling.screening import CHECK_IN_FROM
 from sessions.scheduling.selectors import LocationDay
@@ -92,7 +92,11 @@ def _freed_times(visits: list[Appointment], now: datetime) -> list[FreedTime]:
         for v in visits
         if v.status in Appointment.NON_BLOCKING_STATUSES and v.starts_at > now
     ][:FREED_SHOWN]
-    found = [FreedTime(v, waitlist_matches(appointment=v, now=now)) for v in freed]
+    slots = [FreeSlot.of_visit(v) for v in freed]
+    found = [
+        FreedTime(v, matches)
+        for v, matches in zip(freed, waitlist_matches_for(slots, now=now), strict=True)
+    ]
     return [f for f in found if f.matches]
 
 

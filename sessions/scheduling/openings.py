@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import operator
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import reduce
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from clients.models import Client
@@ -296,34 +299,50 @@ class FreeSlot:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
-def _waitlist_candidates(
-    slot: FreeSlot, among: list[WaitlistEntry] | None
-) -> list[WaitlistEntry]:
+def _wishes_met(slot: FreeSlot) -> Q:
     """Open entries whose wishes (dates, weekdays, times, length) the slot meets."""
     local_start = slot.starts_at.astimezone(slot.location.zone)
-    day = local_start.date()
-    entries = (
-        WaitlistEntry.objects.filter(
+    day, at = local_start.date(), local_start.time()
+    wishes = (
+        Q(
             closed_at__isnull=True,
             location=slot.location,
             wanted_from__lte=day,
             wanted_until__gte=day,
             duration_minutes__lte=slot.duration_minutes,
         )
-        .filter(Q(therapist__isnull=True) | Q(therapist=slot.therapist))
-        .filter(Q(weekdays=[]) | Q(weekdays__contains=[day.weekday()]))
-        .filter(
-            Q(earliest_time__isnull=True) | Q(earliest_time__lte=local_start.time())
-        )
-        .filter(Q(latest_time__isnull=True) | Q(latest_time__gte=local_start.time()))
+        & (Q(therapist__isnull=True) | Q(therapist=slot.therapist))
+        & (Q(weekdays=[]) | Q(weekdays__contains=[day.weekday()]))
+        & (Q(earliest_time__isnull=True) | Q(earliest_time__lte=at))
+        & (Q(latest_time__isnull=True) | Q(latest_time__gte=at))
+    )
+    if slot.freed is not None:  # not the client whose visit it was
+        wishes &= ~Q(client=slot.freed.client_id)
+    return wishes
+
+
+def _waitlist_candidates(
+    slots: list[FreeSlot], among: list[WaitlistEntry] | None
+) -> list[list[WaitlistEntry]]:
+    """Each slot's entries whose wishes it meets, oldest first: one statement for
+    all the slots, each row marked with the slots it fits."""
+    wishes = [_wishes_met(slot) for slot in slots]
+    if not wishes:
+        return []
+    fits = {
+        f"fits_{n}": ExpressionWrapper(w, output_field=BooleanField())
+        for n, w in enumerate(wishes)
+    }
+    entries = (
+        WaitlistEntry.objects.filter(reduce(operator.or_, wishes))
+        .annotate(**fits)
         .select_related("client", "modality", "therapist__user", "location")
         .order_by("created_at", "pk")
     )
-    if slot.freed is not None:
-        entries = entries.exclude(client=slot.freed.client_id)
     if among is not None:
         entries = entries.filter(pk__in=[e.pk for e in among])
-    return list(entries)
+    found = list(entries)
+    return [[e for e in found if getattr(e, name)] for name in fits]
 
 
 def waitlist_matches(
@@ -337,30 +356,71 @@ def waitlist_matches(
     `appointment` freed, or into `slot` (an opening); only those in `among` if given.
 
     The one matcher: the visit page, the waitlist page, an offer and its acceptance
-    all ask it. Each entry is judged by the same rules as booking (the scheduling
-    rules and the safety decision for the technique), from one snapshot: a client
-    blocked for the technique, or for all massage, or busy then, is no match; an
-    entry that wants any technique, on a slot with none, is judged on every
-    technique it could be given and matches only if one is safe.
+    all ask it (`waitlist_matches_for` for several slots at once). Each entry is
+    judged by the same rules as booking (the scheduling rules and the safety
+    decision for the technique): a client blocked for the technique, or for all
+    massage, or busy then, is no match; an entry that wants any technique, on a
+    slot with none, is judged on every technique it could be given and matches
+    only if one is safe.
     """
-    now = now or timezone.now()
     if slot is None:
         assert appointment is not None, "the freed visit or a slot"
         slot = FreeSlot.of_visit(appointment)
+    return waitlist_matches_for([slot], now=now, among=among)[0]
+
+
+def waitlist_matches_for(
+    slots: list[FreeSlot],
+    *,
+    now: datetime | None = None,
+    among: list[WaitlistEntry] | None = None,
+) -> list[list[WaitlistEntry]]:
+    """`waitlist_matches` of each slot, in order, judged on one load of the
+    schedule (every slot's therapist, room and candidate clients over all their
+    times) and one load of flags per day: the home page's freed times and the
+    waitlist page's cost a few statements, not a few per slot."""
+    now = now or timezone.now()
     if among is not None and not among:
-        return []
-    entries = _waitlist_candidates(slot, among)
-    if not entries:
-        return []
+        return [[] for _ in slots]
+    candidates = _waitlist_candidates(slots, among)
+    asked = list(zip(slots, candidates, strict=True))
+    if not any(entries for _, entries in asked):
+        return [[] for _ in slots]
+    wanted = [(slot, entries) for slot, entries in asked if entries]
     source = ScheduleSnapshot(
-        therapists=[slot.therapist],
-        rooms=[slot.room] if slot.room else [],
-        clients=[e.client for e in entries],
-        start=slot.starts_at,
-        end=slot.ends_at,
+        therapists=list({s.therapist.pk: s.therapist for s, _ in wanted}.values()),
+        rooms=list({s.room.pk: s.room for s, _ in wanted if s.room}.values()),
+        clients=list({e.client_id: e.client for _, es in wanted for e in es}.values()),
+        start=min(s.starts_at for s, _ in wanted),
+        end=max(s.ends_at for s, _ in wanted),
+        lean=True,  # only whether each client fits (explain=False)
     )
-    day = slot.starts_at.astimezone(slot.location.zone).date()
-    flags = flags_in_force_for_clients({e.client_id for e in entries}, day)
+    clients_on: dict[date, set[int]] = defaultdict(set)
+    for slot, entries in wanted:
+        clients_on[_local_day(slot)].update(e.client_id for e in entries)
+    flags_on = {
+        day: flags_in_force_for_clients(ids, day) for day, ids in clients_on.items()
+    }
+    return [
+        _matching(slot, entries, now, source, flags_on.get(_local_day(slot), {}))
+        if entries
+        else []
+        for slot, entries in asked
+    ]
+
+
+def _local_day(slot: FreeSlot) -> date:
+    return slot.starts_at.astimezone(slot.location.zone).date()
+
+
+def _matching(
+    slot: FreeSlot,
+    entries: list[WaitlistEntry],
+    now: datetime,
+    source: ScheduleSnapshot,
+    flags: dict[int, list],
+) -> list[WaitlistEntry]:
+    day = _local_day(slot)
     exclude = [slot.freed.pk] if slot.freed is not None else []
     matches = []
     for entry in entries:
@@ -385,7 +445,9 @@ def waitlist_matches(
             place=slot.place,
             room=slot.room,
         )
-        if scheduling_problems(visit, now=now, exclude=exclude, source=source):
+        if scheduling_problems(
+            visit, now=now, exclude=exclude, source=source, explain=False
+        ):
             continue
         matches.append(entry)
     return matches

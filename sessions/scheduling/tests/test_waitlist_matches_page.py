@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from clients.tests.factories import ClientFactory
 from sessions.models import OutboundMessage, WaitlistOffer
+from sessions.scheduling.booking import appointment_book, appointment_cancel
 from sessions.scheduling.tests.waitlist_offer_setup import (
     NOW,
     SLOT,
@@ -191,6 +192,39 @@ def test_the_page_query_count_does_not_grow_with_the_entries(
     with django_assert_max_num_queries(len(twelve)):
         html = client.get(WAITLIST).content.decode()
     assert "Page 1 of 3" in html and "for the 10 clients on this page" in html
+
+
+def test_the_page_query_count_does_not_grow_with_the_freed_slots(
+    client, front_desk, django_assert_max_num_queries
+):
+    """Every freed slot is judged on one load of entries, schedule and flags."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    scene = freed_tuesday(front_desk)
+    _entries(scene, 3)
+    client.force_login(front_desk)
+    with CaptureQueriesContext(connection) as one_slot:
+        html = unescape(client.get(WAITLIST).content.decode())
+    assert _times(html).count(("Freed", "Tue 1 Dec, 10:00")) == 3
+    for hour in (11, 13, 14):  # three more of Ann's Tuesday visits, cancelled
+        visit = appointment_book(
+            client=ClientFactory(),
+            therapist=scene.ann,
+            modality=modality("swedish"),
+            location=scene.location,
+            room=scene.room,
+            starts_at=SLOT.replace(hour=15 + hour - 10),
+            duration_minutes=60,
+            booked_by=front_desk,
+            now=NOW,
+        )
+        appointment_cancel(appointment=visit, by=front_desk, reason="sick", now=NOW)
+    with django_assert_max_num_queries(len(one_slot)):
+        html = unescape(client.get(WAITLIST).content.decode())
+    # Each client is offered their first three fits: 10:00, 11:00 and 13:00.
+    assert _times(html).count(("Freed", "Tue 1 Dec, 13:00")) == 3
+    assert ("Freed", "Tue 1 Dec, 14:00") not in _times(html)
 
 
 def test_the_second_page_has_its_own_matches(client, front_desk):

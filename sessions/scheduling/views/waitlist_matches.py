@@ -18,7 +18,11 @@ from django.urls import reverse
 
 from massageclinic.clock import local_datetime
 from sessions.models import Appointment, WaitlistEntry, WaitlistOffer
-from sessions.scheduling.openings import FreeSlot, find_openings, waitlist_matches
+from sessions.scheduling.openings import (
+    FreeSlot,
+    find_openings,
+    waitlist_matches_for,
+)
 
 PER_ENTRY = 3  # matches shown for each entry
 FREED_AHEAD = timedelta(days=14)
@@ -141,9 +145,10 @@ def entry_matches(
     if not entries:
         return {}
     found: dict[int, list[Match]] = {e.pk: [] for e in entries}
-    for visit in _freed_slots(entries, now):
-        slot = FreeSlot.of_visit(visit)
-        for entry in waitlist_matches(slot=slot, now=now, among=entries):
+    slots = [FreeSlot.of_visit(visit) for visit in _freed_slots(entries, now)]
+    matched = waitlist_matches_for(slots, now=now, among=entries)
+    for slot, fitting in zip(slots, matched, strict=True):
+        for entry in fitting:
             if len(found[entry.pk]) < PER_ENTRY:
                 found[entry.pk].append(Match(entry, slot, freed=True))
     for entry in entries if openings else []:
