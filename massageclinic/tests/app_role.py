@@ -61,7 +61,8 @@ def app_role_for_tests(django_db_blocker: Any) -> Iterator[None]:
     # This process's connections, the live server's thread's included; and, through
     # the environment, those of any Django subprocess (a Celery worker).
     options = connections[DEFAULT_DB_ALIAS].settings_dict.setdefault("OPTIONS", {})
-    options["options"] = f"-c role={APP_ROLE}"
+    settled = options.get("options")
+    options["options"] = f"{settled or ''} -c role={APP_ROLE}".strip()
     before = os.environ.get("DATABASE_ROLE")
     os.environ["DATABASE_ROLE"] = APP_ROLE
     flush = DatabaseOperations.execute_sql_flush
@@ -70,7 +71,10 @@ def app_role_for_tests(django_db_blocker: Any) -> Iterator[None]:
         yield
     finally:
         DatabaseOperations.execute_sql_flush = flush  # type: ignore[method-assign]
-        options.pop("options", None)
+        if settled is None:
+            options.pop("options", None)
+        else:
+            options["options"] = settled
         if before is None:
             os.environ.pop("DATABASE_ROLE", None)
         else:

@@ -147,3 +147,14 @@ def test_a_malformed_proxy_header_stops_start_up_naming_the_variable():
 def test_development_neither_redirects_nor_sends_hsts():
     assert _production_setting("SECURE_SSL_REDIRECT", DJANGO_DEBUG="1") == "False"
     assert _production_setting("SECURE_HSTS_SECONDS", DJANGO_DEBUG="1") == "0"
+
+
+@pytest.mark.django_db
+def test_the_apps_connections_run_without_postgresqls_jit():
+    """A query the planner thinks costly would spend tens of milliseconds in JIT
+    compilation, more than it runs (the home page's histories awaiting review)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
