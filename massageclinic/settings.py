@@ -127,8 +127,10 @@ if DATABASE_ROLE:
             f"DATABASE_ROLE={DATABASE_ROLE!r} is not a plain role name."
         )
     _CONNECTION_OPTIONS.append(f"-c role={DATABASE_ROLE}")
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = " ".join(
-    _CONNECTION_OPTIONS
+# Added to any `options` DATABASE_URL carries (e.g. ?currentSchema= sets search_path).
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = " ".join(
+    filter(None, [_options.get("options"), *_CONNECTION_OPTIONS])
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -158,3 +158,34 @@ def test_the_apps_connections_run_without_postgresqls_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_the_jit_option_is_added_to_the_options_the_database_url_carries():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; "
+            "print(settings.DATABASES['default']['OPTIONS']['options'])",
+        ],
+        cwd=BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_SECRET_KEY": "test-key",
+            "DJANGO_SETTINGS_MODULE": "massageclinic.settings",
+            "DATABASE_URL": "postgres://clinic@127.0.0.1:5432/clinic?currentSchema=c1",
+            "DATABASE_ROLE": "clinic_app",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "-c",
+        "search_path=c1",
+        "-c",
+        "jit=off",
+        "-c",
+        "role=clinic_app",
+    ]

@@ -149,6 +149,8 @@ def _blocking(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
 class LiveSchedule:
     """Reads what the rules need straight from the database, one check at a time."""
 
+    lean = False  # a lean snapshot cannot name the visit in the way (explain=False)
+
     def is_trained(self, therapist: Therapist, modality: Modality) -> bool:
         return Training.objects.filter(therapist=therapist, modality=modality).exists()
 
@@ -264,6 +266,7 @@ class ScheduleSnapshot(LiveSchedule):
         visits are loaded with the columns the checks compare and nothing joined."""
         # Any check of a visit starting inside the window stays within this margin.
         self.start, self.end = start - LONGEST_BUSY, end + LONGEST_BUSY
+        self.lean = lean
         self._therapist_ids = {t.pk for t in therapists}
         self._room_ids = {r.pk for r in rooms}
         self._client_ids = {c.pk for c in clients}
@@ -448,6 +451,13 @@ def conflict_message(kind: str, other: OtherVisit, visit: ProposedVisit) -> str:
     return f"{client_name} already has a visit then: {_describe(other)}."
 
 
+def _explainable(source: LiveSchedule, explain: bool) -> None:
+    """A lean snapshot answers only whether a visit fits: asked to explain, it
+    refuses at once, not only when a clash would need naming."""
+    if explain and source.lean:
+        raise ValueError("a lean ScheduleSnapshot is asked with explain=False")
+
+
 def _conflict_sentence(
     kind: str, other: OtherVisit, visit: ProposedVisit, explain: bool
 ) -> str:
@@ -488,6 +498,7 @@ def therapist_problems(
 ) -> list[str]:
     """Whether the therapist can give this visit: the therapists app's rules (active,
     licence, training, hours, time off) on what `source` reads, then their other visits."""
+    _explainable(source, explain)
     therapist, location, local_day = (
         visit.therapist,
         visit.location,
@@ -528,6 +539,7 @@ def client_problems(
     explain: bool = True,
 ) -> list[str]:
     """Whether the client can come: not archived, an address to go to, not elsewhere."""
+    _explainable(source, explain)
     client = visit.client
     if client is None:
         return []
@@ -555,6 +567,7 @@ def room_problems(
     explain: bool = True,
 ) -> list[str]:
     """Whether the place works: a room in use at the location and free, or no room."""
+    _explainable(source, explain)
     if visit.place != Place.ROOM:
         return ["A home or workplace visit has no room."] if visit.room else []
     if visit.room is None:
