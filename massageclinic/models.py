@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -195,9 +198,35 @@ class ClinicPolicy(models.Model):
         super().save(*args, **kwargs)
 
 
+# Inside `one_policy_read()` the policy row is read once, then shared.
+_policy_read: ContextVar[list[ClinicPolicy] | None] = ContextVar(
+    "clinic_policy_read", default=None
+)
+
+
 def clinic_policy() -> ClinicPolicy:
+    held = _policy_read.get()
+    if held:
+        return held[0]
     policy, _ = ClinicPolicy.objects.get_or_create(pk=1)
+    if held is not None:
+        held.append(policy)
     return policy
+
+
+@contextmanager
+def one_policy_read() -> Iterator[None]:
+    """Inside (a booking, as a decorator too), `clinic_policy()` reads the row once:
+    the rules, the messages and the links of one booking agree on one policy, at one
+    read's cost, instead of one read per service that asks."""
+    if _policy_read.get() is not None:  # already inside one
+        yield
+        return
+    token = _policy_read.set([])
+    try:
+        yield
+    finally:
+        _policy_read.reset(token)
 
 
 class AuditEvent(models.Model):

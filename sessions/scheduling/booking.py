@@ -18,7 +18,7 @@ from django.db import transaction
 
 from clients.models import Authorization, Client, Contraindication, Referral
 from clients.safety import flags_in_force, modality_safety, refusal_sentence
-from massageclinic.models import Location, Room, clinic_policy
+from massageclinic.models import Location, Room, clinic_policy, one_policy_read
 from sessions.messaging.outbox import (
     messages_visit_cancelled,
     messages_visit_moved,
@@ -327,6 +327,7 @@ def visits_book(
 
 
 @transaction.atomic
+@one_policy_read()
 def appointment_book(
     *,
     client: Client,

@@ -20,7 +20,7 @@ from clients.models import Authorization, Client, Referral
 from clients.safety import flags_in_force, modality_safety, refusal_sentence
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.clock import local_datetime
-from massageclinic.models import AuditEvent, Location, Room
+from massageclinic.models import AuditEvent, Location, Room, one_policy_read
 from sessions.messaging.outbox import (
     messages_series_booked,
     messages_series_cancelled,
@@ -307,6 +307,7 @@ KEEP, ALTERNATIVE, SKIP = "keep", "alternative", "skip"
 
 
 @transaction.atomic
+@one_policy_read()
 def series_book(
     *,
     proposed: ProposedSeries,

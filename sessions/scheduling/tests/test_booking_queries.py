@@ -30,7 +30,7 @@ from therapists.tests.factories import modality
 pytestmark = pytest.mark.django_db
 
 ONE_BOOKING = 12
-SERIES = 16
+SERIES = 15  # the clinic policy read once for the whole series (one_policy_read)
 
 
 def _statements(queries: CaptureQueriesContext) -> list[str]:
