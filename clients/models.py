@@ -88,7 +88,12 @@ class Client(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        return self.name_of(self.first_name, self.last_name)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str) -> str:
+        """A client's name as every page writes it (also from values read alone)."""
+        return f"{first_name} {last_name}"
 
     @property
     def is_archived(self) -> bool:

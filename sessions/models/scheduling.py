@@ -329,7 +329,12 @@ class Appointment(models.Model):
 
     @property
     def duration_minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+        return minutes_between(self.starts_at, self.ends_at)
+
+
+def minutes_between(starts_at, ends_at) -> int:
+    """A visit's length in whole minutes of elapsed time."""
+    return int((ends_at - starts_at).total_seconds() // 60)
 
 
 class AppointmentEvent(models.Model):

@@ -15,17 +15,18 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import cast
 
-from django.db.models import ForeignKey, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from clients.models import Client
 from clients.safety import Alert, alerts_for_clients
 from massageclinic.clock import local_datetime, local_day_span
 from massageclinic.lengths import STEP
 from massageclinic.models import Location, Room
 from sessions.models import Appointment, Place
+from sessions.models.scheduling import minutes_between
 from sessions.scheduling.paperwork import paperwork_notes
 from sessions.scheduling.rules import quarter_hours
 from therapists.models import Therapist, TimeOff, WorkingHours
@@ -34,6 +35,42 @@ from therapists.rules import block_span
 # A row's wall-clock key: the local time and, for the second pass of the repeated
 # autumn hour, fold 1. The week grid lines its days up by this key.
 WallKey = tuple[time, int]
+
+
+@dataclass(slots=True)
+class GridVisit:
+    """A visit as the grids draw it, read as plain values: building an Appointment
+    with its client, technique and room for each of a busy day's visits cost more
+    than drawing them. The therapist is shared from the columns' load (`_share`)."""
+
+    pk: int
+    status: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    therapist_busy_from: datetime
+    therapist_busy_until: datetime
+    therapist_id: int
+    referral_id: int | None
+    authorization_id: int | None
+    client_id: int
+    client_name: str
+    technique: str
+    room_name: str | None
+    location: Location
+    therapist: Therapist | None = None
+
+    @property
+    def is_blocking(self) -> bool:
+        return self.status not in Appointment.NON_BLOCKING_STATUSES
+
+    @property
+    def duration_minutes(self) -> int:
+        return minutes_between(self.starts_at, self.ends_at)
+
+    @property
+    def status_label(self) -> str:
+        return _STATUS_LABELS[self.status]
 
 
 def clock(moment: datetime, *, meridiem: bool = True) -> str:
@@ -49,7 +86,7 @@ def clock(moment: datetime, *, meridiem: bool = True) -> str:
 class Block:
     """A visit on the grid, with what the desk should notice at a glance."""
 
-    visit: Appointment
+    visit: GridVisit
     rows: int
     alerts: list[Alert] = field(default_factory=list)
     paperwork: list[str] = field(default_factory=list)
@@ -144,7 +181,7 @@ class Grid:
     location: Location
     times: list[datetime]
     columns: list[Column]
-    cancelled: list[Appointment]
+    cancelled: list[GridVisit]
     rows: list[Row] = field(default_factory=list)
     book_query: str = ""  # the booking link's fixed part (location, who)
 
@@ -181,43 +218,77 @@ def _floor_to_slot(moment: datetime, slots: list[datetime]) -> int | None:
     return index if index >= 0 else None
 
 
-_VISIT_FIELDS = (
+_VISIT_COLUMNS = (
+    "id",
     "status",
     "place",
     "starts_at",
     "ends_at",
     "therapist_busy_from",
     "therapist_busy_until",
-    "location",
-    "therapist",
-    "modality__name",
-    "room__name",
-    "referral",
-    "authorization",
+    "therapist_id",
+    "referral_id",
+    "authorization_id",
+    "client_id",
     "client__first_name",
     "client__last_name",
+    "modality__name",
+    "room__name",
 )
 _STATUS_LABELS = dict(Appointment.Status.choices)
 _PLACE_LABELS = dict(Place.choices)
 
 
-def _visits(filters: Q, start: datetime, end: datetime) -> list[Appointment]:
+def _visits(
+    filters: Q, start: datetime, end: datetime, location: Location
+) -> list[GridVisit]:
     # Bounded on both sides of starts_at (`overlapping`), so PostgreSQL scans an index
     # range instead of every visit that ever ended later.
-    return list(
+    rows = (
         Appointment.objects.overlapping(start, end)
         .filter(filters)
-        # The technique's and room's names joined (a query each cost more than
-        # the few hundred small instances), the therapists shared (`_share`).
-        .select_related("client", "modality", "room")
-        # Only what the grid shows: building a thousand whole rows of client
-        # demographics would cost more than drawing them.
-        .only(*_VISIT_FIELDS)
         .order_by("starts_at")
+        .values_list(*_VISIT_COLUMNS)
     )
+    return [
+        GridVisit(
+            pk,
+            status,
+            place,
+            starts_at,
+            ends_at,
+            busy_from,
+            busy_until,
+            therapist_id,
+            referral_id,
+            authorization_id,
+            client_id,
+            Client.name_of(first_name, last_name),
+            technique,
+            room_name,
+            location,
+        )
+        for (
+            pk,
+            status,
+            place,
+            starts_at,
+            ends_at,
+            busy_from,
+            busy_until,
+            therapist_id,
+            referral_id,
+            authorization_id,
+            client_id,
+            first_name,
+            last_name,
+            technique,
+            room_name,
+        ) in rows
+    ]
 
 
-def _share(visits: list[Appointment], therapists: dict[int, Therapist]) -> None:
+def _share(visits: list[GridVisit], therapists: dict[int, Therapist]) -> None:
     """Give the visits their therapist from the columns' load: a few dozen rows
     shared by hundreds of visits instead of a copy joined to each."""
     missing = {v.therapist_id for v in visits} - therapists.keys()
@@ -226,16 +297,11 @@ def _share(visits: list[Appointment], therapists: dict[int, Therapist]) -> None:
             **therapists,
             **Therapist.objects.select_related("user").in_bulk(missing),
         }
-    # Straight into each visit's relation cache: the descriptor's checks cost more
-    # than the rest of the grid at a thousand visits.
-    therapist = cast(ForeignKey, Appointment._meta.get_field("therapist"))
     for v in visits:
-        therapist.set_cached_value(v, therapists[v.therapist_id])
+        v.therapist = therapists[v.therapist_id]
 
 
-def _blocks(
-    visits: list[Appointment], on: date, location: Location
-) -> dict[int, Block]:
+def _blocks(visits: list[GridVisit], on: date, location: Location) -> dict[int, Block]:
     alerts = alerts_for_clients({v.client_id for v in visits}, on) if visits else {}
     paperwork = paperwork_notes(visits, location) if visits else {}
     # One reverse() for the pattern, not one per visit.
@@ -252,11 +318,11 @@ def _blocks(
             status=v.status,
             url=f"{visit_url}{v.pk}/",
             time_label=f"{clock(starts, meridiem=False)}–{clock(ends)}",
-            client_name=v.client.full_name,
-            technique=v.modality.name,
-            where=v.room.name if v.room else _PLACE_LABELS[v.place],
-            therapist_name=v.therapist.full_name,
-            status_label=_STATUS_LABELS[v.status],
+            client_name=v.client_name,
+            technique=v.technique,
+            where=v.room_name or _PLACE_LABELS[v.place],
+            therapist_name=v.therapist.full_name if v.therapist else "",
+            status_label=v.status_label,
         )
     return blocks
 
@@ -273,7 +339,7 @@ def _slot_range(
 def _fill(
     column: Column,
     slots: list[datetime],
-    visits: list[Appointment],
+    visits: list[GridVisit],
     blocks: dict[int, Block],
     working: list[tuple[datetime, datetime]] | None,
     off: list[tuple[datetime, datetime]],
@@ -314,7 +380,7 @@ def _fill(
         column.cells.append(Cell(moment, kind, starts.get(index)))
 
 
-def _travel(visits: list[Appointment]) -> list[tuple[datetime, datetime]]:
+def _travel(visits: list[GridVisit]) -> list[tuple[datetime, datetime]]:
     """The travel before and after home visits: the therapist cannot be booked then."""
     spans = []
     for v in visits:
@@ -405,7 +471,7 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
     """One column per therapist working (or booked) at the location that day."""
     slots = _slots(location, day)
     start, end = local_day_span(day, location)
-    visits = _visits(Q(location=location), start, end)
+    visits = _visits(Q(location=location), start, end, location)
     live = [v for v in visits if v.is_blocking]
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
     people: dict[int, Therapist] = {}
@@ -431,7 +497,7 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
         time_off[therapist_id].append((s, e))
     _share(visits, {t.pk: t for t in therapists})
     blocks = _blocks(live, day, location)
-    own_visits: dict[int, list[Appointment]] = defaultdict(list)
+    own_visits: dict[int, list[GridVisit]] = defaultdict(list)
     for v in live:
         own_visits[v.therapist_id].append(v)
     keys = [_wall_key(t, location) for t in slots]
@@ -481,7 +547,9 @@ def week_grid(
     end = local_datetime(monday + timedelta(days=7), time(0), location)
     who = Q(therapist=therapist) if therapist else Q(room=room)
     visits = [
-        v for v in _visits(who & Q(location=location), start, end) if v.is_blocking
+        v
+        for v in _visits(who & Q(location=location), start, end, location)
+        if v.is_blocking
     ]
     # Other locations' visits of the therapist show as busy time, not as blocks here.
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
@@ -498,7 +566,7 @@ def week_grid(
         )
     _share(visits, {therapist.pk: therapist} if therapist else {})
     blocks = _blocks(visits, monday, location)
-    by_day: dict[date, list[Appointment]] = defaultdict(list)
+    by_day: dict[date, list[GridVisit]] = defaultdict(list)
     for v in visits:
         by_day[v.starts_at.astimezone(location.zone).date()].append(v)
     name = therapist.full_name if therapist else room.name if room else ""

@@ -10,9 +10,10 @@ number of visits already booked against each referral and authorization.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from django.db.models import Count, Q
 
@@ -148,8 +149,23 @@ class ClientPaperwork:
         )
 
 
+class BookedVisit(Protocol):
+    """What the paperwork notes read of a visit: an Appointment, or a grid's row."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def referral_id(self) -> int | None: ...
+    @property
+    def authorization_id(self) -> int | None: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def location(self) -> Location: ...
+
+
 def paperwork_notes(
-    visits: list[Appointment], location: Location | None = None
+    visits: Sequence[BookedVisit], location: Location | None = None
 ) -> dict[int, list[str]]:
     """Per visit: the referral or authorization near its end or used up (two queries
     in all), read on the visit's local day at `location` (else the visit's own
