@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
@@ -218,8 +218,9 @@ def _floor_to_slot(moment: datetime, slots: list[datetime]) -> int | None:
     return index if index >= 0 else None
 
 
-_VISIT_COLUMNS = (
-    "id",
+# What the grids read of a visit: GridVisit's own fields, and the names it prints.
+_VISIT_VALUES = (
+    "pk",
     "status",
     "place",
     "starts_at",
@@ -230,11 +231,13 @@ _VISIT_COLUMNS = (
     "referral_id",
     "authorization_id",
     "client_id",
-    "client__first_name",
-    "client__last_name",
-    "modality__name",
-    "room__name",
 )
+_VISIT_NAMES = {
+    "first_name": F("client__first_name"),
+    "last_name": F("client__last_name"),
+    "technique": F("modality__name"),
+    "room_name": F("room__name"),
+}
 _STATUS_LABELS = dict(Appointment.Status.choices)
 _PLACE_LABELS = dict(Place.choices)
 
@@ -248,43 +251,15 @@ def _visits(
         Appointment.objects.overlapping(start, end)
         .filter(filters)
         .order_by("starts_at")
-        .values_list(*_VISIT_COLUMNS)
+        .values(*_VISIT_VALUES, **_VISIT_NAMES)
     )
     return [
         GridVisit(
-            pk,
-            status,
-            place,
-            starts_at,
-            ends_at,
-            busy_from,
-            busy_until,
-            therapist_id,
-            referral_id,
-            authorization_id,
-            client_id,
-            Client.name_of(first_name, last_name),
-            technique,
-            room_name,
-            location,
+            client_name=Client.name_of(row.pop("first_name"), row.pop("last_name")),
+            location=location,
+            **row,
         )
-        for (
-            pk,
-            status,
-            place,
-            starts_at,
-            ends_at,
-            busy_from,
-            busy_until,
-            therapist_id,
-            referral_id,
-            authorization_id,
-            client_id,
-            first_name,
-            last_name,
-            technique,
-            room_name,
-        ) in rows
+        for row in rows
     ]
 
 
