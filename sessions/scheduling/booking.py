@@ -32,6 +32,7 @@ from sessions.models import (
     TreatmentPlan,
 )
 from sessions.scheduling.arrival import check_in_time_problem, no_show_time_problem
+from sessions.scheduling.batch import BatchSchedule
 from sessions.scheduling.documented import (
     STATUSES_AFTER_DOCUMENTING,
     documented_visit_problem,
@@ -40,7 +41,6 @@ from sessions.scheduling.paperwork import ClientPaperwork
 from sessions.scheduling.refused import insert_or_conflict, save_or_conflict
 from sessions.scheduling.rules import (
     ProposedVisit,
-    ScheduleSnapshot,
     scheduling_problems,
 )
 from sessions.scheduling.safety_review import acknowledged_lines
@@ -133,44 +133,6 @@ class BookingTerms:
     referral: Referral | None = None
     authorization: Authorization | None = None
     series: AppointmentSeries | None = None
-
-
-def _snapshot_for(
-    visits: Sequence[ProposedVisit], *, lean: bool = False
-) -> ScheduleSnapshot:
-    """Hours, time off and visits of everyone the batch involves, loaded once."""
-    return ScheduleSnapshot(
-        therapists=list({v.therapist.pk: v.therapist for v in visits}.values()),
-        rooms=list({v.room.pk: v.room for v in visits if v.room}.values()),
-        clients=list({v.client.pk: v.client for v in visits if v.client}.values()),
-        start=min(v.busy[0] for v in visits),
-        end=max(v.busy[1] for v in visits),
-        lean=lean,
-    )
-
-
-class _BatchSchedule:
-    """The batch's checks: first on a lean load (the other visits' compared columns
-    only), which is all a batch that fits needs; a visit that does not fit is judged
-    again on a whole load, so its refusal names the visit in the way."""
-
-    def __init__(self, visits: Sequence[ProposedVisit]) -> None:
-        self.visits = visits
-        self.lean = _snapshot_for(visits, lean=True)
-        self.booked: list[Appointment] = []
-
-    def problems(self, visit: ProposedVisit, now: datetime) -> list[str]:
-        if not scheduling_problems(visit, now=now, source=self.lean, explain=False):
-            return []
-        whole = _snapshot_for(self.visits)
-        for appointment in self.booked:
-            whole.add(appointment)
-        return scheduling_problems(visit, now=now, source=whole)
-
-    def add(self, appointment: Appointment) -> None:
-        """Count a visit of the batch, so its later visits are checked against it."""
-        self.lean.add(appointment)
-        self.booked.append(appointment)
 
 
 def _as_loaded(record, loaded):
@@ -276,7 +238,7 @@ def visits_book(
     """
     client = visits[0].client
     assert client is not None and all(v.client == client for v in visits)
-    schedule = _BatchSchedule(visits)
+    schedule = BatchSchedule(visits)
     paperwork = ClientPaperwork.load(client)
     flags = flags_in_force(client, min(v.local_start.date() for v in visits))
     plan_referral = (
