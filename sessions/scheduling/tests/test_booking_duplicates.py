@@ -8,10 +8,15 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
+from django.http import QueryDict
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from clients.duplicates import fields_from_search
 from clients.models import Client
 from clients.tests.factories import ClientFactory
+from sessions.scheduling.views.booking import carried_fields
 
 NOW = datetime(2026, 11, 30, 14, tzinfo=UTC)
 QUICK = reverse("sessions:client_quick_add")
@@ -104,13 +109,27 @@ def test_without_javascript_the_booking_form_warns_the_same_way(desk, grace):
     assert Client.objects.count() == 1
 
 
+def _swapped(html: str) -> dict[str, str]:
+    """The new-client inputs a search response replaces out of band, by field."""
+    tags = re.findall(r'<input[^>]*hx-swap-oob="true"[^>]*>', html)
+    return dict(_name_and_value(tag) for tag in tags)
+
+
+def _name_and_value(tag: str) -> tuple[str, str]:
+    name = re.search(r'name="new-(\w+)"', tag)
+    value = re.search(r'value="([^"]*)"', tag)
+    return (name.group(1) if name else "", value.group(1) if value else "")
+
+
 def test_a_searched_name_is_carried_into_the_empty_new_client_fields(desk, db):
     response = desk.get(SEARCH, {"q": "Nora Quinn", "mode": "book"})
     html = response.content.decode()
-    assert 'id="quick-add-fields" hx-swap-oob="true"' in html
-    assert 'name="new-first_name" value="Nora"' in html
-    assert 'name="new-last_name" value="Quinn"' in html
-    assert 'name="new-carried" value="Nora|Quinn|||"' in html
+    assert _swapped(html) == {
+        "first_name": "Nora",
+        "last_name": "Quinn",
+        "carried": "Nora|Quinn|||",
+    }
+    assert "what you searched for is filled in" in html
 
 
 def test_a_later_search_replaces_what_was_carried_but_not_what_was_typed(desk, db):
@@ -121,12 +140,93 @@ def test_a_later_search_replaces_what_was_carried_but_not_what_was_typed(desk, d
         "new-carried": "Nora|Quin|||",
     }
     html = desk.get(SEARCH, carried).content.decode()
-    assert 'name="new-last_name" value="Quinn"' in html
+    assert _swapped(html) == {"last_name": "Quinn", "carried": "Nora|Quinn|||"}
     typed = {**carried, "new-last_name": "Quinton"}
     html = desk.get(SEARCH, typed).content.decode()
-    assert "hx-swap-oob" not in html
+    # The typed last name is not touched; the first name already says Nora.
+    assert _swapped(html) == {"carried": "Nora||||"}
+
+
+def test_a_field_typed_into_does_not_stop_the_others_following_the_search(desk, db):
+    # The search said "Emma Smi" while the person was still typing; they opened the
+    # registration and typed the email before the answer to "Emma Smith" came.
+    html = desk.get(
+        SEARCH,
+        {
+            "q": "Emma Smith",
+            "new-first_name": "Emma",
+            "new-last_name": "Smi",
+            "new-email": "emma@example.org",
+            "new-carried": "Emma|Smi|||",
+        },
+    ).content.decode()
+    assert _swapped(html) == {"last_name": "Smith", "carried": "Emma|Smith|||"}
+
+
+def test_what_was_carried_survives_the_other_steps_of_the_booking(desk, db):
+    # Re-drawn by the page after another step, the record still says which values
+    # the search put there, so the next search may still replace them.
+    html = desk.post(
+        BOOK,
+        {
+            "action": "refresh",
+            "new-first_name": "Nora",
+            "new-last_name": "Quin",
+            "new-carried": "Nora|Quin|||",
+        },
+    ).content.decode()
+    assert 'name="new-carried" id="new-carried" value="Nora|Quin|||"' in html
 
 
 def test_the_openings_search_carries_nothing(desk, db):
     html = desk.get(SEARCH, {"q": "Nora Quinn", "mode": "openings"}).content.decode()
     assert "hx-swap-oob" not in html
+
+
+FIELDS = ("first_name", "last_name", "phone", "email", "date_of_birth")
+_values = st.sampled_from(
+    ["", "Nora", "Quinn", "Smi", "Smith", "518 555 0101", "a@b.org"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    current=st.fixed_dictionaries({n: _values for n in FIELDS}),
+    earlier=st.fixed_dictionaries({n: _values for n in FIELDS}),
+    query=st.sampled_from(
+        [
+            "Nora Quinn",
+            "Smith",
+            "Emma Smi",
+            "Doe, Jane",
+            "518 555 0101",
+            "a@b.org",
+            "1980-05-17",
+        ]
+    ),
+)
+def test_a_search_never_replaces_what_the_person_typed(current, earlier, query):
+    values = QueryDict(mutable=True)
+    for name in FIELDS:
+        values[f"new-{name}"] = current[name]
+    values["new-carried"] = "|".join(earlier[n] for n in FIELDS)
+    carry = carried_fields(values, query)
+    searched = fields_from_search(query)
+    assert carry is not None
+    after = {n: carry.form.initial[n] for n in FIELDS}
+    record = dict(zip(FIELDS, carry.record.split("|"), strict=True))
+    for name in FIELDS:
+        typed = current[name] not in ("", earlier[name])
+        if typed:
+            assert name not in carry.changed
+            assert after[name] == current[name]
+            assert record[name] == ""
+        else:
+            assert after[name] == record[name] == searched.get(name, "")
+        assert (name in carry.changed) == (after[name] != current[name])
+    # The same search again, on what it left, changes nothing.
+    again = QueryDict(mutable=True)
+    for name in FIELDS:
+        again[f"new-{name}"] = after[name]
+    again["new-carried"] = carry.record
+    assert carried_fields(again, query).changed == ()

@@ -70,6 +70,9 @@ def test_a_different_person_is_registered_once_ticked(page, screenshot, front_de
     expect(page.get_by_text("No client matches")).to_be_visible()
     page.get_by_text("Register a new client").click()
     page.get_by_label("Email").fill("smiths@example.org")
+    # Whatever answer to the typing came first, the name follows the whole search.
+    expect(page.get_by_label("Last name")).to_have_value("Smith")
+    expect(page.get_by_label("Email")).to_have_value("smiths@example.org")
     page.get_by_role("button", name="Register and choose").click()
     expect(page.get_by_role("alert")).to_contain_text("Smith, Anna")
     page.get_by_label("This is a different person").check()
@@ -77,3 +80,28 @@ def test_a_different_person_is_registered_once_ticked(page, screenshot, front_de
     page.get_by_role("button", name="Register and choose").click()
     expect(page.get_by_role("region", name="Client")).to_contain_text("Emma Smith")
     assert Client.objects.filter(first_name="Emma").count() == 1
+
+
+def test_the_name_follows_the_search_while_the_email_is_typed(
+    page, screenshot, front_desk
+):
+    location = LocationFactory(name="Riverside", time_zone="America/New_York")
+    RoomFactory(location=location, name="Maple Room")
+    sign_in_through_the_page(page, "frontdesk")
+    page.goto(f"/book/?location={location.pk}")
+    search = page.get_by_label("Find a client")
+    search.press_sequentially("Emma Smi", delay=30)
+    expect(page.get_by_text("No client matches “Emma Smi”")).to_be_visible()
+    page.get_by_text("Register a new client").click()
+    expect(page.get_by_label("Last name")).to_have_value("Smi")
+    search.press("End")
+    search.press_sequentially("th", delay=30)
+    email = page.get_by_label("Email")
+    email.fill("emma@example.org")
+    expect(page.get_by_text("No client matches “Emma Smith”")).to_be_visible()
+    expect(page.get_by_label("Last name")).to_have_value("Smith")
+    expect(email).to_have_value("emma@example.org")
+    expect(email).to_be_focused()
+    screenshot("booking-dup-5-name-follows-search")
+    page.get_by_role("button", name="Register and choose").click()
+    expect(page.get_by_role("region", name="Client")).to_contain_text("Emma Smith")

@@ -9,6 +9,7 @@ comes back with everything typed kept. Only the "Book" button books.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms import BoundField
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
@@ -98,6 +100,7 @@ def client_context(
         "waitlist_entry": waitlist,
         "picker_mode": mode,
         "quick_form": quick or QuickClientForm(initial=typed),
+        "carried_record": str(values.get(CARRIED) or "") if client is None else "",
         "quick_open": (quick is not None and quick.is_bound) or any(typed.values()),
         "query": query,
         "results": results,
@@ -469,22 +472,46 @@ def client_search(request: HttpRequest) -> HttpResponse:
             "query": query,
             "results": search_clients(request, query),
             "picker_mode": mode,
-            "carry": _carried_fields(request.GET, query) if mode == "book" else None,
+            "carry": carried_fields(request.GET, query) if mode == "book" else None,
         },
     )
 
 
-def _carried_fields(values: QueryDict, query: str) -> QuickClientForm | None:
-    """The new-client fields filled from the search, when the person has not typed
-    into them (they are empty or hold what an earlier search put there)."""
+@dataclass(frozen=True)
+class Carry:
+    """What a search puts into the new-client fields, field by field.
+
+    `changed` are the fields whose input it replaces (out of band, one input each, so
+    the field the person is typing in keeps its focus); `record` is what it carried,
+    written to `new-carried` so the next search knows which values are still its own.
+    """
+
+    form: QuickClientForm
+    changed: tuple[str, ...]
+    record: str
+
+    @property
+    def changed_fields(self) -> list[BoundField]:
+        return [self.form[name] for name in self.changed]
+
+
+def carried_fields(values: QueryDict, query: str) -> Carry | None:
+    """The new-client fields filled from the search, each where the person has not
+    typed into it (it is empty or holds what an earlier search put there); what they
+    typed into the others stays."""
+    searched = fields_from_search(query)
+    if not searched:
+        return None
     names = list(QuickClientForm.base_fields)
-    current = [values.get(f"{QuickClientForm.prefix}-{n}", "") for n in names]
-    if any(current) and "|".join(current) != values.get(CARRIED, ""):
-        return None
-    carried = fields_from_search(query)
-    if not carried:
-        return None
-    return QuickClientForm(initial=carried)
+    current = {n: values.get(f"{QuickClientForm.prefix}-{n}", "") for n in names}
+    earlier = dict(zip(names, values.get(CARRIED, "").split("|"), strict=False))
+    untouched = [n for n in names if current[n] in ("", earlier.get(n, ""))]
+    carried = {n: searched.get(n, "") for n in untouched}
+    return Carry(
+        form=QuickClientForm(initial={**current, **carried}),
+        changed=tuple(n for n in untouched if carried[n] != current[n]),
+        record="|".join(carried.get(n, "") for n in names),
+    )
 
 
 @require_GET
