@@ -22,20 +22,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from enum import IntEnum
+from zoneinfo import ZoneInfo
 
 from django.db.models import (
-    DateField,
-    DateTimeField,
-    F,
-    Func,
     Prefetch,
     Q,
-    Subquery,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce
 
 from clients.models import (
     Client,
@@ -46,7 +40,7 @@ from clients.models import (
     Severity,
 )
 from massageclinic.choices import BodyRegion, Pressure
-from massageclinic.models import Location
+from massageclinic.clock import local_date, location_zone
 from therapists.models import Modality, Therapist
 
 PRESSURE_ORDER = list(Pressure.values)  # light, moderate, firm, deep
@@ -202,32 +196,47 @@ def flags_in_force_for_clients(
     client_ids: Iterable[int], on: date
 ) -> dict[int, list[Contraindication]]:
     """`flags_in_force` for many clients at once, by client id (three queries)."""
+    # A flag resolved before `on` began in UTC was resolved by the end of `on` in
+    # every zone (none is more than a day ahead): only the later ones are read to be
+    # dated where the client is treated.
     flags: dict[int, list[Contraindication]] = {}
+    clinic_zone = _ClinicZone()
     for flag in (
         Contraindication.objects.filter(client_id__in=list(client_ids))
-        .annotate(resolved_on=_local_resolution_date())
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_on__gt=on))
-        .select_related("condition", "client")
+        .filter(
+            Q(resolved_at__isnull=True)
+            | Q(resolved_at__gte=datetime.combine(on, time.min, tzinfo=UTC))
+        )
+        .select_related("condition", "client__preferred_location")
         .prefetch_related(_rules_prefetch(), _plans_prefetch(on))
     ):
-        flags.setdefault(flag.client_id, []).append(flag)
+        if not _resolved_by_end_of(flag, on, clinic_zone):
+            flags.setdefault(flag.client_id, []).append(flag)
     return flags
 
 
-def _local_resolution_date() -> Cast:
-    """The date a flag was resolved on where the client is treated: their location's
-    zone, else the clinic's first active location's, else UTC (as
-    `massageclinic.clock.location_zone` decides), worked out in the same query."""
-    clinic_zone = Subquery(
-        Location.objects.filter(is_active=True).order_by("pk").values("time_zone")[:1]
-    )
-    zone = Coalesce(
-        F("client__preferred_location__time_zone"), clinic_zone, Value("UTC")
-    )
-    local = Func(
-        zone, F("resolved_at"), function="timezone", output_field=DateTimeField()
-    )
-    return Cast(local, DateField())
+class _ClinicZone:
+    """The clinic's zone, looked up at most once and only when a client has no
+    preferred location."""
+
+    def __init__(self) -> None:
+        self._zone: ZoneInfo | None = None
+
+    def __call__(self) -> ZoneInfo:
+        if self._zone is None:
+            self._zone = location_zone()
+        return self._zone
+
+
+def _resolved_by_end_of(
+    flag: Contraindication, on: date, clinic_zone: _ClinicZone
+) -> bool:
+    """The flag was resolved on or before `on` by the calendar where the client is
+    treated: their preferred location's, else the clinic's (`location_zone`)."""
+    if flag.resolved_at is None:
+        return False
+    where = flag.client.preferred_location or clinic_zone()
+    return local_date(flag.resolved_at, where) <= on
 
 
 def clearance_in_force(flag: Contraindication, on: date) -> bool:
