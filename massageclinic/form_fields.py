@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.forms.models import ModelChoiceIterator
 
 
 class ListedChoiceIterator(ModelChoiceIterator):
-    """A short list's choices, read in one statement each time the field is drawn.
+    """A short list's choices, from the list its field read (`listed()`).
 
     Django's own iterator reads the queryset with `.iterator()`, which on PostgreSQL
     is a server-side cursor (DECLARE, FETCH, CLOSE: three round trips and a cursor
@@ -20,11 +22,56 @@ class ListedChoiceIterator(ModelChoiceIterator):
     def __iter__(self) -> Iterator[Any]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset.all():  # a fresh read: never a stale cached list
+        for obj in cast(ListedModelChoiceField, self.field).listed():
             yield self.choice(obj)
 
 
 class ListedModelChoiceField(forms.ModelChoiceField):
-    """A ModelChoiceField over a short list (see ListedChoiceIterator)."""
+    """A ModelChoiceField over a short list, read in one statement per form.
+
+    The same list is what the select offers and what the posted value is checked
+    against: drawing and checking a form cost one read, not one each (Django's field
+    reads the list to draw it and `get()`s the chosen row to check it). Each form
+    has its own copy of the field, so the list is as fresh as the form; setting
+    `queryset` reads the new one.
+    """
 
     iterator = ListedChoiceIterator
+    _listed: list[Model] | None = None
+    _listed_from: QuerySet[Any] | None = None
+
+    def listed(self) -> list[Model]:
+        """The queryset's rows, read once (again only after `queryset` is set)."""
+        queryset = self.queryset
+        if self._listed is None or self._listed_from is not queryset:
+            self._listed_from = queryset
+            self._listed = [] if queryset is None else list(queryset.all())
+        return self._listed
+
+    def to_python(self, value: Any) -> Model | None:
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        key = self.to_field_name or "pk"
+        wanted = self._as_key(value, key)
+        for obj in self.listed() if wanted is not None else []:
+            if getattr(obj, key) == wanted:
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"],
+            code="invalid_choice",
+            params={"value": value},
+        )
+
+    def _as_key(self, value: Any, key: str) -> Any:
+        """The posted value as the key field's type; None when it cannot be one."""
+        if self.queryset is None:
+            return None
+        model = self.queryset.model
+        if isinstance(value, model):
+            value = getattr(value, key)
+        field = model._meta.pk if key == "pk" else model._meta.get_field(key)
+        try:
+            return field.to_python(value)
+        except (ValidationError, ValueError, TypeError):
+            return None

@@ -282,11 +282,11 @@ class BookingForm(LocalStartMixin):
         duration.error_messages["invalid_choice"] = (
             f"Choose a length of {_length_list(lengths)} minutes."
         )
-        # One query for the choices (Django would run a second one to decide
-        # whether the select may be `required`).
+        # One query for the choices and the check (Django would run a second one
+        # to decide whether the select may be `required`, and a third to check).
         self.fields["location"].widget.choices = [
             (location.pk, location.name)
-            for location in self.fields["location"].queryset
+            for location in self.fields["location"].listed()
         ]
         self._offer_therapists()
         self._offer_rooms()
@@ -479,7 +479,7 @@ class OpeningsForm(forms.Form):
         duration.error_messages["invalid_choice"] = (
             f"Choose a length of {_length_list(lengths)} minutes."
         )
-        locations = list(self.fields["location"].queryset)
+        locations = self.fields["location"].listed()
         self.fields["location"].widget.choices = [(x.pk, x.name) for x in locations]
         wanted = _pk(values.get("location"))
         self.location: Location | None = next(

@@ -256,13 +256,13 @@ def test_the_search_makes_a_fixed_number_of_queries(
     for n in range(2):
         _therapist(location, f"t{n}", f"T{n}", range(5), (time(9), time(17)))
         RoomFactory(location=location, name=f"Room {n}")
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         response = desk.get(OPENINGS, search)
     assert len(_book_links(response)) == 20
     for n in range(2, 6):
         _therapist(location, f"t{n}", f"T{n}", range(5), (time(9), time(17)))
         RoomFactory(location=location, name=f"Room {n}")
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(14):
         response = desk.get(OPENINGS, search)
     assert response.status_code == 200
     assert len(_book_links(response)) == 20
