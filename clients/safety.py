@@ -24,7 +24,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import IntEnum
-from zoneinfo import ZoneInfo
 
 from django.db.models import (
     Prefetch,
@@ -40,7 +39,7 @@ from clients.models import (
     Severity,
 )
 from massageclinic.choices import BodyRegion, Pressure
-from massageclinic.clock import local_date, location_zone
+from massageclinic.clock import clinic_zone_name, local_date, zone_named
 from therapists.models import Modality, Therapist
 
 PRESSURE_ORDER = list(Pressure.values)  # light, moderate, firm, deep
@@ -200,42 +199,29 @@ def flags_in_force_for_clients(
     # every zone (none is more than a day ahead): only the later ones are read to be
     # dated where the client is treated.
     flags: dict[int, list[Contraindication]] = {}
-    clinic_zone = _ClinicZone()
     for flag in (
         Contraindication.objects.filter(client_id__in=list(client_ids))
         .filter(
             Q(resolved_at__isnull=True)
             | Q(resolved_at__gte=datetime.combine(on, time.min, tzinfo=UTC))
         )
+        .annotate(clinic_time_zone=clinic_zone_name())
         .select_related("condition", "client__preferred_location")
         .prefetch_related(_rules_prefetch(), _plans_prefetch(on))
     ):
-        if not _resolved_by_end_of(flag, on, clinic_zone):
+        if not _resolved_by_end_of(flag, on):
             flags.setdefault(flag.client_id, []).append(flag)
     return flags
 
 
-class _ClinicZone:
-    """The clinic's zone, looked up at most once and only when a client has no
-    preferred location."""
-
-    def __init__(self) -> None:
-        self._zone: ZoneInfo | None = None
-
-    def __call__(self) -> ZoneInfo:
-        if self._zone is None:
-            self._zone = location_zone()
-        return self._zone
-
-
-def _resolved_by_end_of(
-    flag: Contraindication, on: date, clinic_zone: _ClinicZone
-) -> bool:
+def _resolved_by_end_of(flag: Contraindication, on: date) -> bool:
     """The flag was resolved on or before `on` by the calendar where the client is
     treated: their preferred location's, else the clinic's (`location_zone`)."""
     if flag.resolved_at is None:
         return False
-    where = flag.client.preferred_location or clinic_zone()
+    where = flag.client.preferred_location or zone_named(
+        getattr(flag, "clinic_time_zone", None)
+    )
     return local_date(flag.resolved_at, where) <= on
 
 

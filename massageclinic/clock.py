@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from django.db.models import QuerySet, Subquery
 from django.utils import timezone
 
 from massageclinic.models import Location
@@ -23,9 +24,13 @@ UTC = ZoneInfo("UTC")
 Where = Location | ZoneInfo | None
 
 
+def _clinic_locations() -> QuerySet[Location]:
+    return Location.objects.filter(is_active=True).order_by("pk")
+
+
 def clinic_location() -> Location | None:
     """The clinic's own place when no other is given: its first active location."""
-    return Location.objects.filter(is_active=True).order_by("pk").first()
+    return _clinic_locations().first()
 
 
 def location_zone(location: Where = None) -> ZoneInfo:
@@ -35,6 +40,17 @@ def location_zone(location: Where = None) -> ZoneInfo:
     if location is None:
         location = clinic_location()
     return location.zone if location is not None else UTC
+
+
+def clinic_zone_name() -> Subquery:
+    """The clinic's zone read inside another query (its first active location's
+    name, NULL when there is none); `zone_named` turns it into `location_zone(None)`."""
+    return Subquery(_clinic_locations().values("time_zone")[:1])
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """The zone `clinic_zone_name` read: UTC when the clinic has no active location."""
+    return ZoneInfo(name) if name else UTC
 
 
 def local_date(moment: datetime, location: Where = None) -> date:
