@@ -176,12 +176,40 @@ class Row:
         return items
 
 
+@dataclass(frozen=True, slots=True)
+class CancelledLine:
+    """A cancelled visit listed under the day's grid, its link and time written once."""
+
+    url: str
+    time_label: str
+    client_name: str
+    therapist_name: str
+    status_label: str
+
+
+def _cancelled_lines(
+    visits: list[GridVisit], location: Location
+) -> list[CancelledLine]:
+    visit_url = _visit_url_prefix()
+    zone = location.zone
+    return [
+        CancelledLine(
+            url=f"{visit_url}{v.pk}/",
+            time_label=clock(v.starts_at.astimezone(zone)),
+            client_name=v.client_name,
+            therapist_name=v.therapist.full_name if v.therapist else "",
+            status_label=v.status_label,
+        )
+        for v in visits
+    ]
+
+
 @dataclass
 class Grid:
     location: Location
     times: list[datetime]
     columns: list[Column]
-    cancelled: list[GridVisit]
+    cancelled: list[CancelledLine]
     rows: list[Row] = field(default_factory=list)
     book_query: str = ""  # the booking link's fixed part (location, who)
 
@@ -192,7 +220,8 @@ class Grid:
         return len({t.astimezone(zone).utcoffset() for t in self.times}) > 1
 
 
-def _day_label(day: date) -> str:
+def day_label(day: date) -> str:
+    """A day as the grid and the openings write it: Mon 30 Nov (Django's "D j M")."""
     return f"{day:%a} {day.day} {day:%b}"
 
 
@@ -276,11 +305,15 @@ def _share(visits: list[GridVisit], therapists: dict[int, Therapist]) -> None:
         v.therapist = therapists[v.therapist_id]
 
 
+def _visit_url_prefix() -> str:
+    """The visit page's URL without its id: one reverse() a grid, not one a visit."""
+    return reverse("sessions:visit", args=[0])[:-2]
+
+
 def _blocks(visits: list[GridVisit], on: date, location: Location) -> dict[int, Block]:
     alerts = alerts_for_clients({v.client_id for v in visits}, on) if visits else {}
     paperwork = paperwork_notes(visits, location) if visits else {}
-    # One reverse() for the pattern, not one per visit.
-    visit_url = reverse("sessions:visit", args=[0])[:-2]
+    visit_url = _visit_url_prefix()
     zone = location.zone
     blocks = {}
     for v in visits:
@@ -485,7 +518,7 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
             None,
             day,
             query=f"&therapist={therapist.pk}",
-            label=f"{name} on {_day_label(day)}",
+            label=f"{name} on {day_label(day)}",
             keys=keys,
         )
         own = own_visits[therapist.pk]
@@ -499,7 +532,7 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
             now,
         )
         columns.append(column)
-    cancelled = [v for v in visits if not v.is_blocking]
+    cancelled = _cancelled_lines([v for v in visits if not v.is_blocking], location)
     grid = Grid(
         location, slots, columns, cancelled, book_query=f"?location={location.pk}"
     )
@@ -554,7 +587,7 @@ def week_grid(
             room,
             day,
             query=f"&starts={day:%Y-%m-%d}",
-            label=f"{name} on {_day_label(day)}",
+            label=f"{name} on {day_label(day)}",
             keys=[_wall_key(t, location) for t in slots],
         )
         working = (

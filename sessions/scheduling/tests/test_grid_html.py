@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.template import Context, Template
+from django.utils.html import escape as django_escape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clients.safety import Alert
 from sessions.scheduling.calendar import Block, Cell, Grid, Row
+from sessions.scheduling.grid_html import escape as grid_escape
 from sessions.scheduling.grid_html import grid_body_html
 
 # _grid.html's body loop as it was, before the rows were written in Python.
@@ -74,3 +76,8 @@ def test_the_rows_are_the_templates_markup(grid_rows, by_therapist):
         Context({"grid": grid, "grid_by_therapist": by_therapist})
     )
     assert "  " + grid_body_html(grid, by_therapist=by_therapist) + "\n" == expected
+
+
+@given(st.one_of(st.text(), st.integers()))
+def test_the_grid_escapes_exactly_as_django_does(value):
+    assert grid_escape(value) == django_escape(value)

@@ -18,6 +18,7 @@ from clients.safety import modality_safety, refusal_sentence
 from massageclinic.clock import local_today
 from massageclinic.models import clinic_policy
 from sessions.access import require_booking_rights
+from sessions.scheduling.calendar import clock, day_label
 from sessions.scheduling.forms.booking import (
     OpeningsForm,
 )
@@ -54,8 +55,15 @@ def _book_link(opening: Opening, form: OpeningsForm) -> str:
 def _opening_rows(
     openings: list[Opening], form: OpeningsForm
 ) -> list[tuple[date, list[dict[str, Any]]]]:
+    # The times are written here, once each, not by the template's date filter.
     rows = [
-        {"opening": o, "local": o.local_start, "book_url": _book_link(o, form)}
+        {
+            "opening": o,
+            "local": o.local_start,
+            "time": clock(o.local_start),
+            "day": day_label(o.local_start.date()),
+            "book_url": _book_link(o, form),
+        }
         for o in openings
     ]
     return [
