@@ -22,8 +22,17 @@ class ListedChoiceIterator(ModelChoiceIterator):
     def __iter__(self) -> Iterator[Any]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in cast(ListedModelChoiceField, self.field).listed():
+        for obj in self._listed():
             yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return len(self._listed()) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self._listed())
+
+    def _listed(self) -> list[Model]:
+        return cast(ListedModelChoiceField, self.field).listed()
 
 
 class ListedModelChoiceField(forms.ModelChoiceField):
@@ -52,10 +61,10 @@ class ListedModelChoiceField(forms.ModelChoiceField):
         if value in self.empty_values:
             return None
         self.validate_no_null_characters(value)
-        key = self.to_field_name or "pk"
+        key = self._key_field()
         wanted = self._as_key(value, key)
-        for obj in self.listed() if wanted is not None else []:
-            if getattr(obj, key) == wanted:
+        for obj in self.listed() if key and wanted is not None else []:
+            if getattr(obj, key.attname) == wanted:
                 return obj
         raise ValidationError(
             self.error_messages["invalid_choice"],
@@ -63,15 +72,20 @@ class ListedModelChoiceField(forms.ModelChoiceField):
             params={"value": value},
         )
 
-    def _as_key(self, value: Any, key: str) -> Any:
-        """The posted value as the key field's type; None when it cannot be one."""
+    def _key_field(self) -> Any:
+        """The model field a posted value names: the primary key or `to_field_name`."""
         if self.queryset is None:
             return None
-        model = self.queryset.model
-        if isinstance(value, model):
-            value = getattr(value, key)
-        field = model._meta.pk if key == "pk" else model._meta.get_field(key)
+        meta = self.queryset.model._meta
+        return meta.get_field(self.to_field_name) if self.to_field_name else meta.pk
+
+    def _as_key(self, value: Any, key: Any) -> Any:
+        """The posted value as the key field's type; None when it cannot be one."""
+        if key is None:
+            return None
+        if isinstance(value, key.model):
+            value = getattr(value, key.attname)
         try:
-            return field.to_python(value)
+            return key.to_python(value)
         except (ValidationError, ValueError, TypeError):
             return None

@@ -59,3 +59,25 @@ def test_each_form_reads_its_own_list_and_a_new_queryset_is_read_again():
         "Choose a modality",
         "Zz new technique",
     ]
+
+
+def test_a_field_keyed_by_another_column_checks_that_column():
+    class BySlug(forms.Form):
+        modality = ListedModelChoiceField(
+            queryset=Modality.objects.filter(is_active=True), to_field_name="slug"
+        )
+
+    form = BySlug({"modality": "swedish"})
+    assert form.is_valid()
+    assert form.cleaned_data["modality"].slug == "swedish"
+    assert not BySlug({"modality": "no-such-technique"}).is_valid()
+
+
+def test_counting_and_testing_the_choices_reads_no_more(django_assert_num_queries):
+    form = _Form()
+    choices = form.fields["modality"].choices
+    active = Modality.objects.filter(is_active=True).count()
+    with django_assert_num_queries(1):  # the list, read once for all three
+        assert choices
+        assert len(choices) == active + 1  # and the empty label
+        assert len(list(choices)) == active + 1

@@ -3,8 +3,10 @@ typed into the client search is carried into the new-client fields."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime
+from html import unescape
 
 import pytest
 import time_machine
@@ -109,16 +111,24 @@ def test_without_javascript_the_booking_form_warns_the_same_way(desk, grace):
     assert Client.objects.count() == 1
 
 
-def _swapped(html: str) -> dict[str, str]:
-    """The new-client inputs a search response replaces out of band, by field."""
+def _swapped(html: str) -> dict[str, object]:
+    """The new-client inputs a search response replaces out of band, by field (the
+    record of what was carried read as JSON)."""
     tags = re.findall(r'<input[^>]*hx-swap-oob="true"[^>]*>', html)
-    return dict(_name_and_value(tag) for tag in tags)
+    swapped: dict[str, object] = dict(_name_and_value(tag) for tag in tags)
+    if "carried" in swapped:
+        swapped["carried"] = json.loads(str(swapped["carried"]))
+    return swapped
 
 
 def _name_and_value(tag: str) -> tuple[str, str]:
     name = re.search(r'name="new-(\w+)"', tag)
     value = re.search(r'value="([^"]*)"', tag)
-    return (name.group(1) if name else "", value.group(1) if value else "")
+    return (name.group(1) if name else "", unescape(value.group(1)) if value else "")
+
+
+def _record(**carried: str) -> str:
+    return json.dumps(carried)
 
 
 def test_a_searched_name_is_carried_into_the_empty_new_client_fields(desk, db):
@@ -127,7 +137,7 @@ def test_a_searched_name_is_carried_into_the_empty_new_client_fields(desk, db):
     assert _swapped(html) == {
         "first_name": "Nora",
         "last_name": "Quinn",
-        "carried": "Nora|Quinn|||",
+        "carried": {"first_name": "Nora", "last_name": "Quinn"},
     }
     assert "what you searched for is filled in" in html
 
@@ -137,14 +147,17 @@ def test_a_later_search_replaces_what_was_carried_but_not_what_was_typed(desk, d
         "q": "Nora Quinn",
         "new-first_name": "Nora",
         "new-last_name": "Quin",
-        "new-carried": "Nora|Quin|||",
+        "new-carried": _record(first_name="Nora", last_name="Quin"),
     }
     html = desk.get(SEARCH, carried).content.decode()
-    assert _swapped(html) == {"last_name": "Quinn", "carried": "Nora|Quinn|||"}
+    assert _swapped(html) == {
+        "last_name": "Quinn",
+        "carried": {"first_name": "Nora", "last_name": "Quinn"},
+    }
     typed = {**carried, "new-last_name": "Quinton"}
     html = desk.get(SEARCH, typed).content.decode()
     # The typed last name is not touched; the first name already says Nora.
-    assert _swapped(html) == {"carried": "Nora||||"}
+    assert _swapped(html) == {"carried": {"first_name": "Nora"}}
 
 
 def test_a_field_typed_into_does_not_stop_the_others_following_the_search(desk, db):
@@ -157,10 +170,13 @@ def test_a_field_typed_into_does_not_stop_the_others_following_the_search(desk, 
             "new-first_name": "Emma",
             "new-last_name": "Smi",
             "new-email": "emma@example.org",
-            "new-carried": "Emma|Smi|||",
+            "new-carried": _record(first_name="Emma", last_name="Smi"),
         },
     ).content.decode()
-    assert _swapped(html) == {"last_name": "Smith", "carried": "Emma|Smith|||"}
+    assert _swapped(html) == {
+        "last_name": "Smith",
+        "carried": {"first_name": "Emma", "last_name": "Smith"},
+    }
 
 
 def test_what_was_carried_survives_the_other_steps_of_the_booking(desk, db):
@@ -172,10 +188,45 @@ def test_what_was_carried_survives_the_other_steps_of_the_booking(desk, db):
             "action": "refresh",
             "new-first_name": "Nora",
             "new-last_name": "Quin",
-            "new-carried": "Nora|Quin|||",
+            "new-carried": _record(first_name="Nora", last_name="Quin"),
         },
     ).content.decode()
-    assert 'name="new-carried" id="new-carried" value="Nora|Quin|||"' in html
+    carried = re.search(r'name="new-carried" id="new-carried" value="([^"]*)"', html)
+    assert carried
+    assert json.loads(unescape(carried.group(1))) == {
+        "first_name": "Nora",
+        "last_name": "Quin",
+    }
+
+
+def test_a_bar_in_what_was_searched_is_carried_like_any_other_character(desk, db):
+    first = desk.get(SEARCH, {"q": "Smith|Jones"}).content.decode()
+    assert _swapped(first)["carried"] == {"last_name": "Smith|Jones"}
+    later = desk.get(
+        SEARCH,
+        {
+            "q": "Smith|Jonesy",
+            "new-last_name": "Smith|Jones",
+            "new-phone": "Jones",  # typed: not what the search carried
+            "new-carried": _record(last_name="Smith|Jones"),
+        },
+    ).content.decode()
+    assert _swapped(later) == {
+        "last_name": "Smith|Jonesy",
+        "carried": {"last_name": "Smith|Jonesy"},
+    }
+
+
+def test_a_record_that_is_not_ours_counts_every_filled_field_as_typed(desk, db):
+    for junk in ("Nora|Quin|||", "[1, 2]", '{"last_name": 5}', "{"):
+        html = desk.get(
+            SEARCH,
+            {"q": "Nora Quinn", "new-last_name": "Quin", "new-carried": junk},
+        ).content.decode()
+        assert _swapped(html) == {
+            "first_name": "Nora",
+            "carried": {"first_name": "Nora"},
+        }
 
 
 def test_the_openings_search_carries_nothing(desk, db):
@@ -185,7 +236,7 @@ def test_the_openings_search_carries_nothing(desk, db):
 
 FIELDS = ("first_name", "last_name", "phone", "email", "date_of_birth")
 _values = st.sampled_from(
-    ["", "Nora", "Quinn", "Smi", "Smith", "518 555 0101", "a@b.org"]
+    ["", "Nora", "Quinn", "Smi", "Smith", "Smith|Jones", "518 555 0101", "a@b.org"]
 )
 
 
@@ -197,6 +248,7 @@ _values = st.sampled_from(
         [
             "Nora Quinn",
             "Smith",
+            "Smith|Jones",
             "Emma Smi",
             "Doe, Jane",
             "518 555 0101",
@@ -209,20 +261,20 @@ def test_a_search_never_replaces_what_the_person_typed(current, earlier, query):
     values = QueryDict(mutable=True)
     for name in FIELDS:
         values[f"new-{name}"] = current[name]
-    values["new-carried"] = "|".join(earlier[n] for n in FIELDS)
+    values["new-carried"] = _record(**{n: v for n, v in earlier.items() if v})
     carry = carried_fields(values, query)
     searched = fields_from_search(query)
     assert carry is not None
     after = {n: carry.form.initial[n] for n in FIELDS}
-    record = dict(zip(FIELDS, carry.record.split("|"), strict=True))
+    record = json.loads(carry.record)
     for name in FIELDS:
         typed = current[name] not in ("", earlier[name])
         if typed:
             assert name not in carry.changed
             assert after[name] == current[name]
-            assert record[name] == ""
+            assert name not in record
         else:
-            assert after[name] == record[name] == searched.get(name, "")
+            assert after[name] == record.get(name, "") == searched.get(name, "")
         assert (name in carry.changed) == (after[name] != current[name])
     # The same search again, on what it left, changes nothing.
     again = QueryDict(mutable=True)

@@ -8,6 +8,7 @@ comes back with everything typed kept. Only the "Book" button books.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -483,16 +484,36 @@ class Carry:
 
     `changed` are the fields whose input it replaces (out of band, one input each, so
     the field the person is typing in keeps its focus); `record` is what it carried,
-    written to `new-carried` so the next search knows which values are still its own.
+    as JSON in `new-carried`, so the next search knows which values are still its own.
     """
 
     form: QuickClientForm
     changed: tuple[str, ...]
-    record: str
+    carried: dict[str, str]
 
     @property
     def changed_fields(self) -> list[BoundField]:
         return [self.form[name] for name in self.changed]
+
+    @property
+    def record(self) -> str:
+        return json.dumps(self.carried, separators=(",", ":"))
+
+    @property
+    def filled(self) -> bool:
+        """Something searched for is in the fields now."""
+        return any(self.carried.values())
+
+
+def _carried_before(raw: str) -> dict[str, str]:
+    """What an earlier search carried, by field; nothing when the record is not ours."""
+    try:
+        record = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    return {k: v for k, v in record.items() if isinstance(v, str)}
 
 
 def carried_fields(values: QueryDict, query: str) -> Carry | None:
@@ -504,13 +525,13 @@ def carried_fields(values: QueryDict, query: str) -> Carry | None:
         return None
     names = list(QuickClientForm.base_fields)
     current = {n: values.get(f"{QuickClientForm.prefix}-{n}", "") for n in names}
-    earlier = dict(zip(names, values.get(CARRIED, "").split("|"), strict=False))
+    earlier = _carried_before(values.get(CARRIED, ""))
     untouched = [n for n in names if current[n] in ("", earlier.get(n, ""))]
     carried = {n: searched.get(n, "") for n in untouched}
     return Carry(
         form=QuickClientForm(initial={**current, **carried}),
         changed=tuple(n for n in untouched if carried[n] != current[n]),
-        record="|".join(carried.get(n, "") for n in names),
+        carried={n: v for n, v in carried.items() if v},
     )
 
 
