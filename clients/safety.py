@@ -39,7 +39,7 @@ from clients.models import (
     Severity,
 )
 from massageclinic.choices import BodyRegion, Pressure
-from massageclinic.clock import clinic_zone_name, local_date, zone_named
+from massageclinic.clock import Where, clinic_zone_name, local_date, zone_named
 from therapists.models import Modality, Therapist
 
 PRESSURE_ORDER = list(Pressure.values)  # light, moderate, firm, deep
@@ -209,20 +209,19 @@ def flags_in_force_for_clients(
         .select_related("condition", "client__preferred_location")
         .prefetch_related(_rules_prefetch(), _plans_prefetch(on))
     ):
-        if not _resolved_by_end_of(flag, on):
+        # Where the client is treated: their preferred location, else the clinic.
+        where = flag.client.preferred_location or zone_named(
+            getattr(flag, "clinic_time_zone", None)
+        )
+        if in_force_on(flag, on, where):
             flags.setdefault(flag.client_id, []).append(flag)
     return flags
 
 
-def _resolved_by_end_of(flag: Contraindication, on: date) -> bool:
-    """The flag was resolved on or before `on` by the calendar where the client is
-    treated: their preferred location's, else the clinic's (`location_zone`)."""
-    if flag.resolved_at is None:
-        return False
-    where = flag.client.preferred_location or zone_named(
-        getattr(flag, "clinic_time_zone", None)
-    )
-    return local_date(flag.resolved_at, where) <= on
+def in_force_on(flag: Contraindication, day: date, where: Where) -> bool:
+    """The flag still applies on `day` in the calendar of `where`, the place the
+    client is treated: it is not resolved, or was resolved after that day ended."""
+    return flag.resolved_at is None or local_date(flag.resolved_at, where) > day
 
 
 def clearance_in_force(flag: Contraindication, on: date) -> bool:

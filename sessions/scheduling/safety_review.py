@@ -32,11 +32,11 @@ from clients.models import Contraindication
 from clients.safety import (
     SafetyVerdict,
     flags_in_force_for_clients,
+    in_force_on,
     modality_safety,
     safe_techniques,
     shared_line,
 )
-from massageclinic.clock import local_date
 from massageclinic.models import Location
 from sessions.models import Appointment
 from therapists.models import Modality, Therapist, Training
@@ -139,12 +139,6 @@ class VisitReview:
         )
 
 
-def _in_force_on(flag: Contraindication, day: date, location: Location) -> bool:
-    # Resolved after the end of `day`, the visit's local day (the flags are loaded
-    # once, for the earliest day).
-    return flag.resolved_at is None or local_date(flag.resolved_at, location) > day
-
-
 def visits_needing_safety_review(
     *,
     client_ids: Iterable[int] | None = None,
@@ -193,7 +187,7 @@ def visits_needing_safety_review(
         own = [
             f
             for f in flags.get(visit.client_id, [])
-            if _in_force_on(f, day, visit.location)
+            if in_force_on(f, day, visit.location)
         ]
         if not own:
             continue
