@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from clients.models import Client
@@ -25,6 +24,7 @@ from clients.safety import Alert, alerts_for_clients
 from massageclinic.clock import local_datetime, local_day_span
 from massageclinic.lengths import STEP
 from massageclinic.models import Location, Room
+from massageclinic.row_urls import id_url_pattern
 from sessions.models import Appointment, Place
 from sessions.models.scheduling import minutes_between
 from sessions.scheduling.paperwork import paperwork_notes
@@ -190,11 +190,11 @@ class CancelledLine:
 def _cancelled_lines(
     visits: list[GridVisit], location: Location
 ) -> list[CancelledLine]:
-    visit_url = _visit_url_prefix()
+    visit_url = _visit_url()
     zone = location.zone
     return [
         CancelledLine(
-            url=f"{visit_url}{v.pk}/",
+            url=visit_url(v.pk),
             time_label=clock(v.starts_at.astimezone(zone)),
             client_name=v.client_name,
             therapist_name=v.therapist.full_name if v.therapist else "",
@@ -305,15 +305,16 @@ def _share(visits: list[GridVisit], therapists: dict[int, Therapist]) -> None:
         v.therapist = therapists[v.therapist_id]
 
 
-def _visit_url_prefix() -> str:
-    """The visit page's URL without its id: one reverse() a grid, not one a visit."""
-    return reverse("sessions:visit", args=[0])[:-2]
+def _visit_url() -> Callable[[int], str]:
+    """The visit page's URL for any id: one reverse() a grid, not one a visit."""
+    before, after = id_url_pattern("sessions:visit")
+    return lambda pk: f"{before}{pk}{after}"
 
 
 def _blocks(visits: list[GridVisit], on: date, location: Location) -> dict[int, Block]:
     alerts = alerts_for_clients({v.client_id for v in visits}, on) if visits else {}
     paperwork = paperwork_notes(visits, location) if visits else {}
-    visit_url = _visit_url_prefix()
+    visit_url = _visit_url()
     zone = location.zone
     blocks = {}
     for v in visits:
@@ -324,7 +325,7 @@ def _blocks(visits: list[GridVisit], on: date, location: Location) -> dict[int, 
             alerts=alerts.get(v.client_id, []),
             paperwork=paperwork.get(v.pk, []),
             status=v.status,
-            url=f"{visit_url}{v.pk}/",
+            url=visit_url(v.pk),
             time_label=f"{clock(starts, meridiem=False)}–{clock(ends)}",
             client_name=v.client_name,
             technique=v.technique,
