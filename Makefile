@@ -22,12 +22,12 @@ TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billi
 	clients/referral_services.py clients/selectors.py clients/referral_selectors.py \
 	clients/safety.py clients/access.py clients/modification_plans.py clients/history_reviews.py \
 	clients/duplicates.py clients/merge.py clients/imports clients/tasks.py \
-	massageclinic/durations.py massageclinic/errors.py massageclinic/form_fields.py \
+	massageclinic/durations.py massageclinic/errors.py massageclinic/form_fields.py massageclinic/row_urls.py \
 	sessions/today.py sessions/scheduling/views/back.py sessions/messaging/waitlist_offers.py \
 	sessions/access.py \
 	$(addprefix sessions/scheduling/,rules.py arrival.py move.py schedules.py series_prefill.py booking.py paperwork.py waitlist.py documented.py openings.py series.py \
 		calendar.py selectors.py visit_links.py safety_review.py technique.py screening.py \
-		grid_html.py refused.py batch.py) \
+		grid_html.py grid_visits.py refused.py batch.py) \
 	$(addprefix sessions/treatment/,notes.py signature.py plans.py billing.py progress.py charts.py \
 		superbill.py note_selectors.py selectors.py) \
 	$(addprefix sessions/messaging/,outbox.py delivery.py selectors.py queue.py \

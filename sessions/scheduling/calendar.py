@@ -16,17 +16,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.safestring import mark_safe
 
-from clients.models import Client
 from clients.safety import Alert, alerts_for_clients
-from massageclinic.clock import local_datetime, local_day_span
+from massageclinic.clock import day_label, local_datetime, local_day_span, time_label
 from massageclinic.lengths import STEP
 from massageclinic.models import Location, Room
-from massageclinic.row_urls import id_url_pattern
-from sessions.models import Appointment, Place
-from sessions.models.scheduling import minutes_between
+from sessions.scheduling.grid_visits import (
+    PLACE_LABELS,
+    CancelledLine,
+    GridVisit,
+    cancelled_lines,
+    read_visits,
+    share_therapists,
+    visit_url,
+)
 from sessions.scheduling.paperwork import paperwork_notes
 from sessions.scheduling.rules import quarter_hours
 from therapists.models import Therapist, TimeOff, WorkingHours
@@ -35,51 +40,6 @@ from therapists.rules import block_span
 # A row's wall-clock key: the local time and, for the second pass of the repeated
 # autumn hour, fold 1. The week grid lines its days up by this key.
 WallKey = tuple[time, int]
-
-
-@dataclass(slots=True)
-class GridVisit:
-    """A visit as the grids draw it, read as plain values: building an Appointment
-    with its client, technique and room for each of a busy day's visits cost more
-    than drawing them. The therapist is shared from the columns' load (`_share`)."""
-
-    pk: int
-    status: str
-    place: str
-    starts_at: datetime
-    ends_at: datetime
-    therapist_busy_from: datetime
-    therapist_busy_until: datetime
-    therapist_id: int
-    referral_id: int | None
-    authorization_id: int | None
-    client_id: int
-    client_name: str
-    technique: str
-    room_name: str | None
-    location: Location
-    therapist: Therapist | None = None
-
-    @property
-    def is_blocking(self) -> bool:
-        return self.status not in Appointment.NON_BLOCKING_STATUSES
-
-    @property
-    def duration_minutes(self) -> int:
-        return minutes_between(self.starts_at, self.ends_at)
-
-    @property
-    def status_label(self) -> str:
-        return _STATUS_LABELS[self.status]
-
-
-def clock(moment: datetime, *, meridiem: bool = True) -> str:
-    """A local time as the grid writes it: 9:15 AM (Django's "g:i A")."""
-    hour = moment.hour % 12 or 12
-    text = f"{hour}:{moment.minute:02d}"
-    if meridiem:
-        text += " AM" if moment.hour < 12 else " PM"
-    return text
 
 
 @dataclass
@@ -176,34 +136,6 @@ class Row:
         return items
 
 
-@dataclass(frozen=True, slots=True)
-class CancelledLine:
-    """A cancelled visit listed under the day's grid, its link and time written once."""
-
-    url: str
-    time_label: str
-    client_name: str
-    therapist_name: str
-    status_label: str
-
-
-def _cancelled_lines(
-    visits: list[GridVisit], location: Location
-) -> list[CancelledLine]:
-    visit_url = _visit_url()
-    zone = location.zone
-    return [
-        CancelledLine(
-            url=visit_url(v.pk),
-            time_label=clock(v.starts_at.astimezone(zone)),
-            client_name=v.client_name,
-            therapist_name=v.therapist.full_name if v.therapist else "",
-            status_label=v.status_label,
-        )
-        for v in visits
-    ]
-
-
 @dataclass
 class Grid:
     location: Location
@@ -218,11 +150,6 @@ class Grid:
         """The clocks change within these rows: label them with the zone (EDT, EST)."""
         zone = self.location.zone
         return len({t.astimezone(zone).utcoffset() for t in self.times}) > 1
-
-
-def day_label(day: date) -> str:
-    """A day as the grid and the openings write it: Mon 30 Nov (Django's "D j M")."""
-    return f"{day:%a} {day.day} {day:%b}"
 
 
 def _wall_key(moment: datetime, location: Location) -> WallKey:
@@ -247,74 +174,10 @@ def _floor_to_slot(moment: datetime, slots: list[datetime]) -> int | None:
     return index if index >= 0 else None
 
 
-# What the grids read of a visit: GridVisit's own fields, and the names it prints.
-_VISIT_VALUES = (
-    "pk",
-    "status",
-    "place",
-    "starts_at",
-    "ends_at",
-    "therapist_busy_from",
-    "therapist_busy_until",
-    "therapist_id",
-    "referral_id",
-    "authorization_id",
-    "client_id",
-)
-_VISIT_NAMES = {
-    "first_name": F("client__first_name"),
-    "last_name": F("client__last_name"),
-    "technique": F("modality__name"),
-    "room_name": F("room__name"),
-}
-_STATUS_LABELS = dict(Appointment.Status.choices)
-_PLACE_LABELS = dict(Place.choices)
-
-
-def _visits(
-    filters: Q, start: datetime, end: datetime, location: Location
-) -> list[GridVisit]:
-    # Bounded on both sides of starts_at (`overlapping`), so PostgreSQL scans an index
-    # range instead of every visit that ever ended later.
-    rows = (
-        Appointment.objects.overlapping(start, end)
-        .filter(filters)
-        .order_by("starts_at")
-        .values(*_VISIT_VALUES, **_VISIT_NAMES)
-    )
-    return [
-        GridVisit(
-            client_name=Client.name_of(row.pop("first_name"), row.pop("last_name")),
-            location=location,
-            **row,
-        )
-        for row in rows
-    ]
-
-
-def _share(visits: list[GridVisit], therapists: dict[int, Therapist]) -> None:
-    """Give the visits their therapist from the columns' load: a few dozen rows
-    shared by hundreds of visits instead of a copy joined to each."""
-    missing = {v.therapist_id for v in visits} - therapists.keys()
-    if missing:
-        therapists = {
-            **therapists,
-            **Therapist.objects.select_related("user").in_bulk(missing),
-        }
-    for v in visits:
-        v.therapist = therapists[v.therapist_id]
-
-
-def _visit_url() -> Callable[[int], str]:
-    """The visit page's URL for any id: one reverse() a grid, not one a visit."""
-    before, after = id_url_pattern("sessions:visit")
-    return lambda pk: f"{before}{pk}{after}"
-
-
 def _blocks(visits: list[GridVisit], on: date, location: Location) -> dict[int, Block]:
     alerts = alerts_for_clients({v.client_id for v in visits}, on) if visits else {}
     paperwork = paperwork_notes(visits, location) if visits else {}
-    visit_url = _visit_url()
+    url_of = visit_url()
     zone = location.zone
     blocks = {}
     for v in visits:
@@ -325,11 +188,11 @@ def _blocks(visits: list[GridVisit], on: date, location: Location) -> dict[int, 
             alerts=alerts.get(v.client_id, []),
             paperwork=paperwork.get(v.pk, []),
             status=v.status,
-            url=visit_url(v.pk),
-            time_label=f"{clock(starts, meridiem=False)}–{clock(ends)}",
+            url=url_of(v.pk),
+            time_label=f"{time_label(starts, meridiem=False)}–{time_label(ends)}",
             client_name=v.client_name,
             technique=v.technique,
-            where=v.room_name or _PLACE_LABELS[v.place],
+            where=v.room_name or PLACE_LABELS[v.place],
             therapist_name=v.therapist.full_name if v.therapist else "",
             status_label=v.status_label,
         )
@@ -459,7 +322,7 @@ def _lay_rows(grid: Grid, keys: list[WallKey], query_of: Callable[[time], str]) 
     for row, key in enumerate(keys):
         moment = moments[row] or grid.times[0]
         local = moment.astimezone(zone)
-        label = clock(local)
+        label = time_label(local)
         if labelled:
             label += f" {local.tzname() or ''}"
         wall, fold = key
@@ -480,7 +343,7 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
     """One column per therapist working (or booked) at the location that day."""
     slots = _slots(location, day)
     start, end = local_day_span(day, location)
-    visits = _visits(Q(location=location), start, end, location)
+    visits = read_visits(Q(location=location), start, end, location)
     live = [v for v in visits if v.is_blocking]
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
     people: dict[int, Therapist] = {}
@@ -504,7 +367,7 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
         therapist_id__in=therapist_ids, starts_at__lt=end, ends_at__gt=start
     ).values_list("therapist_id", "starts_at", "ends_at"):
         time_off[therapist_id].append((s, e))
-    _share(visits, {t.pk: t for t in therapists})
+    share_therapists(visits, {t.pk: t for t in therapists})
     blocks = _blocks(live, day, location)
     own_visits: dict[int, list[GridVisit]] = defaultdict(list)
     for v in live:
@@ -533,7 +396,7 @@ def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
             now,
         )
         columns.append(column)
-    cancelled = _cancelled_lines([v for v in visits if not v.is_blocking], location)
+    cancelled = cancelled_lines([v for v in visits if not v.is_blocking], location)
     grid = Grid(
         location, slots, columns, cancelled, book_query=f"?location={location.pk}"
     )
@@ -557,7 +420,7 @@ def week_grid(
     who = Q(therapist=therapist) if therapist else Q(room=room)
     visits = [
         v
-        for v in _visits(who & Q(location=location), start, end, location)
+        for v in read_visits(who & Q(location=location), start, end, location)
         if v.is_blocking
     ]
     # Other locations' visits of the therapist show as busy time, not as blocks here.
@@ -573,7 +436,7 @@ def week_grid(
                 therapist=therapist, starts_at__lt=end, ends_at__gt=start
             ).values_list("starts_at", "ends_at")
         )
-    _share(visits, {therapist.pk: therapist} if therapist else {})
+    share_therapists(visits, {therapist.pk: therapist} if therapist else {})
     blocks = _blocks(visits, monday, location)
     by_day: dict[date, list[GridVisit]] = defaultdict(list)
     for v in visits:

@@ -1,7 +1,8 @@
 """`{% grid_body grid grid_by_therapist %}`: the grid's rows, written in Python
 (`sessions.scheduling.grid_html`) instead of thousands of template lookups; and
-`{{ moment|clock }}`, a time as the grids write it (Django's `date:"g:i A"` in the
-active time zone, without the general date formatter: Today writes hundreds)."""
+`{{ moment|clock }}`, a time as the grids write it (`massageclinic.clock.time_label`:
+Django's `date:"g:i A"` in the active time zone, without the general date formatter:
+Today writes hundreds)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from datetime import datetime
 from django import template
 from django.utils.safestring import SafeString
 
+from massageclinic.clock import time_label
 from sessions.scheduling.calendar import Grid
-from sessions.scheduling.calendar import clock as clock_label
 from sessions.scheduling.grid_html import grid_body_html
 
 register = template.Library()
@@ -25,4 +26,4 @@ def grid_body(grid: Grid, by_therapist: bool = False) -> SafeString:
 @register.filter(expects_localtime=True)
 def clock(moment: datetime | None) -> str:
     """9:15 AM, in the time zone a `{% timezone %}` block or the request made active."""
-    return clock_label(moment) if isinstance(moment, datetime) else ""
+    return time_label(moment) if isinstance(moment, datetime) else ""

@@ -15,10 +15,9 @@ from django.views.decorators.http import require_GET
 
 from clients.models import Client
 from clients.safety import modality_safety, refusal_sentence
-from massageclinic.clock import local_today
+from massageclinic.clock import day_label, local_today, time_label
 from massageclinic.models import clinic_policy
 from sessions.access import require_booking_rights
-from sessions.scheduling.calendar import clock, day_label
 from sessions.scheduling.forms.booking import (
     OpeningsForm,
 )
@@ -60,7 +59,7 @@ def _opening_rows(
         {
             "opening": o,
             "local": o.local_start,
-            "time": clock(o.local_start),
+            "time": time_label(o.local_start),
             "day": day_label(o.local_start.date()),
             "book_url": _book_link(o, form),
         }
