@@ -27,7 +27,7 @@ TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billi
 	sessions/access.py \
 	$(addprefix sessions/scheduling/,rules.py arrival.py move.py schedules.py series_prefill.py booking.py paperwork.py waitlist.py documented.py openings.py series.py \
 		calendar.py selectors.py visit_links.py safety_review.py technique.py screening.py \
-		grid_html.py grid_visits.py refused.py batch.py) \
+		grid_html.py grid_visits.py schedule_sources.py refused.py batch.py) \
 	$(addprefix sessions/treatment/,notes.py signature.py plans.py billing.py progress.py charts.py \
 		superbill.py note_selectors.py selectors.py) \
 	$(addprefix sessions/messaging/,outbox.py delivery.py selectors.py queue.py \

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from massageclinic.models import Location
 from sessions.models import Appointment
-from sessions.scheduling.rules import LiveSchedule, ProposedVisit
+from sessions.scheduling.rules import ProposedVisit
+from sessions.scheduling.schedule_sources import LiveSchedule
 from therapists.models import Modality, Therapist, TimeOff, Training, WorkingHours
 
 

@@ -7,11 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sessions.models import Appointment
-from sessions.scheduling.rules import (
-    ProposedVisit,
-    ScheduleSnapshot,
-    scheduling_problems,
-)
+from sessions.scheduling.rules import ProposedVisit, scheduling_problems
+from sessions.scheduling.schedule_sources import ScheduleSnapshot
 
 
 def _snapshot_for(

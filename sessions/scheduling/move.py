@@ -19,12 +19,8 @@ from massageclinic.models import Room
 from massageclinic.validators import parse_id
 from sessions.models import Appointment, Place
 from sessions.scheduling.openings import Opening, find_openings
-from sessions.scheduling.rules import (
-    ProposedVisit,
-    ScheduleSnapshot,
-    room_problems,
-    scheduling_problems,
-)
+from sessions.scheduling.rules import ProposedVisit, room_problems, scheduling_problems
+from sessions.scheduling.schedule_sources import ScheduleSnapshot
 from therapists.models import Modality, Therapist
 
 # A day has at most 96 quarter hours per therapist; enough for a clinic's day.

@@ -26,9 +26,7 @@ from massageclinic.models import Location, Room
 from sessions.models import Appointment, Place, WaitlistEntry
 from sessions.scheduling.rules import (
     STEP,
-    OtherVisit,
     ProposedVisit,
-    ScheduleSnapshot,
     client_problems,
     conflicting_visits,
     room_problems,
@@ -38,6 +36,7 @@ from sessions.scheduling.rules import (
     visit_end,
     working_spans,
 )
+from sessions.scheduling.schedule_sources import OtherVisit, ScheduleSnapshot
 from therapists.models import Modality, Therapist
 
 

@@ -37,13 +37,8 @@ from sessions.scheduling.booking import (
 )
 from sessions.scheduling.documented import documented_visit_problem
 from sessions.scheduling.paperwork import ClientPaperwork
-from sessions.scheduling.rules import (
-    LiveSchedule,
-    ProposedVisit,
-    ScheduleSnapshot,
-    scheduling_problems,
-    visit_end,
-)
+from sessions.scheduling.rules import ProposedVisit, scheduling_problems, visit_end
+from sessions.scheduling.schedule_sources import LiveSchedule, ScheduleSnapshot
 from therapists.models import Modality, Therapist
 
 MAX_OCCURRENCES = 104

@@ -27,12 +27,12 @@ from sessions.models import Appointment, Place, TreatmentPlan
 from sessions.scheduling.paperwork import ClientPaperwork
 from sessions.scheduling.rules import (
     ProposedVisit,
-    ScheduleSnapshot,
     client_problems,
     room_problems,
     shape_problems,
     therapist_problems,
 )
+from sessions.scheduling.schedule_sources import ScheduleSnapshot
 from sessions.scheduling.series import MAX_OCCURRENCES, SeriesRule, expand
 from therapists.models import Modality, Therapist
 

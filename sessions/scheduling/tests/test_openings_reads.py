@@ -17,7 +17,7 @@ from massageclinic.lengths import LONGEST_TRAVEL, LONGEST_VISIT, STEP
 from massageclinic.tests.factories import LocationFactory, RoomFactory
 from sessions.scheduling import openings as search
 from sessions.scheduling.openings import find_openings
-from sessions.scheduling.rules import Timeline
+from sessions.scheduling.schedule_sources import Timeline
 from sessions.scheduling.tests.test_openings import NOW, _therapist
 from therapists.tests.factories import modality
 

@@ -26,11 +26,11 @@ from sessions.scheduling.openings import find_openings, first_candidate
 from sessions.scheduling.rules import (
     STEP,
     ProposedVisit,
-    ScheduleSnapshot,
     busy_span,
     scheduling_problems,
     visit_end,
 )
+from sessions.scheduling.schedule_sources import ScheduleSnapshot
 from therapists.models import Therapist, TimeOff, Training, WorkingHours
 from therapists.tests.factories import TherapistFactory, modality
 

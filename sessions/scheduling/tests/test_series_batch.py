@@ -150,16 +150,16 @@ def test_a_race_lost_at_insert_is_a_sentence_and_nothing_is_booked(monkeypatch):
 def test_a_series_that_fits_reads_the_other_visits_lean(monkeypatch):
     """Only a refusal needs the other visits whole (to name them): a series whose
     visits all fit is judged on one lean load of the schedule."""
-    from sessions.scheduling import rules
+    from sessions.scheduling import schedule_sources
 
     loads: list[bool] = []
-    original = rules.ScheduleSnapshot.__init__
+    original = schedule_sources.ScheduleSnapshot.__init__
 
     def counted(self, **kwargs):
         loads.append(kwargs.get("lean", False))
         original(self, **kwargs)
 
-    monkeypatch.setattr(rules.ScheduleSnapshot, "__init__", counted)
+    monkeypatch.setattr(schedule_sources.ScheduleSnapshot, "__init__", counted)
     location, therapist, room = _setup("America/New_York")
     series = series_book(
         proposed=_request(location, therapist, room, _weekly(6)),

@@ -25,7 +25,8 @@ from massageclinic.audit import AuditContext
 from massageclinic.models import AuditEvent
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
 from sessions.models import Appointment, TreatmentPlan
-from sessions.scheduling.rules import ProposedVisit, ScheduleSnapshot
+from sessions.scheduling.rules import ProposedVisit
+from sessions.scheduling.schedule_sources import ScheduleSnapshot
 from sessions.scheduling.series import clock_change_sentence, clock_changes
 from sessions.scheduling.series_prefill import (
     plan_weekdays,

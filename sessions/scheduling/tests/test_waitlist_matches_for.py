@@ -18,7 +18,8 @@ from sessions.scheduling.openings import (
     waitlist_matches,
     waitlist_matches_for,
 )
-from sessions.scheduling.rules import ProposedVisit, ScheduleSnapshot, room_problems
+from sessions.scheduling.rules import ProposedVisit, room_problems
+from sessions.scheduling.schedule_sources import ScheduleSnapshot
 from sessions.scheduling.tests.waitlist_offer_setup import (
     NOW,
     block_all_massage,
