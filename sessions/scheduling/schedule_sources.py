@@ -10,7 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple, Protocol
 
 from django.db.models import Q, QuerySet
 
@@ -20,8 +20,17 @@ from massageclinic.models import Location, Room
 from sessions.models import Appointment
 from therapists.models import Modality, Therapist, TimeOff, Training, WorkingHours
 
-if TYPE_CHECKING:
-    from sessions.scheduling.rules import ProposedVisit
+
+class VisitAsked(Protocol):
+    """What a source reads of the visit under test (`rules.ProposedVisit`): whose
+    visits may be in its way."""
+
+    @property
+    def therapist(self) -> Therapist: ...
+    @property
+    def client(self) -> Client | None: ...
+    @property
+    def room(self) -> Room | None: ...
 
 
 def _blocking(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
@@ -55,7 +64,7 @@ class LiveSchedule:
         )
 
     def visits_near(
-        self, visit: ProposedVisit, start: datetime, end: datetime
+        self, visit: VisitAsked, start: datetime, end: datetime
     ) -> Sequence[OtherVisit]:
         """Blocking visits of the therapist, the room or the client touching [start, end)."""
         who = Q(therapist=visit.therapist)
@@ -202,7 +211,7 @@ class ScheduleSnapshot(LiveSchedule):
     def _within(self, start: datetime, end: datetime) -> bool:
         return self.start <= start and end <= self.end
 
-    def _covers(self, visit: ProposedVisit, start: datetime, end: datetime) -> bool:
+    def _covers(self, visit: VisitAsked, start: datetime, end: datetime) -> bool:
         return (
             self._within(start, end)
             and visit.therapist.pk in self._therapist_ids
@@ -234,7 +243,7 @@ class ScheduleSnapshot(LiveSchedule):
         ]
 
     def visits_near(
-        self, visit: ProposedVisit, start: datetime, end: datetime
+        self, visit: VisitAsked, start: datetime, end: datetime
     ) -> Sequence[OtherVisit]:
         if not self._covers(visit, start, end):
             return super().visits_near(visit, start, end)
