@@ -7,8 +7,7 @@ from datetime import datetime
 
 from massageclinic.models import Location
 from sessions.models import Appointment
-from sessions.scheduling.rules import ProposedVisit
-from sessions.scheduling.schedule_sources import LiveSchedule
+from sessions.scheduling.schedule_sources import LiveSchedule, VisitAsked
 from therapists.models import Modality, Therapist, TimeOff, Training, WorkingHours
 
 
@@ -64,7 +63,7 @@ class SeedSchedule(LiveSchedule):
         ]
 
     def visits_near(
-        self, visit: ProposedVisit, start: datetime, end: datetime
+        self, visit: VisitAsked, start: datetime, end: datetime
     ) -> list[Appointment]:
         found = {id(v): v for v in self._by["therapist"][visit.therapist.pk]}
         if visit.client is not None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from django.db.models import Exists, OuterRef, Q
@@ -172,7 +172,13 @@ def visits_needing_safety_review(
     if not found:
         return []
     days = {v.pk: v.starts_at.astimezone(v.location.zone).date() for v in found}
-    flags = flags_in_force_for_clients({v.client_id for v in found}, min(days.values()))
+    # Loaded once, in the clients' own calendars, from two days before the earliest
+    # visit's day: zones differ by up to 26 hours, so a flag resolved by then where the
+    # client lives can still be in force where a visit is. Each visit's own day and
+    # place decide below (`in_force_on`).
+    flags = flags_in_force_for_clients(
+        {v.client_id for v in found}, min(days.values()) - timedelta(days=2)
+    )
     if not flags:
         return []
     techniques = list(Modality.objects.filter(is_active=True).order_by("name"))

@@ -585,3 +585,29 @@ def test_moving_a_visit_acknowledged_in_the_old_form_asks_nothing_new(
     assert moved.safety_acknowledgement == stored
     acknowledged = AppointmentEvent.Kind.SAFETY_ACKNOWLEDGED
     assert moved.events.filter(kind=acknowledged).count() == 1  # booking's only
+
+
+def test_a_flag_is_judged_on_the_visits_day_where_the_visit_is(front_desk):
+    """The flags are loaded once for all visits; each visit then asks whether a flag
+    still applies on its own local day at its own location. A flag whose resolution
+    falls on the earliest visit's day in the client's own calendar (Honolulu) but on
+    the next day where the visit is (Kiritimati, 24 hours ahead) still applies to it."""
+    home = LocationFactory(name="Honolulu", time_zone="Pacific/Honolulu")
+    away = LocationFactory(name="Kiritimati", time_zone="Pacific/Kiritimati")
+    client = ClientFactory(first_name="Ana", last_name="Kai", preferred_location=home)
+    # Wednesday 2 December, 10:00 in Kiritimati (Tuesday 20:00 UTC).
+    visit = AppointmentFactory(
+        client=client,
+        location=away,
+        modality=modality("deep-tissue"),
+        starts_at=datetime(2026, 12, 1, 20, 0, tzinfo=UTC),
+    )
+    flag = _flag(client, "anticoagulants", front_desk)
+    # Resolved at 12:00 UTC on 2 December: still the 2nd in Honolulu (02:00), the 3rd
+    # in Kiritimati (02:00), so in force all through the visit's day there.
+    Contraindication.objects.filter(pk=flag.pk).update(
+        resolved_at=datetime(2026, 12, 2, 12, 0, tzinfo=UTC), resolved_by=front_desk
+    )
+    review = _review_of(visit)
+    assert review is not None
+    assert review.verdict.blocked
