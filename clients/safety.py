@@ -171,9 +171,13 @@ def _plans_prefetch(on: date) -> Prefetch:
         "client__modification_plans",
         # Not ended by `on`: a series checks later days with the same load, and
         # `_plan_for` asks each day whether the plan is in force.
+        # Each client's plans newest first, as the model orders them; without the
+        # model's first key (the client, by name) the query joins no client rows.
         queryset=ModificationPlan.objects.filter(
             withdrawn_at__isnull=True, ends_on__gte=on
-        ).select_related("therapist__user", "modality"),
+        )
+        .select_related("therapist__user", "modality")
+        .order_by("-starts_on"),
         to_attr="plans_in_force",
     )
 
@@ -181,7 +185,11 @@ def _plans_prefetch(on: date) -> Prefetch:
 def _rules_prefetch() -> Prefetch:
     return Prefetch(
         "condition__rules",
-        queryset=ContraindicationRule.objects.select_related("modality"),
+        # A condition's rules in the model's order; its first key (the condition's
+        # name) is the same for all of them, so the query need not join conditions.
+        queryset=ContraindicationRule.objects.select_related("modality").order_by(
+            "modality__name", "from_week"
+        ),
     )
 
 

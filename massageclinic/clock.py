@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet, Subquery
+from django.db.models import CharField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from massageclinic.models import Location
@@ -42,10 +43,20 @@ def location_zone(location: Where = None) -> ZoneInfo:
     return location.zone if location is not None else UTC
 
 
-def clinic_zone_name() -> Subquery:
+def clinic_zone_name() -> RawSQL:
     """The clinic's zone read inside another query (its first active location's
     name, NULL when there is none); `zone_named` turns it into `location_zone(None)`."""
-    return Subquery(_clinic_locations().values("time_zone")[:1])
+    sql, params = _clinic_zone_sql()
+    return RawSQL(sql, params, output_field=CharField())  # noqa: S611 - the ORM wrote it
+
+
+@lru_cache(maxsize=1)
+def _clinic_zone_sql() -> tuple[str, tuple[object, ...]]:
+    # The ORM writes the subquery from `_clinic_locations`, once a process: compiling
+    # it again for each flags' load cost more than the rest of that query's SQL.
+    query = _clinic_locations().values("time_zone")[:1].query
+    sql, params = query.sql_with_params()
+    return f"({sql})", tuple(params)
 
 
 def zone_named(name: str | None) -> ZoneInfo:
