@@ -23,6 +23,7 @@ TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billi
 	clients/safety.py clients/access.py clients/modification_plans.py clients/history_reviews.py \
 	clients/duplicates.py clients/merge.py clients/imports clients/tasks.py \
 	massageclinic/durations.py massageclinic/errors.py massageclinic/form_fields.py massageclinic/row_urls.py \
+	massageclinic/reference.py \
 	sessions/today.py sessions/scheduling/views/back.py sessions/messaging/waitlist_offers.py \
 	sessions/access.py \
 	$(addprefix sessions/scheduling/,rules.py arrival.py move.py schedules.py series_prefill.py booking.py paperwork.py waitlist.py documented.py openings.py series.py \

@@ -273,3 +273,15 @@ def _force_login_gives_both_factors():
     Client.force_login = force_login
     yield
     Client.force_login = password_only
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_read_afresh():
+    """Each test starts with no reference data kept in the process
+    (massageclinic.reference), so what it counts does not depend on the tests
+    run before it in the same process."""
+    from massageclinic.reference import forget
+
+    forget()
+    yield
+    forget()

@@ -328,6 +328,10 @@ class FlagSource(models.TextChoices):
 class Contraindication(models.Model):
     """A safety flag on a client."""
 
+    # Its condition's rules, given by the flags' load from the kept reference data
+    # (`clients.safety.rules_of` reads them); not a column.
+    condition_rules: list[ContraindicationRule]
+
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="contraindications"
     )

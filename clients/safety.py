@@ -40,6 +40,7 @@ from clients.models import (
 )
 from massageclinic.choices import BodyRegion, Pressure
 from massageclinic.clock import Where, clinic_zone_name, local_date, zone_named
+from massageclinic.reference import Reference, reference
 from therapists.models import Modality, Therapist
 
 PRESSURE_ORDER = list(Pressure.values)  # light, moderate, firm, deep
@@ -182,15 +183,24 @@ def _plans_prefetch(on: date) -> Prefetch:
     )
 
 
-def _rules_prefetch() -> Prefetch:
-    return Prefetch(
-        "condition__rules",
-        # A condition's rules in the model's order; its first key (the condition's
-        # name) is the same for all of them, so the query need not join conditions.
-        queryset=ContraindicationRule.objects.select_related("modality").order_by(
-            "modality__name", "from_week"
-        ),
-    )
+def condition_rules() -> dict[int, list[ContraindicationRule]]:
+    """Each condition's rules with their technique, in the model's order (a reference
+    part, `massageclinic.reference`: kept between requests until a rule, a
+    condition or a technique changes)."""
+    rules: dict[int, list[ContraindicationRule]] = {}
+    # The model orders by the condition's name first: the same for all of one
+    # condition's rules, so the query need not join conditions to sort.
+    for rule in ContraindicationRule.objects.select_related("modality").order_by(
+        "modality__name", "from_week", "pk"
+    ):
+        rules.setdefault(rule.condition_id, []).append(rule)
+    return rules
+
+
+def rules_of(flag: Contraindication) -> list[ContraindicationRule]:
+    """The rules of the flag's condition: those its load gave it, else read now."""
+    given: list[ContraindicationRule] | None = getattr(flag, "condition_rules", None)
+    return given if given is not None else list(flag.condition.rules.all())
 
 
 def flags_in_force(client: Client, on: date) -> list[Contraindication]:
@@ -200,9 +210,11 @@ def flags_in_force(client: Client, on: date) -> list[Contraindication]:
 
 
 def flags_in_force_for_clients(
-    client_ids: Iterable[int], on: date
+    client_ids: Iterable[int], on: date, *, ref: Reference | None = None
 ) -> dict[int, list[Contraindication]]:
-    """`flags_in_force` for many clients at once, by client id (three queries)."""
+    """`flags_in_force` for many clients at once, by client id: three queries (the
+    flags, the reference data's version and the plans), and the conditions' rules
+    the first time after they change."""
     # A flag resolved before `on` began in UTC was resolved by the end of `on` in
     # every zone (none is more than a day ahead): only the later ones are read to be
     # dated where the client is treated.
@@ -215,7 +227,7 @@ def flags_in_force_for_clients(
         )
         .annotate(clinic_time_zone=clinic_zone_name())
         .select_related("condition", "client__preferred_location")
-        .prefetch_related(_rules_prefetch(), _plans_prefetch(on))
+        .prefetch_related(_plans_prefetch(on))
     ):
         # Where the client is treated: their preferred location, else the clinic.
         where = flag.client.preferred_location or zone_named(
@@ -223,6 +235,11 @@ def flags_in_force_for_clients(
         )
         if in_force_on(flag, on, where):
             flags.setdefault(flag.client_id, []).append(flag)
+    if flags:
+        rules = (ref or reference()).get(condition_rules)
+        for client_flags in flags.values():
+            for each in client_flags:
+                each.condition_rules = rules.get(each.condition_id, [])
     return flags
 
 
@@ -352,11 +369,7 @@ def _absolute(flag: Contraindication, on: date) -> Concern | None:
             detail=_clearance_headline(flag),
         )
     rule = next(
-        (
-            r
-            for r in flag.condition.rules.all()
-            if r.action == RuleAction.NEEDS_CLEARANCE
-        ),
+        (r for r in rules_of(flag) if r.action == RuleAction.NEEDS_CLEARANCE),
         None,
     )
     headline = rule.headline if rule else _flag_fallback_headline(flag)
@@ -487,10 +500,10 @@ def _concerns_of_flag(
     recheck = flag.needs_recheck_on(on)
     rules = [
         r
-        for r in flag.condition.rules.all()
+        for r in rules_of(flag)
         if r.action != RuleAction.NEEDS_CLEARANCE and _rule_applies_on(r, flag, on)
     ]
-    if not rules and not concerns and not flag.condition.rules.all():
+    if not rules and not concerns and not rules_of(flag):
         # a condition staff added without rules: show it as it is
         return [
             Concern(
@@ -557,7 +570,7 @@ def safe_techniques(
 
 
 def _alert_headline(flag: Contraindication, on: date) -> str:
-    rules = list(flag.condition.rules.all())
+    rules = rules_of(flag)
     if flag.severity == Severity.ABSOLUTE:
         if clearance_in_force(flag, on):
             return _cleared_headline(flag)
@@ -627,11 +640,13 @@ def _alerts_of(flags: list[Contraindication], on: date) -> list[Alert]:
     return alerts + _plan_alerts(flags, on)
 
 
-def alerts_for_clients(client_ids: Iterable[int], on: date) -> dict[int, list[Alert]]:
-    """Alerts for many clients at once (calendar, lists): three queries in all."""
+def alerts_for_clients(
+    client_ids: Iterable[int], on: date, *, ref: Reference | None = None
+) -> dict[int, list[Alert]]:
+    """Alerts for many clients at once (calendar, lists): the flags' few queries."""
+    flags_by_client = flags_in_force_for_clients(set(client_ids), on, ref=ref)
     return {
-        client_id: _alerts_of(flags, on)
-        for client_id, flags in flags_in_force_for_clients(set(client_ids), on).items()
+        client_id: _alerts_of(flags, on) for client_id, flags in flags_by_client.items()
     }
 
 

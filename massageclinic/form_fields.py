@@ -57,6 +57,12 @@ class ListedModelChoiceField(forms.ModelChoiceField):
             self._listed = [] if queryset is None else list(queryset.all())
         return self._listed
 
+    def offer(self, rows: list[Model]) -> None:
+        """Offer, and check against, `rows`: the queryset's rows read elsewhere (the
+        kept reference data, `massageclinic.reference`), so the form reads nothing."""
+        self._listed_from = self.queryset
+        self._listed = rows
+
     def to_python(self, value: Any) -> Model | None:
         if value in self.empty_values:
             return None

@@ -23,6 +23,7 @@ from clients.safety import Alert, alerts_for_clients
 from massageclinic.clock import day_label, local_datetime, local_day_span, time_label
 from massageclinic.lengths import STEP
 from massageclinic.models import Location, Room
+from massageclinic.reference import Reference, reference
 from sessions.scheduling.grid_visits import (
     PLACE_LABELS,
     CancelledLine,
@@ -35,6 +36,7 @@ from sessions.scheduling.grid_visits import (
 from sessions.scheduling.paperwork import paperwork_notes
 from sessions.scheduling.rules import quarter_hours
 from therapists.models import Therapist, TimeOff, WorkingHours
+from therapists.reference import hours_by_therapist, therapists_by_id
 from therapists.rules import block_span
 
 # A row's wall-clock key: the local time and, for the second pass of the repeated
@@ -174,8 +176,15 @@ def _floor_to_slot(moment: datetime, slots: list[datetime]) -> int | None:
     return index if index >= 0 else None
 
 
-def _blocks(visits: list[GridVisit], on: date, location: Location) -> dict[int, Block]:
-    alerts = alerts_for_clients({v.client_id for v in visits}, on) if visits else {}
+def _blocks(
+    visits: list[GridVisit],
+    on: date,
+    location: Location,
+    ref: Reference | None = None,
+) -> dict[int, Block]:
+    alerts = (
+        alerts_for_clients({v.client_id for v in visits}, on, ref=ref) if visits else {}
+    )
     paperwork = paperwork_notes(visits, location) if visits else {}
     url_of = visit_url()
     zone = location.zone
@@ -339,36 +348,49 @@ def _lay_rows(grid: Grid, keys: list[WallKey], query_of: Callable[[time], str]) 
         )
 
 
-def day_grid(*, location: Location, day: date, now: datetime) -> Grid:
+def _hours_on(
+    ref: Reference, location: Location, weekday: int
+) -> dict[int, list[WorkingHours]]:
+    """Each therapist's blocks of hours at the location on the weekday, earliest first."""
+    hours: dict[int, list[WorkingHours]] = {}
+    for therapist_id, blocks in ref.get(hours_by_therapist).items():
+        here = [
+            b for b in blocks if b.location_id == location.pk and b.weekday == weekday
+        ]
+        if here:
+            hours[therapist_id] = here
+    return hours
+
+
+def day_grid(
+    *, location: Location, day: date, now: datetime, ref: Reference | None = None
+) -> Grid:
     """One column per therapist working (or booked) at the location that day."""
+    ref = ref or reference()
     slots = _slots(location, day)
     start, end = local_day_span(day, location)
     visits = read_visits(Q(location=location), start, end, location)
     live = [v for v in visits if v.is_blocking]
-    hours: dict[int, list[WorkingHours]] = defaultdict(list)
-    people: dict[int, Therapist] = {}
-    # The therapists working come with their hours; one booked here without hours
-    # that day (moved hours, a visit kept) is read on its own.
-    for block in WorkingHours.objects.filter(
-        location=location, weekday=day.weekday()
-    ).select_related("therapist__user"):
-        hours[block.therapist_id].append(block)
-        people[block.therapist_id] = block.therapist
+    # The therapists working, and any booked here without hours that day (moved
+    # hours, a visit kept), from the kept reference data.
+    hours = _hours_on(ref, location, day.weekday())
     therapist_ids = set(hours) | {v.therapist_id for v in live}
+    known = ref.get(therapists_by_id)
+    people = {pk: known[pk] for pk in therapist_ids if pk in known}
     if therapist_ids - people.keys():
         people.update(
             Therapist.objects.select_related("user").in_bulk(
                 therapist_ids - people.keys()
             )
         )
-    therapists = sorted(people.values(), key=lambda t: t.full_name)
+    therapists = sorted(people.values(), key=lambda t: (t.full_name, t.pk))
     time_off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for therapist_id, s, e in TimeOff.objects.filter(
         therapist_id__in=therapist_ids, starts_at__lt=end, ends_at__gt=start
     ).values_list("therapist_id", "starts_at", "ends_at"):
         time_off[therapist_id].append((s, e))
     share_therapists(visits, {t.pk: t for t in therapists})
-    blocks = _blocks(live, day, location)
+    blocks = _blocks(live, day, location, ref)
     own_visits: dict[int, list[GridVisit]] = defaultdict(list)
     for v in live:
         own_visits[v.therapist_id].append(v)

@@ -23,6 +23,7 @@ from clients.models import Client
 from clients.safety import flags_in_force_for_clients, modality_safety
 from massageclinic.clock import local_datetime
 from massageclinic.models import Location, Room
+from massageclinic.reference import Reference, active_rooms, reference
 from sessions.models import Appointment, Place, WaitlistEntry
 from sessions.scheduling.rules import (
     STEP,
@@ -38,6 +39,7 @@ from sessions.scheduling.rules import (
 )
 from sessions.scheduling.schedule_sources import OtherVisit, ScheduleSnapshot
 from therapists.models import Modality, Therapist
+from therapists.reference import therapists_by_id, trainings
 
 
 @dataclass(frozen=True)
@@ -62,15 +64,19 @@ def first_candidate(now: datetime) -> datetime:
     return now if not extra else now + (STEP - extra)
 
 
-def _candidate_therapists(modality: Modality, therapist: Therapist | None):
+def _candidate_therapists(
+    modality: Modality, therapist: Therapist | None, ref: Reference
+) -> list[Therapist]:
     # Only narrows the field to those who could possibly qualify; every candidate is
     # still judged by the rules (licence on the day, hours, time off, ...).
-    therapists = Therapist.objects.filter(
-        is_active=True, trainings__modality=modality
-    ).select_related("user")
-    if therapist is not None:
-        therapists = therapists.filter(pk=therapist.pk)
-    return list(therapists.distinct())
+    trained = ref.get(trainings)
+    return [
+        t
+        for t in ref.get(therapists_by_id).values()
+        if t.is_active
+        and (t.pk, modality.pk) in trained
+        and (therapist is None or t.pk == therapist.pk)
+    ]
 
 
 def _in_window(start: datetime, zone, earliest: time | None, latest: time | None):
@@ -197,18 +203,20 @@ def find_openings(
     latest: time | None = None,
     days: int = 21,
     limit: int = 20,
+    ref: Reference | None = None,
 ) -> list[Opening]:
     """The next open slots (earliest first) across every suitable therapist and room.
 
     Candidates are every quarter hour of each therapist's working hours from now on;
-    `earliest` / `latest` bound the local start time of the visit.
+    `earliest` / `latest` bound the local start time of the visit. The therapists,
+    rooms, hours and trainings come from the kept reference data (`ref`, else read
+    now).
     """
+    ref = ref or reference()
     zone = location.zone
     first_day = now.astimezone(zone).date()
-    therapists = _candidate_therapists(modality, therapist)
-    rooms = (
-        [room] if room else list(location.rooms.filter(is_active=True).order_by("name"))
-    )
+    therapists = _candidate_therapists(modality, therapist, ref)
+    rooms = [room] if room else ref.get(active_rooms).get(location.pk, [])
     if not therapists or not rooms:
         return []
     window_start = first_candidate(now)
@@ -233,6 +241,7 @@ def find_openings(
                 first_day + timedelta(days=chunk_first + chunk_days), time(0), location
             ),
             lean=True,  # the search asks only whether (explain=False)
+            ref=ref,
         )
         search = _Search(
             source=source,

@@ -17,8 +17,10 @@ from django.db.models import Q, QuerySet
 from clients.models import Client
 from massageclinic.lengths import LONGEST_BUSY
 from massageclinic.models import Location, Room
+from massageclinic.reference import Reference, reference
 from sessions.models import Appointment
 from therapists.models import Modality, Therapist, TimeOff, Training, WorkingHours
+from therapists.reference import hours_by_therapist, trainings
 
 
 class VisitAsked(Protocol):
@@ -151,8 +153,10 @@ class ScheduleSnapshot(LiveSchedule):
         rooms: Sequence[Room] = (),
         clients: Sequence[Client] = (),
         lean: bool = False,
+        ref: Reference | None = None,
     ) -> None:
-        """`lean`: for a caller that asks only whether a visit fits (explain=False),
+        """The therapists' hours and trainings come from the kept reference data
+        (`ref`, else read now). `lean`: for a caller that asks only whether a visit fits (explain=False),
         never the sentence naming the other visit's client, therapist or room: the
         visits are loaded with the columns the checks compare and nothing joined."""
         # Any check of a visit starting inside the window stays within this margin.
@@ -161,17 +165,15 @@ class ScheduleSnapshot(LiveSchedule):
         self._therapist_ids = {t.pk for t in therapists}
         self._room_ids = {r.pk for r in rooms}
         self._client_ids = {c.pk for c in clients}
-        self._trained = set(
-            Training.objects.filter(therapist_id__in=self._therapist_ids).values_list(
-                "therapist_id", "modality_id"
-            )
-        )
+        ref = ref or reference()
+        # Asked only about these therapists: the others go to the database.
+        self._trained = ref.get(trainings)
         self._hours: dict[tuple[int, int, int], list[WorkingHours]] = defaultdict(list)
-        for block in WorkingHours.objects.filter(
-            therapist_id__in=self._therapist_ids
-        ).order_by("starts_at"):
-            key = (block.therapist_id, block.location_id, block.weekday)
-            self._hours[key].append(block)
+        hours = ref.get(hours_by_therapist)
+        for therapist_id in self._therapist_ids:
+            for block in hours.get(therapist_id, []):
+                key = (therapist_id, block.location_id, block.weekday)
+                self._hours[key].append(block)
         self._off: dict[int, list[TimeOff]] = defaultdict(list)
         for off in TimeOff.objects.filter(
             therapist_id__in=self._therapist_ids,

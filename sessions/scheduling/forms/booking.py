@@ -22,10 +22,17 @@ from massageclinic.clock import is_repeated, local_datetime
 from massageclinic.form_fields import ListedModelChoiceField
 from massageclinic.lengths import valid_minutes
 from massageclinic.models import ClinicPolicy, Location, Room
+from massageclinic.reference import (
+    Reference,
+    active_locations,
+    active_rooms,
+    reference,
+)
 from sessions.models import Appointment, Place, WaitlistEntry
 from sessions.scheduling.forms.visit import EARLIEST, LATEST, LocalStartMixin
 from sessions.scheduling.rules import visit_end
 from therapists.models import Modality, Therapist, Weekday
+from therapists.reference import active_modalities, therapists_by_id
 
 DEFAULT_LENGTH = 60
 # The inputs the therapist and room choices depend on (sent along when one changes).
@@ -470,7 +477,13 @@ class OpeningsForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, lengths: list[int], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        lengths: list[int],
+        ref: Reference | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         values = self.data if self.is_bound else self.initial
         wanted = _pk(values.get("duration"))
@@ -479,6 +492,15 @@ class OpeningsForm(forms.Form):
         duration.error_messages["invalid_choice"] = (
             f"Choose a length of {_length_list(lengths)} minutes."
         )
+        # The lists each field's queryset names, from the kept reference data.
+        ref = ref or reference()
+        rooms = ref.get(active_rooms)
+        self.fields["location"].offer(ref.get(active_locations))
+        self.fields["modality"].offer(ref.get(active_modalities))
+        self.fields["therapist"].offer(
+            [t for t in ref.get(therapists_by_id).values() if t.is_active]
+        )
+        self.fields["room"].offer([r for here in rooms.values() for r in here])
         locations = self.fields["location"].listed()
         self.fields["location"].widget.choices = [(x.pk, x.name) for x in locations]
         wanted = _pk(values.get("location"))
@@ -488,8 +510,7 @@ class OpeningsForm(forms.Form):
         )
         if self.location is not None:
             self.fields["room"].widget.choices = [("", "Any room")] + [
-                (room.pk, room.name)
-                for room in self.location.rooms.filter(is_active=True).order_by("name")
+                (room.pk, room.name) for room in rooms.get(self.location.pk, [])
             ]
 
     def clean(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from clients.models import Condition, Contraindication
 from clients.tests.factories import ClientFactory
 from massageclinic.clock import local_datetime
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
+from massageclinic.tests.kept_reference import keep_reference_data
 from sessions.models import Appointment, AppointmentEvent
 from sessions.scheduling.booking import (
     BookingNeedsConfirmation,
@@ -491,11 +492,14 @@ def test_the_pages_queries_do_not_grow_with_the_therapists_and_times(
     visit, *_ = clinic
     client.force_login(front_desk)
     # The two opening searches, the times around the visit and the form's choices
-    # are each read once: 39 with two therapists or with six.
-    with django_assert_max_num_queries(39) as few:
+    # are each read once: 33 with two therapists or with six, with the reference
+    # data kept as a serving process keeps it (massageclinic.reference).
+    keep_reference_data()
+    with django_assert_max_num_queries(33) as few:
         assert client.get(_url(visit)).status_code == 200
     for n in range(4):
         _extra_therapist(visit.location, n)
+    keep_reference_data()
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(_url(visit))
     assert len(response.context["choices"].others) == 5

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from massageclinic.clock import local_today
 from massageclinic.models import Location, Room
+from massageclinic.reference import Reference, active_locations, reference
 from massageclinic.roles import Role, user_roles
 from massageclinic.validators import parse_id
 from sessions.access import can_book
@@ -22,8 +23,8 @@ from therapists.models import Therapist
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
-def _active_locations() -> list[Location]:
-    return list(Location.objects.filter(is_active=True).order_by("name"))
+def _active_locations(ref: Reference | None = None) -> list[Location]:
+    return (ref or reference()).get(active_locations)
 
 
 def _location(
@@ -68,12 +69,13 @@ def _require_role(request: HttpRequest) -> None:
 
 def day_view(request: HttpRequest) -> HttpResponse:
     _require_role(request)
-    locations = _active_locations()
+    ref = reference()
+    locations = _active_locations(ref)
     location = _location(request, locations)
     if location is None:
         return render(request, "sessions/no_location.html", status=200)
     day = _day(request, location)
-    grid = day_grid(location=location, day=day, now=timezone.now())
+    grid = day_grid(location=location, day=day, now=timezone.now(), ref=ref)
     return render(
         request,
         "sessions/day.html",

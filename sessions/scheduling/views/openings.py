@@ -17,6 +17,7 @@ from clients.models import Client
 from clients.safety import modality_safety, refusal_sentence
 from massageclinic.clock import day_label, local_today, time_label
 from massageclinic.models import clinic_policy
+from massageclinic.reference import Reference, reference
 from sessions.access import require_booking_rights
 from sessions.scheduling.forms.booking import (
     OpeningsForm,
@@ -71,19 +72,21 @@ def _opening_rows(
     ]
 
 
-def _openings_form(query: QueryDict, *, searched: bool) -> OpeningsForm:
+def _openings_form(query: QueryDict, *, searched: bool, ref: Reference) -> OpeningsForm:
     lengths = list(clinic_policy().session_lengths)
     if searched:
-        return OpeningsForm(query, lengths=lengths)
+        return OpeningsForm(query, lengths=lengths, ref=ref)
     initial: dict[str, Any] = {
         "duration": default_length(lengths),
         **form_values(query),
     }
     initial["weekdays"] = query.getlist("weekdays")
-    return OpeningsForm(initial=initial, lengths=lengths)
+    return OpeningsForm(initial=initial, lengths=lengths, ref=ref)
 
 
-def _find(form: OpeningsForm) -> list[tuple[date, list[dict[str, Any]]]]:
+def _find(
+    form: OpeningsForm, ref: Reference
+) -> list[tuple[date, list[dict[str, Any]]]]:
     data = form.cleaned_data
     found = find_openings(
         modality=data["modality"],
@@ -98,6 +101,7 @@ def _find(form: OpeningsForm) -> list[tuple[date, list[dict[str, Any]]]]:
         latest=data["latest"],
         days=OPENING_DAYS,
         limit=OPENINGS_SHOWN,
+        ref=ref,
     )
     return _opening_rows(found, form)
 
@@ -125,7 +129,8 @@ def openings(request: HttpRequest) -> HttpResponse:
     if action == "change_client":
         query.pop("client", None)
     searched = "modality" in query and action == "search"
-    form = _openings_form(query, searched=searched)
+    ref = reference()
+    form = _openings_form(query, searched=searched, ref=ref)
     found = searched and form.is_valid()
     client = client_or_none(query.get("client"))
     if client is not None and client.is_archived:
@@ -138,7 +143,7 @@ def openings(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "searched": found,
-            "days": _find(form) if found else [],
+            "days": _find(form, ref) if found else [],
             "ruled_out": _ruled_out(form, client) if found else "",
             "location": form.location,
             "weeks": OPENING_DAYS // 7,
