@@ -40,7 +40,7 @@ from clients.models import (
 )
 from massageclinic.choices import BodyRegion, Pressure
 from massageclinic.clock import Where, clinic_zone_name, local_date, zone_named
-from massageclinic.reference import Reference, reference
+from massageclinic.reference import Reference, reference, reference_part
 from therapists.models import Modality, Therapist
 
 PRESSURE_ORDER = list(Pressure.values)  # light, moderate, firm, deep
@@ -183,6 +183,7 @@ def _plans_prefetch(on: date) -> Prefetch:
     )
 
 
+@reference_part
 def condition_rules() -> dict[int, list[ContraindicationRule]]:
     """Each condition's rules with their technique, in the model's order (a reference
     part, `massageclinic.reference`: kept between requests until a rule, a

@@ -19,9 +19,17 @@ before any statement writes to it, inside the writer's transaction. So:
 - the version is read before a part is, so a part is never older than the version
   it is kept under.
 
-A part is a function of no arguments that reads the database; `Reference.get(part)`
-calls it once per version and process. The rows it returns are shared by every
-request of the process until the version changes: read them, never change them.
+A part is a function of no arguments that reads the database, registered with
+`@reference_part`. All of them are read together, right after the version, the first
+time a process meets that version: nothing a caller writes afterwards, in its own
+transaction, can slip into what the process keeps. The rows they return are shared
+by every request of the process until the version changes: read them, never change
+them.
+
+The version row's lock is taken by every write to these tables, before the statement
+writes. A transaction that locks one of their rows (FOR UPDATE) and then writes to
+them must call `lock_reference_data()` first, so that all writers take the two locks
+in the same order and none waits for the other in a circle.
 """
 
 from __future__ import annotations
@@ -38,19 +46,38 @@ T = TypeVar("T")
 _VERSION_SQL = "SELECT version FROM clinic_reference_version WHERE id = 1"
 
 
+_PARTS: list[Callable[[], Any]] = []
+
+
+def reference_part(part: Callable[[], T]) -> Callable[[], T]:
+    """Register a part: read with the others whenever a new version is met."""
+    _PARTS.append(part)
+    return part
+
+
+def registered_parts() -> tuple[Callable[[], Any], ...]:
+    return tuple(_PARTS)
+
+
 class Reference:
-    """The reference data at one version: each part read on first use, then kept."""
+    """The reference data at one version: every registered part, read at once."""
 
     def __init__(self, version: tuple[str, int] | None) -> None:
         self.version = version
         self._parts: dict[Callable[[], Any], Any] = {}
 
+    @classmethod
+    def read(cls, version: tuple[str, int] | None) -> Reference:
+        ref = cls(version)
+        for part in _PARTS:
+            ref._parts[part] = part()
+        return ref
+
     def get(self, part: Callable[[], T]) -> T:
         try:
             return cast(T, self._parts[part])
-        except KeyError:
-            value = self._parts[part] = part()
-            return value
+        except KeyError:  # not registered: read now, never kept
+            return part()
 
 
 _kept: Reference | None = None
@@ -78,8 +105,15 @@ def reference() -> Reference:
     if kept is None or kept.version != version:
         # Another thread (a test's live server) may swap in its own at any moment:
         # the one returned is always the one for the version read here.
-        kept = _kept = Reference(version)
+        kept = _kept = Reference.read(version)
     return kept
+
+
+def lock_reference_data() -> None:
+    """Take the version row's lock now, as a write to reference data would (see the
+    module's note): for a transaction about to lock a reference row FOR UPDATE."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"{_VERSION_SQL} FOR UPDATE")
 
 
 def forget() -> None:
@@ -91,11 +125,13 @@ def forget() -> None:
 # --- the clinic's own parts ------------------------------------------------------------
 
 
+@reference_part
 def active_locations() -> list[Location]:
     """The locations in use, by name."""
     return list(Location.objects.filter(is_active=True).order_by("name"))
 
 
+@reference_part
 def active_rooms() -> dict[int, list[Room]]:
     """Each location's rooms in use, by name."""
     rooms: dict[int, list[Room]] = {}

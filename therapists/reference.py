@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from massageclinic.reference import reference_part
 from therapists.models import Modality, Therapist, Training, WorkingHours
 
 
+@reference_part
 def therapists_by_id() -> dict[int, Therapist]:
     """Every therapist, active or not, with their user, in the model's order (by
     name; the id settles a tie)."""
@@ -19,6 +21,7 @@ def therapists_by_id() -> dict[int, Therapist]:
     return {t.pk: t for t in therapists}
 
 
+@reference_part
 def hours_by_therapist() -> dict[int, list[WorkingHours]]:
     """Each therapist's weekly blocks at every location, earliest first."""
     hours: dict[int, list[WorkingHours]] = defaultdict(list)
@@ -27,11 +30,13 @@ def hours_by_therapist() -> dict[int, list[WorkingHours]]:
     return dict(hours)
 
 
+@reference_part
 def trainings() -> frozenset[tuple[int, int]]:
     """(therapist id, technique id) of every training."""
     return frozenset(Training.objects.values_list("therapist_id", "modality_id"))
 
 
+@reference_part
 def active_modalities() -> list[Modality]:
     """The techniques offered, by name."""
     return list(Modality.objects.filter(is_active=True).order_by("name"))

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 
 from massageclinic.audit import AuditContext, audit_record
 from massageclinic.models import AuditEvent, Location
+from massageclinic.reference import lock_reference_data
 from therapists.models import Therapist, TimeOff, Weekday, WorkingHours
 from therapists.services import therapist_zone
 
@@ -90,7 +91,9 @@ def _check_block(
     exclude_pk: int | None,
 ) -> None:
     # Lock the therapist's row: two desks adding overlapping blocks at once are
-    # serialised here (the exclusion constraint is the referee besides).
+    # serialised here (the exclusion constraint is the referee besides). The
+    # reference data's lock first, as every write to hours takes it before its rows.
+    lock_reference_data()
     Therapist.objects.select_for_update().filter(pk=therapist.pk).first()
     problem = working_hours_problem(
         therapist=therapist,

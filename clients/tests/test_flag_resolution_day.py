@@ -15,6 +15,7 @@ from clients.safety import flags_in_force, flags_in_force_for_clients
 from clients.tests.factories import ClientFactory
 from massageclinic.models import Location
 from massageclinic.tests.factories import LocationFactory, UserFactory
+from massageclinic.tests.kept_reference import parts_read_after_a_change
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +82,8 @@ def test_many_clients_cost_three_queries_whatever_their_places(
     # The clinic's zone, for the client without a preferred location, is read in
     # the flags' own query. The conditions' rules are reference data the process
     # keeps (massageclinic.reference): their version is one statement, and the
-    # first load after they change reads them too.
-    with django_assert_num_queries(4):
+    # first load after a change reads every part of it.
+    with django_assert_num_queries(3 + parts_read_after_a_change()):
         flags_in_force_for_clients([here.pk, anywhere.pk], DAY)
     with django_assert_num_queries(3):
         flags = flags_in_force_for_clients([here.pk, anywhere.pk], DAY)

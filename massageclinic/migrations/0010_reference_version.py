@@ -10,9 +10,10 @@ a version is never handed out twice.
 from django.conf import settings
 from django.db import migrations
 
-# The tables the kept parts are read from (massageclinic/reference.py). auth_user
-# only for what a part reads of it (a therapist's name, active): a new user is in no
-# part until a therapist row names it, and a sign-in's last_login is no change.
+# The tables the kept parts are read from (massageclinic/reference.py; a test checks
+# every part's SQL against this list). auth_user only for what a part reads of it (a
+# therapist's name): a new user is in no part until a therapist row names it, and a
+# sign-in's last_login or a manager's switching an account off is no change.
 TABLES = [
     "clinic_location",
     "clinic_room",
@@ -24,7 +25,7 @@ TABLES = [
     "clients_contraindicationrule",
 ]
 USER_TABLE = "auth_user"
-USER_COLUMNS = "first_name, last_name, is_active"
+USER_COLUMNS = "first_name, last_name, username"
 
 BUMP = "EXECUTE FUNCTION clinic_reference_changed()"
 TRIGGERS = [

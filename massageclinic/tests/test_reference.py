@@ -3,12 +3,15 @@ whichever way it changes, and never outlives a rolled-back change."""
 
 from __future__ import annotations
 
+import importlib
+import re
 import threading
 from datetime import time
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,8 +24,10 @@ from massageclinic.reference import (
     active_locations,
     active_rooms,
     reference,
+    registered_parts,
 )
 from massageclinic.tests.factories import LocationFactory, RoomFactory, UserFactory
+from massageclinic.tests.kept_reference import parts_read_after_a_change
 from therapists.models import Modality, Therapist, Training, WorkingHours
 from therapists.reference import (
     active_modalities,
@@ -125,9 +130,10 @@ def test_other_writes_keep_the_version():
 # --- a part is read once per version ---------------------------------------------------
 
 
-def test_a_part_is_read_once_then_kept(django_assert_num_queries):
+def test_the_parts_are_read_once_then_kept(django_assert_num_queries):
     LocationFactory(name="Annex")
-    with django_assert_num_queries(2):  # the version, then the part
+    # The version, then every part at once, the first time a version is met.
+    with django_assert_num_queries(1 + parts_read_after_a_change()):
         assert "Annex" in _location_names()
     with django_assert_num_queries(1):  # the version only
         assert "Annex" in _location_names()
@@ -137,8 +143,37 @@ def test_a_change_is_seen_by_the_next_read(django_assert_num_queries):
     annex = LocationFactory(name="Annex")
     assert "Annex" in _location_names()
     Location.objects.filter(pk=annex.pk).update(name="Annex West")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1 + parts_read_after_a_change()):
         assert "Annex West" in _location_names()
+
+
+def test_a_write_after_the_read_never_reaches_what_is_kept():
+    """A caller holding a `Reference` that then changes reference data in its own
+    transaction, and rolls back, leaves the process's copy as it was."""
+    LocationFactory(name="Annex")
+    ref = reference()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Location.objects.update(name="Never")
+        assert "Never" not in [x.name for x in ref.get(active_locations)]
+        raise RuntimeError
+    assert "Never" not in _location_names()
+
+
+def test_every_part_reads_only_tables_whose_writes_change_the_version():
+    migration = importlib.import_module(
+        "massageclinic.migrations.0010_reference_version"
+    )
+    watched = {*migration.TABLES, migration.USER_TABLE}
+    for part in registered_parts():
+        with CaptureQueriesContext(connection) as queries:
+            part()
+        read = {
+            table
+            for q in queries.captured_queries
+            for table in re.findall(r'(?:FROM|JOIN) "(\w+)"', q["sql"])
+        }
+        assert read, part.__name__
+        assert read <= watched, (part.__name__, read - watched)
 
 
 def test_a_rolled_back_change_is_never_served():
@@ -162,7 +197,7 @@ def test_without_the_version_row_nothing_is_kept(django_assert_num_queries):
     LocationFactory(name="Annex")  # a write puts the row back
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM clinic_reference_version")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(2):  # the version, then the part asked for
         assert "Annex" in _location_names()
     with django_assert_num_queries(2):  # read again: no version to keep it under
         assert "Annex" in _location_names()

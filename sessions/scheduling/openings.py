@@ -221,7 +221,7 @@ def find_openings(
         return []
     window_start = first_candidate(now)
     flags = (
-        flags_in_force_for_clients([client.pk], first_day).get(client.pk, [])
+        flags_in_force_for_clients([client.pk], first_day, ref=ref).get(client.pk, [])
         if client
         else []
     )
@@ -395,19 +395,22 @@ def waitlist_matches_for(
     if not any(entries for _, entries in asked):
         return [[] for _ in slots]
     wanted = [(slot, entries) for slot, entries in asked if entries]
+    ref = reference()  # one version for the snapshot and every day's flags
     source = ScheduleSnapshot(
         therapists=list({s.therapist.pk: s.therapist for s, _ in wanted}.values()),
         rooms=list({s.room.pk: s.room for s, _ in wanted if s.room}.values()),
         clients=list({e.client_id: e.client for _, es in wanted for e in es}.values()),
         start=min(s.starts_at for s, _ in wanted),
         end=max(s.ends_at for s, _ in wanted),
+        ref=ref,
         lean=True,  # only whether each client fits (explain=False)
     )
     clients_on: dict[date, set[int]] = defaultdict(set)
     for slot, entries in wanted:
         clients_on[_local_day(slot)].update(e.client_id for e in entries)
     flags_on = {
-        day: flags_in_force_for_clients(ids, day) for day, ids in clients_on.items()
+        day: flags_in_force_for_clients(ids, day, ref=ref)
+        for day, ids in clients_on.items()
     }
     return [
         _matching(slot, entries, now, source, flags_on.get(_local_day(slot), {}))

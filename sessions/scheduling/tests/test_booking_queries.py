@@ -7,7 +7,7 @@ service does: the rules' reads, the insert, the history and the client's message
 
 Counted as a serving process runs them, with the reference data kept (the therapists'
 hours and trainings: one statement for their version); the first booking after that
-data changed reads it too (`test_the_first_booking_after_a_change_reads_the_hours`).
+data changed reads it too (`test_the_first_booking_after_a_change_reads_the_parts`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,10 @@ from clients.models import Client, MedicalHistory
 from clients.tests.factories import ClientFactory
 from massageclinic.models import Room, clinic_policy
 from massageclinic.tests.factories import UserFactory
-from massageclinic.tests.kept_reference import keep_reference_data
+from massageclinic.tests.kept_reference import (
+    keep_reference_data,
+    parts_read_after_a_change,
+)
 from sessions.scheduling.booking import appointment_book
 from sessions.scheduling.series import series_book
 from sessions.scheduling.tests.test_series import NOW, _request, _setup
@@ -36,7 +39,7 @@ pytestmark = pytest.mark.django_db
 
 ONE_BOOKING = 11
 SERIES = 14  # the clinic policy read once for the whole series (one_policy_read)
-READ_AFTER_A_CHANGE = 2  # the therapists' trainings and hours
+READ_AFTER_A_CHANGE = parts_read_after_a_change()
 
 
 def _statements(queries: CaptureQueriesContext) -> list[str]:
@@ -78,7 +81,7 @@ def clinic():
     return location, therapist, room
 
 
-def _book_one(location, therapist, room) -> list[str]:
+def _book_one(location, therapist, room, hour: int = 15) -> list[str]:
     # Fetched as the booking form fetches it, not the factory's cached object.
     therapist = Therapist.objects.select_related("user").get(pk=therapist.pk)
     client, swedish, desk = _returning_client(), modality("swedish"), UserFactory()
@@ -89,7 +92,7 @@ def _book_one(location, therapist, room) -> list[str]:
             modality=swedish,
             location=location,
             room=room,
-            starts_at=datetime(2026, 2, 10, 15, 0, tzinfo=UTC),
+            starts_at=datetime(2026, 2, 10, hour, 0, tzinfo=UTC),
             duration_minutes=60,
             booked_by=desk,
             now=NOW,
@@ -102,11 +105,12 @@ def test_one_booking_costs_at_most_eleven_statements(clinic):
     assert len(statements) <= ONE_BOOKING, "\n".join(statements)
 
 
-def test_the_first_booking_after_a_change_reads_the_hours(clinic):
+def test_the_first_booking_after_a_change_reads_the_parts(clinic):
     location, therapist, room = clinic
     Room.objects.filter(pk=room.pk).update(name="Blue")  # any reference data
     statements = _book_one(location, therapist, room)
-    assert len(statements) <= ONE_BOOKING + READ_AFTER_A_CHANGE, "\n".join(statements)
+    kept = _book_one(location, therapist, room, hour=17)
+    assert len(statements) == len(kept) + READ_AFTER_A_CHANGE, "\n".join(statements)
 
 
 @pytest.mark.parametrize("count", [4, 24])
