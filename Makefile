@@ -22,7 +22,7 @@ TYPECHECKED := massageclinic/audit.py massageclinic/clock.py massageclinic/billi
 	clients/referral_services.py clients/selectors.py clients/referral_selectors.py \
 	clients/safety.py clients/access.py clients/modification_plans.py clients/history_reviews.py \
 	clients/duplicates.py clients/merge.py clients/imports clients/tasks.py \
-	massageclinic/durations.py massageclinic/errors.py massageclinic/form_fields.py massageclinic/row_urls.py \
+	massageclinic/durations.py massageclinic/errors.py massageclinic/form_fields.py massageclinic/form_renderer.py massageclinic/row_urls.py \
 	massageclinic/reference.py \
 	sessions/today.py sessions/scheduling/views/back.py sessions/messaging/waitlist_offers.py \
 	sessions/access.py \

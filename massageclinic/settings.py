@@ -104,7 +104,7 @@ TEMPLATES = [
 
 # Widgets render through the project's templates, so templates/django/forms/ can
 # replace a widget's template (the select's options are written in one loop).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+FORM_RENDERER = "massageclinic.form_renderer.ClinicFormRenderer"
 
 # --- Database: PostgreSQL only -------------------------------------------------
 DATABASE_URL = env_url(

@@ -1,5 +1,6 @@
 """The project's select template writes exactly the markup of Django's own (one
-included template per option), only faster: compared on the same widgets."""
+included template per option), only faster, and the project's renderer writes it in
+Python (massageclinic/form_renderer.py): the three compared on the same widgets."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.test.html import parse_html
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from massageclinic.form_renderer import ClinicFormRenderer
+
 label = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]))
 choices = st.lists(st.tuples(st.integers(0, 50).map(str), label), max_size=8)
 
@@ -23,11 +26,19 @@ def _both(widget: forms.Widget, value) -> tuple[str, str]:
     django = widget.render(
         "field", value, attrs={"id": "id_field"}, renderer=DjangoTemplates()
     )
+    written = widget.render(
+        "field", value, attrs={"id": "id_field"}, renderer=ClinicFormRenderer()
+    )
+    assert written == ours
     return ours, django
 
 
-def test_the_project_renders_selects_with_its_own_template():
-    assert django_settings.FORM_RENDERER == "django.forms.renderers.TemplatesSetting"
+def test_the_project_renders_selects_with_its_own_template_written_in_python():
+    assert (
+        django_settings.FORM_RENDERER
+        == "massageclinic.form_renderer.ClinicFormRenderer"
+    )
+    assert issubclass(ClinicFormRenderer, TemplatesSetting)
     template = TemplatesSetting().get_template("django/forms/widgets/select.html")
     assert template.origin.name == str(
         Path(django_settings.BASE_DIR) / "templates/django/forms/widgets/select.html"

@@ -35,7 +35,7 @@ OPENING_DAYS = 21
 OPENINGS_SHOWN = 20
 
 
-def _book_link(opening: Opening, form: OpeningsForm) -> str:
+def _book_link(opening: Opening, form: OpeningsForm, book_url: str) -> str:
     data = form.cleaned_data
     params = {
         "location": opening.location.pk,
@@ -49,20 +49,22 @@ def _book_link(opening: Opening, form: OpeningsForm) -> str:
         params["fold"] = 1
     if data.get("client"):
         params["client"] = data["client"].pk
-    return reverse("sessions:book") + "?" + urlencode(params)
+    return book_url + "?" + urlencode(params)
 
 
 def _opening_rows(
     openings: list[Opening], form: OpeningsForm
 ) -> list[tuple[date, list[dict[str, Any]]]]:
-    # The times are written here, once each, not by the template's date filter.
+    # The times are written here, once each, not by the template's date filter,
+    # and the booking page's address is looked up once for all the links.
+    book_url = reverse("sessions:book")
     rows = [
         {
             "opening": o,
             "local": o.local_start,
             "time": time_label(o.local_start),
             "day": day_label(o.local_start.date()),
-            "book_url": _book_link(o, form),
+            "book_url": _book_link(o, form, book_url),
         }
         for o in openings
     ]
