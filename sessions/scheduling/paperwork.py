@@ -172,17 +172,19 @@ def paperwork_notes(
     location). The day and week grids and Today show these same notes."""
     referral_ids = {v.referral_id for v in visits if v.referral_id}
     auth_ids = {v.authorization_id for v in visits if v.authorization_id}
+    # Only what the notes read: a referral's or authorization's end and visits, and
+    # the visits booked on it.
     referrals = {
         r.pk: r
-        for r in Referral.objects.filter(pk__in=referral_ids).annotate(
-            booked=Count("appointments", filter=_BLOCKING)
-        )
+        for r in Referral.objects.filter(pk__in=referral_ids)
+        .only("expires_on", "visits_authorized")
+        .annotate(booked=Count("appointments", filter=_BLOCKING))
     }
     authorizations = {
         a.pk: a
-        for a in Authorization.objects.filter(pk__in=auth_ids).annotate(
-            booked=Count("appointments", filter=_BLOCKING)
-        )
+        for a in Authorization.objects.filter(pk__in=auth_ids)
+        .only("valid_to", "visits_authorized")
+        .annotate(booked=Count("appointments", filter=_BLOCKING))
     }
     notes: dict[int, list[str]] = defaultdict(list)
     for visit in visits:
