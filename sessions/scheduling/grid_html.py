@@ -1,4 +1,5 @@
-"""The calendar grid's body rows as HTML, written in Python once per row.
+"""The calendar grid's body rows and header, and the day view's links to each
+therapist's week, as HTML written in Python.
 
 A busy day has a few thousand cells and a few hundred visits; drawn by the template
 language, each visit's dozen values cost a lookup, a localisation and an escape
@@ -81,4 +82,35 @@ def grid_body_html(grid: Grid, *, by_therapist: bool) -> SafeString:
     """Every row of the grid's body; each value escaped above."""
     return mark_safe(  # noqa: S308
         "".join(row_html(row, by_therapist=by_therapist) for row in grid.rows)
+    )
+
+
+def grid_head_html(grid: Grid) -> SafeString:
+    """The header's cells: a column's title, with the therapist's colour on a day's."""
+    cells = []
+    for column in grid.columns:
+        dot = (
+            '<span class="therapist-dot" style="--dot: '
+            f'{escape(column.therapist.colour)}" aria-hidden="true"></span>'
+            if column.therapist and not column.room
+            else ""
+        )
+        cells.append(
+            f'\n      <th scope="col" data-q="{escape(column.query)}" data-label="'
+            f'{escape(column.label)}">{dot}{escape(column.title)}</th>\n      '
+        )
+    return mark_safe("".join(cells))  # noqa: S308 - each value escaped above
+
+
+def week_links_html(
+    grid: Grid, week_url: str, location_id: int, iso_day: str
+) -> SafeString:
+    """The day view's link to each column's therapist's week, by first name."""
+    start = f"{escape(week_url)}?location={escape(location_id)}"
+    return mark_safe(  # noqa: S308 - each value escaped here
+        ", ".join(
+            f'<a href="{start}{escape(column.query)}&amp;date={escape(iso_day)}">'
+            f"{escape(column.therapist.first_name if column.therapist else '')}</a>"
+            for column in grid.columns
+        )
     )

@@ -13,7 +13,11 @@ from django.utils.safestring import SafeString
 
 from massageclinic.clock import time_label
 from sessions.scheduling.calendar import Grid
-from sessions.scheduling.grid_html import grid_body_html
+from sessions.scheduling.grid_html import (
+    grid_body_html,
+    grid_head_html,
+    week_links_html,
+)
 
 register = template.Library()
 
@@ -21,6 +25,16 @@ register = template.Library()
 @register.simple_tag
 def grid_body(grid: Grid, by_therapist: bool = False) -> SafeString:
     return grid_body_html(grid, by_therapist=bool(by_therapist))
+
+
+@register.simple_tag
+def grid_head(grid: Grid) -> SafeString:
+    return grid_head_html(grid)
+
+
+@register.simple_tag
+def week_links(grid: Grid, week_url: str, location_id: int, iso_day: str) -> SafeString:
+    return week_links_html(grid, week_url, location_id, iso_day)
 
 
 @register.filter(expects_localtime=True)
