@@ -77,7 +77,7 @@ class Block:
         return bool(self.paperwork) or any(not a.cleared for a in self.alerts)
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     starts_at: datetime
     kind: str  # "free", "past", "off", "block", "covered"
@@ -249,16 +249,17 @@ def _fill(
     for s, e in off:
         unavailable.update(_slot_range(slots, s, e, whole=False))
     first_future = bisect_left(slots, now)
+    cells = column.cells
     for index, moment in enumerate(slots):
-        if index in starts:
-            kind = "block"
+        block = starts.get(index)
+        if block is not None:
+            cells.append(Cell(moment, "block", block))
         elif index in covered:
-            kind = "covered"
+            cells.append(Cell(moment, "covered"))
         elif index in unavailable:
-            kind = "off"
+            cells.append(Cell(moment, "off"))
         else:
-            kind = "free" if index >= first_future else "past"
-        column.cells.append(Cell(moment, kind, starts.get(index)))
+            cells.append(Cell(moment, "free" if index >= first_future else "past"))
 
 
 def _travel(visits: list[GridVisit]) -> list[tuple[datetime, datetime]]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Q
+from django.db.models import Q
 
 from clients.models import Client
 from massageclinic.clock import time_label
@@ -55,7 +55,8 @@ class GridVisit:
         return STATUS_LABELS[self.status]
 
 
-# What the grids read of a visit: GridVisit's own fields, and the names it prints.
+# What the grids read of a visit: GridVisit's own fields in its order (read_visits
+# passes them by position), and the names it prints.
 _VISIT_VALUES = (
     "pk",
     "status",
@@ -69,12 +70,12 @@ _VISIT_VALUES = (
     "authorization_id",
     "client_id",
 )
-_VISIT_NAMES = {
-    "first_name": F("client__first_name"),
-    "last_name": F("client__last_name"),
-    "technique": F("modality__name"),
-    "room_name": F("room__name"),
-}
+_VISIT_NAMES = (
+    "client__first_name",
+    "client__last_name",
+    "modality__name",
+    "room__name",
+)
 STATUS_LABELS = dict(Appointment.Status.choices)
 PLACE_LABELS = dict(Place.choices)
 
@@ -88,15 +89,18 @@ def read_visits(
         Appointment.objects.overlapping(start, end)
         .filter(filters)
         .order_by("starts_at")
-        .values(*_VISIT_VALUES, **_VISIT_NAMES)
+        .values_list(*_VISIT_VALUES, *_VISIT_NAMES)
     )
+    # Each row's own values in GridVisit's order, then the names it prints.
     return [
         GridVisit(
-            client_name=Client.name_of(row.pop("first_name"), row.pop("last_name")),
+            *own,
+            client_name=Client.name_of(first, last),
+            technique=technique,
+            room_name=room_name,
             location=location,
-            **row,
         )
-        for row in rows
+        for *own, first, last, technique, room_name in rows
     ]
 
 
