@@ -251,9 +251,9 @@ def _fill(
     first_future = bisect_left(slots, now)
     cells = column.cells
     for index, moment in enumerate(slots):
-        block = starts.get(index)
-        if block is not None:
-            cells.append(Cell(moment, "block", block))
+        started = starts.get(index)
+        if started is not None:
+            cells.append(Cell(moment, "block", started))
         elif index in covered:
             cells.append(Cell(moment, "covered"))
         elif index in unavailable:

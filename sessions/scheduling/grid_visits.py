@@ -55,8 +55,8 @@ class GridVisit:
         return STATUS_LABELS[self.status]
 
 
-# What the grids read of a visit: GridVisit's own fields in its order (read_visits
-# passes them by position), and the names it prints.
+# What the grids read of a visit: GridVisit's own fields, and the names it prints
+# (read_visits unpacks each row in this order).
 _VISIT_VALUES = (
     "pk",
     "status",
@@ -91,16 +91,41 @@ def read_visits(
         .order_by("starts_at")
         .values_list(*_VISIT_VALUES, *_VISIT_NAMES)
     )
-    # Each row's own values in GridVisit's order, then the names it prints.
     return [
         GridVisit(
-            *own,
+            pk=pk,
+            status=status,
+            place=place,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            therapist_busy_from=busy_from,
+            therapist_busy_until=busy_until,
+            therapist_id=therapist_id,
+            referral_id=referral_id,
+            authorization_id=authorization_id,
+            client_id=client_id,
             client_name=Client.name_of(first, last),
             technique=technique,
             room_name=room_name,
             location=location,
         )
-        for *own, first, last, technique, room_name in rows
+        for (
+            pk,
+            status,
+            place,
+            starts_at,
+            ends_at,
+            busy_from,
+            busy_until,
+            therapist_id,
+            referral_id,
+            authorization_id,
+            client_id,
+            first,
+            last,
+            technique,
+            room_name,
+        ) in rows
     ]
 
 
